@@ -1,0 +1,5 @@
+"""Entry point for ``python -m costtui``."""
+
+from costtui.cli import main
+
+raise SystemExit(main())

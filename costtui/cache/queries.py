@@ -1,0 +1,179 @@
+"""Read queries over the cache: totals, groupings, periods, freshness. All SQL parameterised."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+import duckdb
+
+from costtui.model import CostGroup, CostQuery
+
+# Group-by name -> (output key, SQL expression, aggregate?) ; expressions are constants, never user text.
+GROUP_COLUMNS: dict[str, list[tuple[str, str]]] = {
+    "provider": [("provider", "provider")],
+    "account": [("account", "account_id"), ("account_name", "max(account_name)")],
+    "service": [("service", "service")],
+    "region": [("region", "region")],
+    "day": [("day", "charge_date")],
+    "month": [("month", "strftime(charge_date, '%Y-%m')")],
+    "charge_category": [("charge_category", "charge_category")],
+}
+TIME_KEYS = ("day", "month")
+METRIC_COLUMNS = {"billed": "billed_cost", "effective": "effective_cost"}
+
+
+@dataclass(frozen=True)
+class FetchStatus:
+    provider: str
+    source: str
+    status: str
+    finished_at: datetime
+    error_kind: str | None
+    error_message: str | None
+    range_start: date | None
+    range_end: date | None
+    row_count: int
+    api_calls: int
+    bytes_processed: int | None
+
+
+def where_clause(query: CostQuery) -> tuple[str, list]:
+    clauses: list[str] = []
+    params: list = []
+    if query.start:
+        clauses.append("charge_date >= ?")
+        params.append(query.start)
+    if query.end:
+        clauses.append("charge_date <= ?")
+        params.append(query.end)
+    for column, values in (
+        ("provider", query.providers),
+        ("account_id", query.accounts),
+        ("service", query.services),
+        ("region", query.regions),
+    ):
+        if values:
+            clauses.append(f"{column} IN ({', '.join('?' for _ in values)})")
+            params.extend(values)
+    if query.gross:
+        clauses.append("charge_category <> 'Credit'")
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+class CostQueries:
+    """Queries on one open read-only connection."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+
+    def cost_groups(self, query: CostQuery) -> list[CostGroup]:
+        """Cost per group and currency. Currencies are never summed together."""
+        select: list[str] = []
+        keys: list[str] = []
+        group_exprs: list[str] = []
+        for name in query.group_by:
+            for key, expr in GROUP_COLUMNS[name]:
+                select.append(f"{expr} AS {key}")
+                keys.append(key)
+                if not expr.startswith("max("):
+                    group_exprs.append(expr)
+        metric = METRIC_COLUMNS[query.metric]
+        where, params = where_clause(query)
+        group_sql = ", ".join([*group_exprs, "currency"])
+        time_keys = [k for k in keys if k in TIME_KEYS]
+        order = [*time_keys, "cost DESC", *[k for k in keys if k not in TIME_KEYS], "currency"]
+        sql = (
+            f"SELECT {', '.join([*select, 'currency', f'sum({metric}) AS cost'])} FROM charges"
+            f"{where} GROUP BY {group_sql} ORDER BY {', '.join(order)}"
+        )
+        result: list[CostGroup] = []
+        for row in self._con.execute(sql, params).fetchall():
+            values = dict(zip(keys, row[: len(keys)], strict=True))
+            if "day" in values and isinstance(values["day"], date):
+                values["day"] = values["day"].isoformat()
+            result.append(CostGroup(values, _money(row[-1]), row[-2]))
+        return result
+
+    def totals(self, query: CostQuery) -> dict[str, Decimal]:
+        """Total per currency for the query's filters (its grouping is ignored)."""
+        metric = METRIC_COLUMNS[query.metric]
+        where, params = where_clause(query)
+        rows = self._con.execute(
+            f"SELECT currency, sum({metric}) FROM charges{where} GROUP BY currency ORDER BY currency",
+            params,
+        ).fetchall()
+        return {currency: _money(total) for currency, total in rows}
+
+    def date_bounds(self) -> tuple[date, date] | None:
+        row = self._con.execute("SELECT min(charge_date), max(charge_date) FROM charges").fetchone()
+        return (row[0], row[1]) if row and row[0] else None
+
+    def row_count(self) -> int:
+        return self._con.execute("SELECT count(*) FROM charges").fetchone()[0]
+
+    def distinct_values(self, column: str) -> list[str]:
+        if column not in ("provider", "account_id", "service", "region", "currency"):
+            raise ValueError(f"unknown column {column}")
+        return [r[0] for r in self._con.execute(f"SELECT DISTINCT {column} FROM charges ORDER BY 1").fetchall()]
+
+    def latest_fetches(self) -> list[FetchStatus]:
+        """The newest fetch of each provider and source."""
+        rows = self._con.execute(
+            """SELECT provider, source, status, finished_at, error_kind, error_message,
+                      range_start, range_end, row_count, api_calls, bytes_processed
+               FROM fetches QUALIFY row_number() OVER
+                   (PARTITION BY provider, source ORDER BY finished_at DESC) = 1
+               ORDER BY provider, source"""
+        ).fetchall()
+        return [FetchStatus(*row) for row in rows]
+
+    def last_success(self, provider: str | None = None) -> datetime | None:
+        """When data was last fetched successfully (any provider, or one)."""
+        sql = "SELECT max(finished_at) FROM fetches WHERE status = 'ok'"
+        params: list = []
+        if provider:
+            sql += " AND provider = ?"
+            params.append(provider)
+        return self._con.execute(sql, params).fetchone()[0]
+
+    def published_at(self) -> datetime | None:
+        row = self._con.execute("SELECT value FROM meta WHERE key = 'published_at'").fetchone()
+        return datetime.fromisoformat(row[0]) if row else None
+
+    def data_as_of(self) -> datetime | None:
+        """The freshness of the data: last successful fetch, else when it was published
+        (demo and import write no fetch rows)."""
+        return self.last_success() or self.published_at()
+
+    def ingested_objects(self, provider: str) -> dict[str, str]:
+        rows = self._con.execute(
+            "SELECT object_key, etag FROM ingested_objects WHERE provider = ?", [provider]
+        ).fetchall()
+        return dict(rows)
+
+    def covered_days(self, provider: str) -> tuple[date | None, date | None, list[date]]:
+        """First and last cached day of a provider and the days still marked estimated."""
+        first, last = self._con.execute(
+            "SELECT min(charge_date), max(charge_date) FROM charges WHERE provider = ?", [provider]
+        ).fetchone()
+        estimated = [
+            r[0]
+            for r in self._con.execute(
+                "SELECT DISTINCT charge_date FROM charges WHERE provider = ? AND estimated ORDER BY 1",
+                [provider],
+            ).fetchall()
+        ]
+        return first, last, estimated
+
+    def alert_events(self, limit: int = 200) -> list[dict]:
+        cursor = self._con.execute(
+            "SELECT * FROM alert_events ORDER BY created_at DESC LIMIT ?", [limit]
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _money(value) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value or 0))

@@ -1,0 +1,258 @@
+"""Publishing a new cache snapshot: copy, change, checkpoint, atomically replace.
+
+Readers open the published file read-only and briefly. A writer never touches that
+file: it works on a private copy and `os.replace`s it into place, so a reader sees
+either the old snapshot or the new one, never a lock error or half a refresh.
+Writers are serialised by a lock file beside the cache.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+
+from costtui.cache.errors import CacheBusy, CacheError
+from costtui.cache.schema import SCHEMA_VERSION, create_schema, read_schema_version
+from costtui.model import COST_ROW_COLUMNS, CostRow, ReplaceScope
+
+COLUMN_LIST = ", ".join(COST_ROW_COLUMNS)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class FetchRecord:
+    """One provider fetch, successful or not, for the `fetches` table."""
+
+    provider: str
+    source: str
+    range_start: date | None
+    range_end: date | None
+    started_at: datetime
+    finished_at: datetime
+    status: str  # "ok" or "error"
+    error_kind: str | None = None
+    error_message: str | None = None
+    row_count: int = 0
+    api_calls: int = 0
+    bytes_processed: int | None = None
+
+
+class CacheWriter:
+    """Changes to the private copy of the cache; published when the block ends cleanly."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, workdir: Path) -> None:
+        self._con = con
+        self._workdir = workdir
+
+    def replace_charges(
+        self,
+        scopes: Sequence[ReplaceScope],
+        rows: Iterable[CostRow] = (),
+        parquet_files: Sequence[Path] = (),
+    ) -> int:
+        """Delete what the scopes cover, then insert the new rows; returns rows inserted.
+
+        Every new row must fall inside one of the scopes, so a restatement replaces
+        exactly what it covers and nothing is counted twice."""
+        con = self._con
+        con.execute("BEGIN")
+        try:
+            self._load_scopes(scopes)
+            con.execute("CREATE OR REPLACE TEMP TABLE incoming AS SELECT * FROM charges LIMIT 0")
+            for path in parquet_files:
+                con.execute(
+                    f"INSERT INTO incoming SELECT {COLUMN_LIST} FROM read_parquet(?)", [str(path)]
+                )
+            self._insert_python_rows(rows)
+            outside = con.execute(
+                """SELECT provider, billing_account_id, charge_date FROM incoming i
+                   WHERE NOT EXISTS (SELECT 1 FROM scopes s WHERE i.provider = s.provider
+                     AND (s.billing_account_id IS NULL OR i.billing_account_id = s.billing_account_id)
+                     AND i.charge_date BETWEEN s.start_date AND s.end_date) LIMIT 1"""
+            ).fetchone()
+            if outside:
+                raise CacheError(
+                    f"row for {outside[0]} account {outside[1]} on {outside[2]} "
+                    "is outside the range it claims to replace"
+                )
+            con.execute(
+                """DELETE FROM charges c WHERE EXISTS (SELECT 1 FROM scopes s
+                   WHERE c.provider = s.provider
+                     AND (s.billing_account_id IS NULL OR c.billing_account_id = s.billing_account_id)
+                     AND c.charge_date BETWEEN s.start_date AND s.end_date)"""
+            )
+            inserted = con.execute("SELECT count(*) FROM incoming").fetchone()[0]
+            # Sorted by day so date-range reads skip whole row groups.
+            con.execute("INSERT INTO charges SELECT * FROM incoming ORDER BY charge_date")
+            con.execute("DROP TABLE incoming")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return inserted
+
+    def _load_scopes(self, scopes: Sequence[ReplaceScope]) -> None:
+        con = self._con
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE scopes (provider VARCHAR, billing_account_id VARCHAR,"
+            " start_date DATE, end_date DATE)"
+        )
+        if scopes:
+            con.executemany(
+                "INSERT INTO scopes VALUES (?, ?, ?, ?)",
+                [(s.provider, s.billing_account_id, s.start, s.end) for s in scopes],
+            )
+
+    def _insert_python_rows(self, rows: Iterable[CostRow]) -> None:
+        # A CSV staged on disk loads far faster than executemany for large fetches.
+        handle, name = tempfile.mkstemp(suffix=".csv", dir=self._workdir)
+        count = 0
+        with os.fdopen(handle, "w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            for row in rows:
+                writer.writerow(row.as_tuple())
+                count += 1
+        try:
+            if count:
+                self._con.execute(
+                    f"""INSERT INTO incoming SELECT * FROM read_csv(?, header = false,
+                        quote = '"', escape = '"', auto_detect = false, columns = {{
+                        'charge_date': 'DATE', 'provider': 'VARCHAR',
+                        'billing_account_id': 'VARCHAR', 'account_id': 'VARCHAR',
+                        'account_name': 'VARCHAR', 'service': 'VARCHAR', 'region': 'VARCHAR',
+                        'charge_category': 'VARCHAR', 'billed_cost': 'DECIMAL(18,6)',
+                        'effective_cost': 'DECIMAL(18,6)', 'currency': 'VARCHAR',
+                        'estimated': 'BOOLEAN'}})""",
+                    [name],
+                )
+        finally:
+            os.unlink(name)
+
+    def record_fetch(self, record: FetchRecord) -> None:
+        self._con.execute(
+            "INSERT INTO fetches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                record.provider,
+                record.source,
+                record.range_start,
+                record.range_end,
+                record.started_at,
+                record.finished_at,
+                record.status,
+                record.error_kind,
+                record.error_message,
+                record.row_count,
+                record.api_calls,
+                record.bytes_processed,
+            ],
+        )
+
+    def record_ingested_objects(self, provider: str, objects: dict[str, str]) -> None:
+        if objects:
+            now = utcnow()
+            self._con.executemany(
+                "INSERT OR REPLACE INTO ingested_objects VALUES (?, ?, ?, ?)",
+                [(provider, key, etag, now) for key, etag in objects.items()],
+            )
+
+    def clear_charges(self) -> None:
+        self._con.execute("DELETE FROM charges")
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """For sibling cache modules (alerts store); never leaves the cache package."""
+        return self._con
+
+
+def _lock_for(path: Path):
+    from filelock import FileLock  # imported here: only writers pay for it
+
+    return FileLock(str(path) + ".lock")
+
+
+@contextmanager
+def open_writer(path: Path, lock_timeout: float = 600.0, fresh: bool = False) -> Iterator[CacheWriter]:
+    """Hold the refresh lock, work on a private copy, publish it if the block succeeds.
+
+    `fresh` starts from an empty cache instead of a copy of the current one."""
+    from filelock import Timeout
+
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CacheError(f"{path.parent}: cannot create cache folder: {exc.strerror}") from None
+    lock = _lock_for(path)
+    try:
+        lock.acquire(timeout=lock_timeout)
+    except Timeout:
+        raise CacheBusy(
+            f"{path}: another refresh is still writing the cache (lock {path}.lock); try again later"
+        ) from None
+    try:
+        workdir = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        try:
+            draft = workdir / path.name
+            if path.exists() and not fresh:
+                _copy_if_current(path, draft)
+            con = duckdb.connect(str(draft))
+            try:
+                create_schema(con)
+                yield CacheWriter(con, workdir)
+                con.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('published_at', ?)",
+                    [utcnow().isoformat()],
+                )
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+            _fsync(draft)
+            os.replace(draft, path)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+    finally:
+        lock.release()
+
+
+def _copy_if_current(path: Path, draft: Path) -> None:
+    """Copy the published cache; an older or foreign schema is rebuilt from scratch."""
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        print(f"costtui: {path}: unreadable cache rebuilt from scratch ({exc})", file=sys.stderr)
+        return
+    try:
+        version = read_schema_version(con)
+    finally:
+        con.close()
+    if version is not None and version > SCHEMA_VERSION:
+        raise CacheError(
+            f"{path}: cache schema v{version} was written by a newer costtui (this one knows "
+            f"v{SCHEMA_VERSION}); upgrade costtui or use another --cache"
+        )
+    if version != SCHEMA_VERSION:
+        # Only v1 exists so far: anything else is rebuilt and refilled by the next fetch.
+        print(f"costtui: {path}: old cache schema rebuilt from scratch", file=sys.stderr)
+        return
+    shutil.copyfile(path, draft)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,34 @@
+"""Global options shared by every command: config and cache, resolved once, lazily."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+
+import click
+
+from costtui.config import Config, load_config, resolve_cache_path
+
+
+@dataclass
+class AppContext:
+    config_option: str | None
+    cache_option: str | None
+    _today: date | None = field(default=None)
+
+    @cached_property
+    def config(self) -> Config:
+        return load_config(self.config_option)
+
+    @cached_property
+    def cache_path(self) -> Path:
+        return resolve_cache_path(self.cache_option, self.config)
+
+    @property
+    def today(self) -> date:
+        return self._today or self.config.demo_today or date.today()
+
+
+pass_app = click.make_pass_decorator(AppContext)

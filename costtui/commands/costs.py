@@ -1,0 +1,78 @@
+"""`costtui costs`: cost totals from the cache, grouped and filtered, as table, JSON or CSV."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import click
+
+from costtui.commands.context import AppContext, pass_app
+from costtui.model import GROUP_BY_CHOICES, CostQuery
+
+
+def parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def query_options(function):
+    """Filters and grouping shared by `costs` and `export csv|json`."""
+    options = [
+        click.option("--provider", "providers", multiple=True, metavar="P", help="aws, azure, gcp... (repeatable)"),
+        click.option("--account", "accounts", multiple=True, metavar="ID", help="Account/subscription/project id."),
+        click.option("--service", "services", multiple=True, metavar="NAME"),
+        click.option("--region", "regions", multiple=True, metavar="REGION"),
+        click.option("--start", callback=parse_day, metavar="YYYY-MM-DD", help="First day (inclusive)."),
+        click.option("--end", callback=parse_day, metavar="YYYY-MM-DD", help="Last day (inclusive)."),
+        click.option("--days", type=click.IntRange(min=1), metavar="N", help="The last N days up to today."),
+        click.option("--group-by", "group_by", multiple=True, type=click.Choice(GROUP_BY_CHOICES), help="Repeatable."),
+        click.option("--metric", type=click.Choice(["billed", "effective"]), default=None, help="Default from config."),
+        click.option("--gross", is_flag=True, default=None, help="Leave credits out (default: net of credits)."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def build_query(app_context: AppContext, **opts) -> CostQuery:
+    start, end, days = opts["start"], opts["end"], opts["days"]
+    if days and (start or end):
+        raise click.UsageError("use either --days or --start/--end, not both")
+    today = app_context.today
+    if days:
+        start, end = today - timedelta(days=days - 1), today
+    elif start is None and end is None:
+        start, end = today - timedelta(days=app_context.config.display.default_days - 1), today
+    if start and end and start > end:
+        raise click.BadParameter(f"--start {start} is after --end {end}", param_hint="--start")
+    display = app_context.config.display
+    return CostQuery(
+        start=start,
+        end=end,
+        providers=tuple(p.lower() for p in opts["providers"]),
+        accounts=opts["accounts"],
+        services=opts["services"],
+        regions=opts["regions"],
+        metric=opts["metric"] or display.metric,
+        gross=display.gross if opts["gross"] is None else opts["gross"],
+        group_by=tuple(dict.fromkeys(opts["group_by"] or ("provider",))),
+    )
+
+
+@click.command()
+@query_options
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@pass_app
+def costs(app_context: AppContext, fmt: str, **opts) -> None:
+    """Costs from the cache, grouped (default by provider) and filtered."""
+    from costtui.cache import CacheReader
+    from costtui.headless.tabular import render
+
+    query = build_query(app_context, **opts)
+    with CacheReader(app_context.cache_path).session() as queries:
+        groups = queries.cost_groups(query)
+    click.echo(render(groups, query.group_by, query.metric, fmt), nl=False)

@@ -1,0 +1,47 @@
+"""`costtui demo`: fill a cache with synthetic multi-cloud data and open the dashboard."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from costtui.commands.context import AppContext, pass_app
+
+
+def demo_cache_path() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("costtui")) / "demo.duckdb"
+
+
+@click.command()
+@click.option("--no-tui", is_flag=True, help="Only fill the demo cache.")
+@click.option("--seed", default=42, show_default=True, type=int, help="Random seed: same seed, same data.")
+@click.option("--rows", type=click.IntRange(min=1), metavar="N", help="Scale to about N rows (benchmarks).")
+@pass_app
+def demo(app_context: AppContext, no_tui: bool, seed: int, rows: int | None) -> None:
+    """Fill a demo cache (the real cache only if --cache names it) and open the dashboard."""
+    from costtui.providers.demo import DemoProvider, demo_window
+    from costtui.refresh import load_once
+
+    # The real cache is touched only when --cache names it explicitly.
+    path = Path(app_context.cache_option) if app_context.cache_option else demo_cache_path()
+    today = app_context.today
+    start, end = demo_window(today)
+    began = time.perf_counter()
+    stored = load_once(
+        DemoProvider(today, seed=seed, rows=rows), path, start, end,
+        fresh=app_context.cache_option is None,
+    )
+    print(
+        f"costtui: demo cache {path}: {stored:,} rows, {start} to {end}, "
+        f"in {time.perf_counter() - began:.1f} s",
+        file=sys.stderr,
+    )
+    if not no_tui:
+        from costtui.commands.tui import open_dashboard
+
+        open_dashboard(app_context, path)

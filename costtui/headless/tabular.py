@@ -1,0 +1,94 @@
+"""Cost groups as a text table, JSON or CSV: stdout data for people and scripts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from decimal import Decimal
+
+from costtui.model import CostGroup, to_cents
+
+FORMATS = ("table", "json", "csv")
+
+
+def output_columns(group_by: Sequence[str], metric: str) -> list[str]:
+    columns: list[str] = []
+    for name in group_by:
+        columns.append(name)
+        if name == "account":
+            columns.append("account_name")
+    return [*columns, f"{metric}_cost", "currency"]
+
+
+def group_records(groups: Sequence[CostGroup], group_by: Sequence[str], metric: str) -> list[dict]:
+    """One dict per group in output column order; money rounded to the cent, as Decimal."""
+    columns = output_columns(group_by, metric)
+    records = []
+    for group in groups:
+        record = {key: group.keys.get(key) for key in columns[:-2]}
+        record[columns[-2]] = to_cents(group.cost)
+        record["currency"] = group.currency
+        records.append(record)
+    return records
+
+
+def render(groups: Sequence[CostGroup], group_by: Sequence[str], metric: str, fmt: str) -> str:
+    records = group_records(groups, group_by, metric)
+    columns = output_columns(group_by, metric)
+    if fmt == "json":
+        return render_json(records)
+    if fmt == "csv":
+        return render_csv(records, columns)
+    return render_table(records, columns)
+
+
+def render_json(records: Sequence[dict]) -> str:
+    """A JSON array; money is a JSON number written from the Decimal, never via float."""
+    items = []
+    for record in records:
+        fields = []
+        for key, value in record.items():
+            text = format(value, "f") if isinstance(value, Decimal) else json.dumps(value, default=str)
+            fields.append(f"{json.dumps(key)}: {text}")
+        items.append("{" + ", ".join(fields) + "}")
+    if not items:
+        return "[]\n"
+    return "[\n  " + ",\n  ".join(items) + "\n]\n"
+
+
+def render_csv(records: Sequence[dict], columns: Sequence[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for record in records:
+        writer.writerow(["" if record[c] is None else _text(record[c]) for c in columns])
+    return buffer.getvalue()
+
+
+def render_table(records: Sequence[dict], columns: Sequence[str]) -> str:
+    if not records:
+        return "No costs for this selection.\n"
+    rows = [[_text(record[c]) for c in columns] for record in records]
+    numeric = {c for c in columns if c.endswith("_cost")}
+    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) if c not in numeric else c.rjust(w) for c, w in zip(columns, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in rows:
+        lines.append(
+            "  ".join(
+                v.rjust(w) if c in numeric else v.ljust(w)
+                for v, w, c in zip(row, widths, columns, strict=True)
+            ).rstrip()
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+

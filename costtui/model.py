@@ -1,0 +1,186 @@
+"""The normalised, FOCUS-aligned daily cost row, periods and money: pure data, no I/O."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Literal
+
+CHARGE_CATEGORIES = ("Usage", "Purchase", "Tax", "Credit", "Adjustment")
+ChargeCategory = Literal["Usage", "Purchase", "Tax", "Credit", "Adjustment"]
+Metric = Literal["billed", "effective"]
+METRICS = ("billed", "effective")
+
+# Column order of the cost row; the cache table and staged files use exactly this order.
+COST_ROW_COLUMNS = (
+    "charge_date",
+    "provider",
+    "billing_account_id",
+    "account_id",
+    "account_name",
+    "service",
+    "region",
+    "charge_category",
+    "billed_cost",
+    "effective_cost",
+    "currency",
+    "estimated",
+)
+
+# What a user may group by, and the cost-row column (or expression name) each maps to.
+GROUP_BY_CHOICES = ("provider", "account", "service", "region", "day", "month", "charge_category")
+
+CENT = Decimal("0.01")
+
+
+class CostError(Exception):
+    """An expected problem with a clear one-line message for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class CostRow:
+    """One day of one charge category for one service in one region of one account."""
+
+    charge_date: date
+    provider: str
+    billing_account_id: str
+    account_id: str
+    account_name: str
+    service: str
+    region: str
+    charge_category: str
+    billed_cost: Decimal
+    effective_cost: Decimal
+    currency: str
+    estimated: bool = False
+
+    def __post_init__(self) -> None:
+        if self.charge_category not in CHARGE_CATEGORIES:
+            raise ValueError(
+                f"charge_category must be one of {', '.join(CHARGE_CATEGORIES)}, "
+                f"not {self.charge_category!r}"
+            )
+        if not isinstance(self.billed_cost, Decimal) or not isinstance(self.effective_cost, Decimal):
+            raise TypeError("billed_cost and effective_cost must be Decimal")
+        if not self.provider or self.provider != self.provider.lower():
+            raise ValueError(f"provider must be a non-empty lower-case name, not {self.provider!r}")
+        if not self.currency:
+            raise ValueError("currency must not be empty")
+
+    def as_tuple(self) -> tuple:
+        return tuple(getattr(self, name) for name in COST_ROW_COLUMNS)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplaceScope:
+    """Rows of the cache a fetch restates: one provider (optionally one billing
+    account) over an inclusive day range. A fetch replaces them as a whole."""
+
+    provider: str
+    start: date
+    end: date
+    billing_account_id: str | None = None
+
+
+@dataclass
+class FetchResult:
+    """What one provider fetch produced: rows (small results) and/or Parquet files
+    already in the cost-row column order (bulk results), and the scopes they replace."""
+
+    provider: str
+    scopes: list[ReplaceScope]
+    rows: list[CostRow] = field(default_factory=list)
+    parquet_files: list[Path] = field(default_factory=list)
+    api_calls: int = 0
+    bytes_processed: int | None = None
+    row_count: int | None = None
+    # Source objects ingested (e.g. blob name -> ETag), so unchanged ones are skipped next time.
+    ingested_objects: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def total_rows(self) -> int:
+        return self.row_count if self.row_count is not None else len(self.rows)
+
+
+@dataclass(frozen=True, slots=True)
+class CostQuery:
+    """A read of the cache: filters, the metric, net or gross, and the grouping."""
+
+    start: date | None = None
+    end: date | None = None  # inclusive
+    providers: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    metric: Metric = "billed"
+    gross: bool = False  # gross leaves Credit rows out
+    group_by: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for key in self.group_by:
+            if key not in GROUP_BY_CHOICES:
+                raise ValueError(
+                    f"cannot group by {key!r}; choose from {', '.join(GROUP_BY_CHOICES)}"
+                )
+        if self.metric not in METRICS:
+            raise ValueError(f"metric must be billed or effective, not {self.metric!r}")
+        if self.start and self.end and self.start > self.end:
+            raise ValueError(f"start {self.start} is after end {self.end}")
+
+
+@dataclass(frozen=True, slots=True)
+class CostGroup:
+    """One line of a query answer: the group-by values, the cost and its currency."""
+
+    keys: dict[str, object]
+    cost: Decimal
+    currency: str
+
+
+def to_cents(amount: Decimal) -> Decimal:
+    """Round money to the cent the way an invoice does (half away from zero)."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day of month `months` later, clipped to the month's last day."""
+    month_index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(month_index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def month_to_date(today: date) -> tuple[date, date]:
+    """First of the month through today, inclusive."""
+    return month_start(today), today
+
+
+def same_days_last_month(today: date) -> tuple[date, date]:
+    """The comparable days of the previous month: its 1st through the same day of
+    month (clipped, so 31 March compares with 1-28/29 February)."""
+    previous = add_months(today, -1)
+    return month_start(previous), previous
+
+
+def days_in_month(day: date) -> int:
+    return calendar.monthrange(day.year, day.month)[1]
+
+
+def latest_complete_day(today: date) -> date:
+    """Yesterday: today's costs are still arriving."""
+    return today - timedelta(days=1)
+
+
+def percent_change(current: Decimal, previous: Decimal) -> Decimal | None:
+    """Change from previous to current in percent, or None when there is no base."""
+    if previous == 0:
+        return None
+    return ((current - previous) / abs(previous) * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)

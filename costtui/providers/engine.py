@@ -1,0 +1,56 @@
+"""An in-memory DuckDB engine for providers that parse or generate bulk files.
+
+Providers never open the cache; they stage their normalised rows as a Parquet file
+in the cost-row column order, which the cache loads without Python in the loop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from costtui.model import COST_ROW_COLUMNS
+
+COST_ROW_TYPES = {
+    "charge_date": "DATE",
+    "provider": "VARCHAR",
+    "billing_account_id": "VARCHAR",
+    "account_id": "VARCHAR",
+    "account_name": "VARCHAR",
+    "service": "VARCHAR",
+    "region": "VARCHAR",
+    "charge_category": "VARCHAR",
+    "billed_cost": "DECIMAL(18, 6)",
+    "effective_cost": "DECIMAL(18, 6)",
+    "currency": "VARCHAR",
+    "estimated": "BOOLEAN",
+}
+assert tuple(COST_ROW_TYPES) == COST_ROW_COLUMNS
+
+
+def memory_engine(threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    return con
+
+
+def cast_select(source: str) -> str:
+    """SELECT list casting a relation with cost-row column names to the exact types."""
+    casts = ", ".join(f"CAST({name} AS {kind}) AS {name}" for name, kind in COST_ROW_TYPES.items())
+    return f"SELECT {casts} FROM {source}"
+
+
+def stage_parquet(con: duckdb.DuckDBPyConnection, relation_sql: str, path: Path, params=None) -> int:
+    """Write a relation (cost-row columns) to Parquet, sorted by day; returns its row count."""
+    con.execute(
+        f"COPY ({cast_select('(' + relation_sql + ')')} ORDER BY charge_date) TO '{_quote(path)}' "
+        "(FORMAT parquet, COMPRESSION zstd)",
+        params or [],
+    )
+    return con.execute(f"SELECT count(*) FROM read_parquet('{_quote(path)}')").fetchone()[0]
+
+
+def _quote(path: Path) -> str:
+    # COPY ... TO takes no parameter for its target; paths come from our own temp dirs.
+    return str(path).replace("'", "''")

@@ -1,0 +1,224 @@
+"""Runs providers with no lock held, then publishes one new cache snapshot with all results."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from costtui.cache import CacheReader, FetchRecord, open_writer
+from costtui.cache.errors import CacheMissing
+from costtui.cache.writer import utcnow
+from costtui.model import CostError, FetchResult, add_months
+from costtui.providers.base import FetchContext, Provider, ProviderError
+
+BACKFILL_MONTHS = 13  # the most Cost Explorer keeps
+
+
+@dataclass
+class RefreshOptions:
+    today: date
+    days: int | None = None  # fetch exactly the last N days
+    since: date | None = None  # first day of a backfill
+    full: bool = False  # ignore what is cached; fetch everything since `since`
+    restatement_days: dict[str, int] = field(default_factory=dict)
+    lock_timeout: float = 600.0
+
+
+@dataclass
+class ProviderOutcome:
+    provider: str
+    source: str
+    start: date
+    end: date
+    result: FetchResult | None = None
+    error: ProviderError | None = None
+    skipped: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class RefreshReport:
+    outcomes: list[ProviderOutcome]
+
+    @property
+    def failed(self) -> list[ProviderOutcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+
+def backfill_start(today: date) -> date:
+    return add_months(today, -BACKFILL_MONTHS).replace(day=1)
+
+
+def plan_window(
+    options: RefreshOptions,
+    cached_first: date | None,
+    cached_last: date | None,
+    estimated_days: Sequence[date],
+    restatement_days: int,
+) -> tuple[date, date]:
+    """The inclusive day range to fetch for one provider.
+
+    Closed days already cached are not fetched again; the restatement window (the
+    last few days) and any day still marked estimated are."""
+    end = options.today
+    if options.days:
+        return end - timedelta(days=options.days - 1), end
+    first_day = options.since or backfill_start(options.today)
+    if options.full or cached_last is None:
+        return first_day, end
+    start = min(cached_last + timedelta(days=1), end - timedelta(days=restatement_days))
+    if estimated_days:
+        start = min(start, min(estimated_days))
+    if options.since and cached_first is not None and options.since < cached_first:
+        start = options.since  # widening the backfill further back
+    return max(start, first_day), end
+
+
+def run_refresh(
+    providers: Sequence[Provider],
+    cache_path: Path,
+    options: RefreshOptions,
+    on_progress: Callable[[str, str], None] | None = None,
+) -> RefreshReport:
+    """Fetch every provider concurrently, then publish once. One failing provider
+    is recorded in `fetches` and does not stop the others."""
+    progress = on_progress or (lambda provider, status: None)
+    state = _read_cache_state(cache_path, providers)
+    workdir = Path(tempfile.mkdtemp(prefix="costtui-refresh-"))
+    try:
+        outcomes: list[ProviderOutcome] = []
+        contexts: list[FetchContext] = []
+        for provider in providers:
+            cached = state.get(provider.name, CachedState())
+            start, end = plan_window(
+                options, cached.first, cached.last, cached.estimated,
+                options.restatement_days.get(provider.name, 3),
+            )
+            outcomes.append(ProviderOutcome(provider.name, provider.source, start, end))
+            contexts.append(
+                FetchContext(start, end, _private_dir(workdir, provider.name), cached.objects, cached.estimated)
+            )
+        started = utcnow()
+        with ThreadPoolExecutor(max_workers=max(1, len(providers))) as pool:
+            futures = [
+                pool.submit(_fetch_one, provider, context, progress)
+                for provider, context in zip(providers, contexts, strict=True)
+            ]
+            for outcome, future in zip(outcomes, futures, strict=True):
+                outcome.result, outcome.error = future.result()
+        _publish(cache_path, outcomes, started, options.lock_timeout)
+        return RefreshReport(outcomes)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _private_dir(root: Path, name: str) -> Path:
+    path = root / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _fetch_one(
+    provider: Provider, context: FetchContext, progress: Callable[[str, str], None]
+) -> tuple[FetchResult | None, ProviderError | None]:
+    progress(provider.name, "fetching")
+    try:
+        result = provider.fetch(context)
+    except ProviderError as exc:
+        progress(provider.name, "failed")
+        return None, exc
+    except CostError as exc:
+        progress(provider.name, "failed")
+        return None, ProviderError(str(exc), kind="invalid_data")
+    except Exception as exc:  # an SDK or parsing bug must not stop the other providers
+        progress(provider.name, "failed")
+        return None, ProviderError(f"unexpected {type(exc).__name__}: {exc}", kind="unexpected")
+    progress(provider.name, f"fetched {result.total_rows} rows")
+    return result, None
+
+
+@dataclass
+class CachedState:
+    """What the cache already holds of one provider."""
+
+    first: date | None = None
+    last: date | None = None
+    estimated: list[date] = field(default_factory=list)
+    objects: dict[str, str] = field(default_factory=dict)
+
+
+def _read_cache_state(cache_path: Path, providers: Sequence[Provider]) -> dict[str, CachedState]:
+    reader = CacheReader(cache_path)
+    state: dict[str, CachedState] = {}
+    try:
+        with reader.session() as queries:
+            for provider in providers:
+                first, last, estimated = queries.covered_days(provider.name)
+                state[provider.name] = CachedState(first, last, estimated, queries.ingested_objects(provider.name))
+    except CacheMissing:
+        pass
+    except CostError:
+        pass  # an unreadable or old cache is rebuilt by the writer; fetch everything
+    return state
+
+
+def _publish(cache_path: Path, outcomes: Sequence[ProviderOutcome], started, lock_timeout: float) -> None:
+    with open_writer(cache_path, lock_timeout=lock_timeout) as writer:
+        for outcome in outcomes:
+            result = outcome.result
+            inserted = 0
+            if result is not None:
+                try:
+                    inserted = writer.replace_charges(result.scopes, result.rows, result.parquet_files)
+                except CostError as exc:
+                    outcome.result = None
+                    outcome.error = ProviderError(str(exc), kind="invalid_data")
+                else:
+                    writer.record_ingested_objects(outcome.provider, result.ingested_objects)
+            writer.record_fetch(
+                FetchRecord(
+                    provider=outcome.provider,
+                    source=outcome.source,
+                    range_start=outcome.start,
+                    range_end=outcome.end,
+                    started_at=started,
+                    finished_at=utcnow(),
+                    status="ok" if outcome.error is None else "error",
+                    error_kind=outcome.error.kind if outcome.error else None,
+                    error_message=str(outcome.error) if outcome.error else None,
+                    row_count=inserted,
+                    api_calls=result.api_calls if result else outcome.error.api_calls,
+                    bytes_processed=result.bytes_processed if result else None,
+                )
+            )
+
+
+def load_once(
+    provider: Provider,
+    cache_path: Path,
+    start: date,
+    end: date,
+    fresh: bool = False,
+    lock_timeout: float = 600.0,
+) -> int:
+    """Fetch one provider and publish it, raising on any problem (demo, import).
+
+    Nothing is written unless the whole fetch succeeded. Returns rows stored."""
+    workdir = Path(tempfile.mkdtemp(prefix="costtui-load-"))
+    try:
+        known: dict[str, str] = {}
+        result = provider.fetch(FetchContext(start, end, workdir, known))
+        with open_writer(cache_path, lock_timeout=lock_timeout, fresh=fresh) as writer:
+            stored = writer.replace_charges(result.scopes, result.rows, result.parquet_files)
+            writer.record_ingested_objects(provider.name, result.ingested_objects)
+        return stored
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
