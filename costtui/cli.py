@@ -42,7 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if rest and rest[0] == "check":
         from costtui.headless.check import run_check
 
-        return run_check(rest[1:], config_path=global_options.get("config"), cache_path=global_options.get("cache"))
+        return run_check(
+            rest[1:], config_path=global_options.get("config"), cache_path=global_options.get("cache")
+        )
 
     import click
 

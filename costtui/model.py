@@ -60,8 +60,7 @@ class CostRow:
     def __post_init__(self) -> None:
         if self.charge_category not in CHARGE_CATEGORIES:
             raise ValueError(
-                f"charge_category must be one of {', '.join(CHARGE_CATEGORIES)}, "
-                f"not {self.charge_category!r}"
+                f"charge_category must be one of {', '.join(CHARGE_CATEGORIES)}, not {self.charge_category!r}"
             )
         if not isinstance(self.billed_cost, Decimal) or not isinstance(self.effective_cost, Decimal):
             raise TypeError("billed_cost and effective_cost must be Decimal")
@@ -123,9 +122,7 @@ class CostQuery:
     def __post_init__(self) -> None:
         for key in self.group_by:
             if key not in GROUP_BY_CHOICES:
-                raise ValueError(
-                    f"cannot group by {key!r}; choose from {', '.join(GROUP_BY_CHOICES)}"
-                )
+                raise ValueError(f"cannot group by {key!r}; choose from {', '.join(GROUP_BY_CHOICES)}")
         if self.metric not in METRICS:
             raise ValueError(f"metric must be billed or effective, not {self.metric!r}")
         if self.start and self.end and self.start > self.end:

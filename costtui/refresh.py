@@ -99,12 +99,17 @@ def run_refresh(
         for provider in providers:
             cached = state.get(provider.name, CachedState())
             start, end = plan_window(
-                options, cached.first, cached.last, cached.estimated,
+                options,
+                cached.first,
+                cached.last,
+                cached.estimated,
                 options.restatement_days.get(provider.name, 3),
             )
             outcomes.append(ProviderOutcome(provider.name, provider.source, start, end))
             contexts.append(
-                FetchContext(start, end, _private_dir(workdir, provider.name), cached.objects, cached.estimated)
+                FetchContext(
+                    start, end, _private_dir(workdir, provider.name), cached.objects, cached.estimated
+                )
             )
         started = utcnow()
         with ThreadPoolExecutor(max_workers=max(1, len(providers))) as pool:
@@ -162,7 +167,9 @@ def _read_cache_state(cache_path: Path, providers: Sequence[Provider]) -> dict[s
         with reader.session() as queries:
             for provider in providers:
                 first, last, estimated = queries.covered_days(provider.name)
-                state[provider.name] = CachedState(first, last, estimated, queries.ingested_objects(provider.name))
+                state[provider.name] = CachedState(
+                    first, last, estimated, queries.ingested_objects(provider.name)
+                )
     except CacheMissing:
         pass
     except CostError:

@@ -116,7 +116,9 @@ class CostQueries:
     def distinct_values(self, column: str) -> list[str]:
         if column not in ("provider", "account_id", "service", "region", "currency"):
             raise ValueError(f"unknown column {column}")
-        return [r[0] for r in self._con.execute(f"SELECT DISTINCT {column} FROM charges ORDER BY 1").fetchall()]
+        return [
+            r[0] for r in self._con.execute(f"SELECT DISTINCT {column} FROM charges ORDER BY 1").fetchall()
+        ]
 
     def latest_fetches(self) -> list[FetchStatus]:
         """The newest fetch of each provider and source."""
@@ -168,9 +170,7 @@ class CostQueries:
         return first, last, estimated
 
     def alert_events(self, limit: int = 200) -> list[dict]:
-        cursor = self._con.execute(
-            "SELECT * FROM alert_events ORDER BY created_at DESC LIMIT ?", [limit]
-        )
+        cursor = self._con.execute("SELECT * FROM alert_events ORDER BY created_at DESC LIMIT ?", [limit])
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 

@@ -35,9 +35,7 @@ class CacheReader:
     @contextmanager
     def session(self) -> Iterator[CostQueries]:
         if not self.path.exists():
-            raise CacheMissing(
-                f"{self.path}: no cache yet; run `costtui demo` or `costtui refresh` first"
-            )
+            raise CacheMissing(f"{self.path}: no cache yet; run `costtui demo` or `costtui refresh` first")
         try:
             con = duckdb.connect(str(self.path), read_only=True)
         except duckdb.Error as exc:

@@ -73,9 +73,7 @@ class CacheWriter:
             self._load_scopes(scopes)
             con.execute("CREATE OR REPLACE TEMP TABLE incoming AS SELECT * FROM charges LIMIT 0")
             for path in parquet_files:
-                con.execute(
-                    f"INSERT INTO incoming SELECT {COLUMN_LIST} FROM read_parquet(?)", [str(path)]
-                )
+                con.execute(f"INSERT INTO incoming SELECT {COLUMN_LIST} FROM read_parquet(?)", [str(path)])
             self._insert_python_rows(rows)
             outside = con.execute(
                 """SELECT provider, billing_account_id, charge_date FROM incoming i
@@ -128,14 +126,14 @@ class CacheWriter:
         try:
             if count:
                 self._con.execute(
-                    f"""INSERT INTO incoming SELECT * FROM read_csv(?, header = false,
-                        quote = '"', escape = '"', auto_detect = false, columns = {{
+                    """INSERT INTO incoming SELECT * FROM read_csv(?, header = false,
+                        quote = '"', escape = '"', auto_detect = false, columns = {
                         'charge_date': 'DATE', 'provider': 'VARCHAR',
                         'billing_account_id': 'VARCHAR', 'account_id': 'VARCHAR',
                         'account_name': 'VARCHAR', 'service': 'VARCHAR', 'region': 'VARCHAR',
                         'charge_category': 'VARCHAR', 'billed_cost': 'DECIMAL(18,6)',
                         'effective_cost': 'DECIMAL(18,6)', 'currency': 'VARCHAR',
-                        'estimated': 'BOOLEAN'}})""",
+                        'estimated': 'BOOLEAN'})""",
                     [name],
                 )
         finally:

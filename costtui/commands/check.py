@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 
 
-@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []})
+@click.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
+)
 @click.pass_context
 def check(ctx: click.Context) -> int:
     """Icinga/Nagios plugin: cost thresholds, exit 0-3 (see `costtui check --help`)."""

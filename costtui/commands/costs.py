@@ -22,16 +22,26 @@ def parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 def query_options(function):
     """Filters and grouping shared by `costs` and `export csv|json`."""
     options = [
-        click.option("--provider", "providers", multiple=True, metavar="P", help="aws, azure, gcp... (repeatable)"),
-        click.option("--account", "accounts", multiple=True, metavar="ID", help="Account/subscription/project id."),
+        click.option(
+            "--provider", "providers", multiple=True, metavar="P", help="aws, azure, gcp... (repeatable)"
+        ),
+        click.option(
+            "--account", "accounts", multiple=True, metavar="ID", help="Account/subscription/project id."
+        ),
         click.option("--service", "services", multiple=True, metavar="NAME"),
         click.option("--region", "regions", multiple=True, metavar="REGION"),
         click.option("--start", callback=parse_day, metavar="YYYY-MM-DD", help="First day (inclusive)."),
         click.option("--end", callback=parse_day, metavar="YYYY-MM-DD", help="Last day (inclusive)."),
         click.option("--days", type=click.IntRange(min=1), metavar="N", help="The last N days up to today."),
-        click.option("--group-by", "group_by", multiple=True, type=click.Choice(GROUP_BY_CHOICES), help="Repeatable."),
-        click.option("--metric", type=click.Choice(["billed", "effective"]), default=None, help="Default from config."),
-        click.option("--gross", is_flag=True, default=None, help="Leave credits out (default: net of credits)."),
+        click.option(
+            "--group-by", "group_by", multiple=True, type=click.Choice(GROUP_BY_CHOICES), help="Repeatable."
+        ),
+        click.option(
+            "--metric", type=click.Choice(["billed", "effective"]), default=None, help="Default from config."
+        ),
+        click.option(
+            "--gross", is_flag=True, default=None, help="Leave credits out (default: net of credits)."
+        ),
     ]
     for option in reversed(options):
         function = option(function)
@@ -65,7 +75,9 @@ def build_query(app_context: AppContext, **opts) -> CostQuery:
 
 @click.command()
 @query_options
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+)
 @pass_app
 def costs(app_context: AppContext, fmt: str, **opts) -> None:
     """Costs from the cache, grouped (default by provider) and filtered."""

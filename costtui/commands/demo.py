@@ -33,7 +33,10 @@ def demo(app_context: AppContext, no_tui: bool, seed: int, rows: int | None) -> 
     start, end = demo_window(today)
     began = time.perf_counter()
     stored = load_once(
-        DemoProvider(today, seed=seed, rows=rows), path, start, end,
+        DemoProvider(today, seed=seed, rows=rows),
+        path,
+        start,
+        end,
         fresh=app_context.cache_option is None,
     )
     print(

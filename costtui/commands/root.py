@@ -33,9 +33,21 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, name)
 
 
-@click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_option", metavar="FILE", help="Config file (default: $COSTTUI_CONFIG or the user config dir).")
-@click.option("--cache", "cache_option", metavar="FILE", help="Cache database (default: $COSTTUI_CACHE or the user data dir).")
+@click.group(
+    cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
+@click.option(
+    "--config",
+    "config_option",
+    metavar="FILE",
+    help="Config file (default: $COSTTUI_CONFIG or the user config dir).",
+)
+@click.option(
+    "--cache",
+    "cache_option",
+    metavar="FILE",
+    help="Cache database (default: $COSTTUI_CACHE or the user data dir).",
+)
 @click.version_option(__version__, prog_name="costtui")
 @click.pass_context
 def cli(ctx: click.Context, config_option: str | None, cache_option: str | None) -> None:

@@ -73,7 +73,11 @@ def render_table(records: Sequence[dict], columns: Sequence[str]) -> str:
     rows = [[_text(record[c]) for c in columns] for record in records]
     numeric = {c for c in columns if c.endswith("_cost")}
     widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) if c not in numeric else c.rjust(w) for c, w in zip(columns, widths, strict=True))]
+    lines = [
+        "  ".join(
+            c.ljust(w) if c not in numeric else c.rjust(w) for c, w in zip(columns, widths, strict=True)
+        )
+    ]
     lines.append("  ".join("-" * w for w in widths))
     for row in rows:
         lines.append(
@@ -91,4 +95,3 @@ def _text(value) -> str:
     if isinstance(value, Decimal):
         return format(value, "f")
     return str(value)
-

@@ -108,20 +108,52 @@ class DemoAccount:
 
 
 ACCOUNTS = [
-    DemoAccount("aws", "123456789012", "210987654321", "prod-web", 9.0, ("us-east-1", "eu-west-1"), 0.0, True),
+    DemoAccount(
+        "aws", "123456789012", "210987654321", "prod-web", 9.0, ("us-east-1", "eu-west-1"), 0.0, True
+    ),
     DemoAccount("aws", "123456789012", "345678901234", "staging", 2.0, ("us-east-1",)),
-    DemoAccount("aws", "123456789012", "456789012345", "data-platform", 5.0, ("us-west-2", "eu-central-1"), 0.08),
+    DemoAccount(
+        "aws", "123456789012", "456789012345", "data-platform", 5.0, ("us-west-2", "eu-central-1"), 0.08
+    ),
     DemoAccount("aws", "123456789012", "567890123456", "shared-services", 1.5, ("us-east-1", "us-east-2")),
     DemoAccount("aws", "123456789012", "678901234567", "sandbox", 0.6, ("ap-southeast-2",), 0.5),
-    DemoAccount("azure", "74839201", "3f2b8c1e-5d4a-4e7f-9a61-2c8b0d7e4f13", "Production", 6.0,
-                ("westeurope", "northeurope")),
-    DemoAccount("azure", "74839201", "8a9c6d2f-1b3e-4c5a-8f70-6e4d2b1a9c35", "Dev-Test", 1.8, ("westeurope",), 0.3),
-    DemoAccount("azure", "74839201", "c1d5e7f9-2a4b-4d6e-8b0c-3f5a7c9e1b24", "Analytics", 3.0,
-                ("eastus2", "uksouth")),
-    DemoAccount("azure", "74839201", "e6f8a0b2-7c9d-4e1f-a3b5-9d1f3b5d7f46", "Corp-IT", 1.0, ("germanywestcentral",)),
-    DemoAccount("gcp", "01A2B3-C4D5E6-F7A8B9", "acme-prod-web", "Acme Prod Web", 5.0, ("us-central1", "europe-west1"), 0.12),
-    DemoAccount("gcp", "01A2B3-C4D5E6-F7A8B9", "acme-data-lake", "Acme Data Lake", 4.0, ("us-central1",), 0.05),
-    DemoAccount("gcp", "01A2B3-C4D5E6-F7A8B9", "acme-ml-training", "Acme ML Training", 3.5, ("us-east1", "europe-west3")),
+    DemoAccount(
+        "azure",
+        "74839201",
+        "3f2b8c1e-5d4a-4e7f-9a61-2c8b0d7e4f13",
+        "Production",
+        6.0,
+        ("westeurope", "northeurope"),
+    ),
+    DemoAccount(
+        "azure", "74839201", "8a9c6d2f-1b3e-4c5a-8f70-6e4d2b1a9c35", "Dev-Test", 1.8, ("westeurope",), 0.3
+    ),
+    DemoAccount(
+        "azure", "74839201", "c1d5e7f9-2a4b-4d6e-8b0c-3f5a7c9e1b24", "Analytics", 3.0, ("eastus2", "uksouth")
+    ),
+    DemoAccount(
+        "azure", "74839201", "e6f8a0b2-7c9d-4e1f-a3b5-9d1f3b5d7f46", "Corp-IT", 1.0, ("germanywestcentral",)
+    ),
+    DemoAccount(
+        "gcp",
+        "01A2B3-C4D5E6-F7A8B9",
+        "acme-prod-web",
+        "Acme Prod Web",
+        5.0,
+        ("us-central1", "europe-west1"),
+        0.12,
+    ),
+    DemoAccount(
+        "gcp", "01A2B3-C4D5E6-F7A8B9", "acme-data-lake", "Acme Data Lake", 4.0, ("us-central1",), 0.05
+    ),
+    DemoAccount(
+        "gcp",
+        "01A2B3-C4D5E6-F7A8B9",
+        "acme-ml-training",
+        "Acme ML Training",
+        3.5,
+        ("us-east1", "europe-west3"),
+    ),
     DemoAccount("gcp", "01A2B3-C4D5E6-F7A8B9", "acme-staging", "Acme Staging", 1.2, ("us-central1",), 0.3),
 ]
 SERVICES = {"aws": AWS_SERVICES, "azure": AZURE_SERVICES, "gcp": GCP_SERVICES}
@@ -190,11 +222,22 @@ class DemoProvider:
                         is_compute = service in (AWS_SERVICES[0][0], AZURE_SERVICES[0][0], GCP_SERVICES[0][0])
                         discount = 0.72 if account.savings_plan and is_compute else 1.0
                         credit = account.credit_rate if is_compute or account.credit_rate >= 0.3 else 0.0
-                        series.append((
-                            len(series), account.provider, account.billing_account_id, account_id,
-                            name, service, region, round(base, 4), round(growth, 5), weekly,
-                            credit, discount,
-                        ))
+                        series.append(
+                            (
+                                len(series),
+                                account.provider,
+                                account.billing_account_id,
+                                account_id,
+                                name,
+                                service,
+                                region,
+                                round(base, 4),
+                                round(growth, 5),
+                                weekly,
+                                credit,
+                                discount,
+                            )
+                        )
         return series
 
 
