@@ -1,0 +1,1 @@
+"""The Textual dashboard: trends, services, accounts, regions and alerts over the cache."""

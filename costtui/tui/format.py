@@ -1,0 +1,62 @@
+"""How money, changes, shares, dates and ages read on screen."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from costtui.model import to_cents
+
+PROVIDER_NAMES = {"aws": "AWS", "azure": "Azure", "gcp": "GCP"}
+
+
+def provider_name(provider: str | None) -> str:
+    if provider is None:
+        return "All providers"
+    return PROVIDER_NAMES.get(provider, provider.title())
+
+
+def money(amount: Decimal, currency: str) -> str:
+    """`12,345.67 USD`: to the cent, thousands separated, currency always named."""
+    return f"{to_cents(amount):,.2f} {currency}"
+
+
+def change_text(change: Decimal | None) -> str:
+    """`▲ 4.2%` (spending up), `▼ 3.0%` (down), `= 0.0%`, or `n/a` without a base."""
+    if change is None:
+        return "n/a"
+    if change > 0:
+        return f"▲ {change}%"
+    if change < 0:
+        return f"▼ {abs(change)}%"
+    return f"= {change}%"
+
+
+def share_text(share: Decimal | None) -> str:
+    """A percent share to one decimal, or `—` when there is no positive total to share."""
+    if share is None:
+        return "—"
+    return f"{share.quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
+
+
+def day_span(start: date, end: date) -> str:
+    """`1-14 Nov`, or `28 Oct - 3 Nov` across months, or `14 Nov` for one day."""
+    if start == end:
+        return f"{end.day} {end:%b}"
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}-{end.day} {end:%b}"
+    year = f" {end.year}" if start.year != end.year else ""
+    return f"{start.day} {start:%b} - {end.day} {end:%b}{year}"
+
+
+def age_text(then: datetime, now: datetime) -> str:
+    """`just now`, `25 min ago`, `5 h ago`, `3 days ago`."""
+    minutes = int((now - then).total_seconds() // 60)
+    if minutes < 1:
+        return "just now"
+    if minutes < 60:
+        return f"{minutes} min ago"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h ago"
+    return f"{hours // 24} days ago"

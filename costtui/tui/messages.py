@@ -1,0 +1,25 @@
+"""Messages the loading worker posts to the app (the worker never touches widgets)."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from costtui.tui.data import DashboardData
+
+
+class DashboardLoaded(Message):
+    """A load finished; `data` is None when the cache holds no cost data."""
+
+    def __init__(self, generation: int, data: DashboardData | None) -> None:
+        super().__init__()
+        self.generation = generation
+        self.data = data
+
+
+class LoadFailed(Message):
+    """A load failed with a message for the user."""
+
+    def __init__(self, generation: int, message: str) -> None:
+        super().__init__()
+        self.generation = generation
+        self.message = message

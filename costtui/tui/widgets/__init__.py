@@ -1,0 +1,1 @@
+"""Widgets of the dashboard, each showing one part of a DashboardData snapshot."""
