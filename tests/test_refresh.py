@@ -1,0 +1,87 @@
+"""refresh: incremental windows, fault isolation, one atomic publish, fetches recorded."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from costtui.cache import CacheReader
+from costtui.model import CostQuery, FetchResult, ReplaceScope
+from costtui.providers.base import FetchContext, ProviderError
+from costtui.refresh import RefreshOptions, plan_window, run_refresh
+from tests.cachefactory import row
+
+TODAY = date(2026, 11, 15)
+
+
+class FakeProvider:
+    """A provider that records the windows it was asked for."""
+
+    source = "fake"
+
+    def __init__(self, name: str, cost: str = "1", fail: ProviderError | None = None) -> None:
+        self.name, self.cost, self.fail, self.windows = name, cost, fail, []
+
+    def check_auth(self) -> None:
+        return None
+
+    def fetch(self, context: FetchContext) -> FetchResult:
+        self.windows.append((context.start, context.end))
+        if self.fail:
+            raise self.fail
+        days = (context.end - context.start).days + 1
+        rows = [row(context.start + timedelta(days=i), provider=self.name, cost=self.cost) for i in range(days)]
+        return FetchResult(self.name, [ReplaceScope(self.name, context.start, context.end)], rows, api_calls=days)
+
+
+def test_first_refresh_backfills_thirteen_months_then_only_the_restatement_window(cache_path):
+    aws = FakeProvider("aws")
+    run_refresh([aws], cache_path, RefreshOptions(today=TODAY))
+    run_refresh([aws], cache_path, RefreshOptions(today=TODAY + timedelta(days=1), restatement_days={"aws": 3}))
+    assert aws.windows == [(date(2025, 10, 1), TODAY), (TODAY - timedelta(days=2), TODAY + timedelta(days=1))]
+
+
+def test_plan_window_reaches_back_to_estimated_days_and_since():
+    options = RefreshOptions(today=TODAY)
+    last = TODAY - timedelta(days=1)
+    assert plan_window(options, date(2025, 10, 1), last, [date(2026, 11, 2)], 3) == (date(2026, 11, 2), TODAY)
+    assert plan_window(options, date(2025, 10, 1), last, [], 3) == (date(2026, 11, 12), TODAY)
+    assert plan_window(RefreshOptions(today=TODAY, days=7), None, None, [], 3) == (date(2026, 11, 9), TODAY)
+    since = RefreshOptions(today=TODAY, since=date(2025, 1, 1))
+    assert plan_window(since, date(2025, 10, 1), last, [], 3) == (date(2025, 1, 1), TODAY)
+    assert plan_window(RefreshOptions(today=TODAY, full=True), date(2025, 10, 1), last, [], 3)[0] == date(2025, 10, 1)
+    # A cache left alone for two weeks catches up from its last day.
+    assert plan_window(options, date(2025, 10, 1), TODAY - timedelta(days=14), [], 3)[0] == TODAY - timedelta(days=13)
+
+
+def test_one_provider_down_does_not_stop_the_others(cache_path):
+    down = FakeProvider("azure", fail=ProviderError("container not found", kind="not_found", api_calls=1))
+    report = run_refresh([FakeProvider("aws", "2"), down, FakeProvider("gcp", "3")], cache_path,
+                         RefreshOptions(today=TODAY, days=10))
+    assert [o.provider for o in report.failed] == ["azure"]
+    with CacheReader(cache_path).session() as q:
+        totals = {g.keys["provider"]: g.cost for g in q.cost_groups(CostQuery(group_by=("provider",)))}
+        fetches = {f.provider: f for f in q.latest_fetches()}
+    assert totals == {"aws": Decimal(20), "gcp": Decimal(30)}
+    assert fetches["azure"].status == "error"
+    assert fetches["azure"].error_kind == "not_found"
+    assert "container not found" in fetches["azure"].error_message
+    assert fetches["azure"].api_calls == 1
+    assert (fetches["aws"].status, fetches["aws"].row_count, fetches["aws"].api_calls) == ("ok", 10, 10)
+
+
+def test_a_failed_provider_keeps_its_previous_data(cache_path):
+    run_refresh([FakeProvider("aws", "5")], cache_path, RefreshOptions(today=TODAY, days=5))
+    run_refresh([FakeProvider("aws", fail=ProviderError("throttled"))], cache_path, RefreshOptions(today=TODAY, days=5))
+    with CacheReader(cache_path).session() as q:
+        assert q.totals(CostQuery()) == {"USD": Decimal(25)}
+
+
+def test_unexpected_exceptions_become_recorded_failures(cache_path):
+    class Broken(FakeProvider):
+        def fetch(self, context):
+            raise KeyError("ResultsByTime")
+
+    report = run_refresh([Broken("aws"), FakeProvider("gcp")], cache_path, RefreshOptions(today=TODAY, days=2))
+    assert report.failed[0].error.kind == "unexpected"
+    assert "KeyError" in str(report.failed[0].error)
