@@ -42,12 +42,32 @@ class CostApp(App[None]):
     TITLE = "costtui"
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit"),
-        Binding("r", "reload", "Reload", id="reload"),
-        Binding("d", "next_range", "Range", id="range"),
-        Binding("m", "toggle_metric", "Billed/effective", id="metric"),
-        Binding("g", "toggle_gross", "Net/gross", id="gross"),
-        Binding("p", "next_provider", "Provider", id="provider"),
-        Binding("question_mark", "help", "Keys", id="help"),
+        Binding("r", "reload", "Reload", tooltip="Read the cache again", id="reload"),
+        Binding(
+            "d", "next_range", "Range", tooltip="Next date range: 7, 30, 90 days, month to date", id="range"
+        ),
+        Binding(
+            "m",
+            "toggle_metric",
+            "Billed/effective",
+            tooltip="Billed (invoice) or effective (amortised) cost",
+            id="metric",
+        ),
+        Binding(
+            "g",
+            "toggle_gross",
+            "Net/gross",
+            tooltip="Net of credits, or gross (credits left out)",
+            id="gross",
+        ),
+        Binding(
+            "p",
+            "next_provider",
+            "Provider",
+            tooltip="Show all providers or the next one alone",
+            id="provider",
+        ),
+        Binding("question_mark", "help", "Keys", tooltip="This list of keys", id="help"),
         *(
             Binding(str(number), f"show_tab('{tab}')", f"{tab.title()} tab", show=False, id=f"tab.{tab}")
             for number, tab in enumerate(TABS, start=1)
@@ -110,8 +130,8 @@ class CostApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#empty").display = False
-        self.set_interval(SNAPSHOT_POLL_SECONDS, self._reload_if_new_snapshot)
+        self._show_empty(None)
+        self.set_interval(SNAPSHOT_POLL_SECONDS, self.reload_if_new_snapshot)
         if self.config.display.auto_refresh_seconds:
             self.set_interval(self.config.display.auto_refresh_seconds, self.action_reload)
         self.action_reload()
@@ -131,7 +151,8 @@ class CostApp(App[None]):
             return
         self.post_message(DashboardLoaded(generation, data))
 
-    def _reload_if_new_snapshot(self) -> None:
+    def reload_if_new_snapshot(self) -> None:
+        """Reload when a refresh has published a new cache snapshot since the last look."""
         snapshot = CacheReader(self.cache_path).snapshot_id()
         if snapshot != self._snapshot_id:
             self._snapshot_id = snapshot
@@ -149,21 +170,33 @@ class CostApp(App[None]):
             self._show_error(message.message)
 
     def _show_error(self, text: str) -> None:
+        """A failed load keeps what is on screen (if anything) and says why it is not newer."""
+        if self.data is None:
+            self._show_empty(f"No data shown: the cache {self.cache_path} could not be read.")
+            self.query_one(StatusLine).update("Cache unreadable")
+        else:
+            text += " (showing the data read before)"
         self.query_one(Banner).show_problems([f"✖ {text}"], error=True)
-        self.query_one(StatusLine).update("No data shown: the cache could not be read.")
         self.notify(text, title="Cache error", severity="error", timeout=10)
+
+    def _show_empty(self, text: str | None) -> None:
+        """Show `text` in place of the tabs, or the tabs again when `text` is None."""
+        empty = self.query_one("#empty", Static)
+        empty.display = text is not None
+        empty.update(text or "")
+        self.query_one("#tabs").display = text is None
 
     @on(DashboardLoaded)
     def _loaded(self, message: DashboardLoaded) -> None:
         if message.generation != self._generation:
             return  # a newer load is on its way
         self.data = data = message.data
-        self.query_one("#empty").display = data is None
-        self.query_one("#tabs").display = data is not None
         if data is None:
-            self.query_one(StatusLine).update("No cost data in " + str(self.cache_path))
+            self._show_empty(EMPTY_MESSAGE)
+            self.query_one(StatusLine).update(f"No cost data in {self.cache_path}")
             self.query_one(Banner).show_problems([])
             return
+        self._show_empty(None)
         now = self.clock()
         self.sub_title = f"{data.options.metric} cost, {'gross' if data.options.gross else 'net'}"
         self.query_one(StatusLine).show(data, now)

@@ -28,6 +28,6 @@ class HelpScreen(ModalScreen[None]):
             table: DataTable = DataTable(id="help-keys", cursor_type="none", show_cursor=False)
             table.add_columns("Key", "Action")
             for binding in self.key_bindings:
-                table.add_row(self.app.get_key_display(binding), binding.description)
+                table.add_row(self.app.get_key_display(binding), binding.tooltip or binding.description)
             yield table
             yield Label("Select a table header to sort by it. Esc closes.", id="help-hint")

@@ -1,0 +1,24 @@
+"""Helpers for dashboard tests: an app with a frozen clock, and waiting for its loads."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from costtui.config import Config
+from costtui.tui.app import CostApp
+
+# The pinned "last successful fetch" of the frozen cache, and the frozen clock a few hours later.
+FETCHED_AT = datetime(2026, 11, 15, 6, 30)
+NOW = FETCHED_AT + timedelta(hours=3)
+
+
+def make_app(cache_path: Path, today: date, now: datetime = NOW, config: Config | None = None) -> CostApp:
+    return CostApp(config=config or Config(), cache_path=cache_path, today=today, clock=lambda: now)
+
+
+async def settle(app: CostApp, pilot) -> None:
+    """Wait for the loading worker, then for the messages and layout it caused."""
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.pause()
