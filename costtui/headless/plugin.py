@@ -68,10 +68,11 @@ class Deadline:
         self.output = output
         self.expired = False
         self._watchdog: threading.Timer | None = None
+        self._previous_handler: object = signal.SIG_DFL
 
     def __enter__(self) -> Deadline:
         if hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGALRM, self._on_alarm)
+            self._previous_handler = signal.signal(signal.SIGALRM, self._on_alarm)
             signal.setitimer(signal.ITIMER_REAL, self.seconds)
         self._watchdog = threading.Timer(self.seconds + self.GRACE_SECONDS, self._on_watchdog)
         self._watchdog.daemon = True
@@ -81,7 +82,7 @@ class Deadline:
     def __exit__(self, *exc_info: object) -> None:
         if hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread():
             signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+            signal.signal(signal.SIGALRM, self._previous_handler)  # type: ignore[arg-type]
         if self._watchdog:
             self._watchdog.cancel()
 
