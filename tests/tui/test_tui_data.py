@@ -1,0 +1,132 @@
+"""The dashboard's data snapshot and formatting: ranges, currencies never summed, lagging providers."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from costtui.cache import open_writer
+from costtui.model import CostRow, ReplaceScope
+from costtui.tui.data import ViewOptions, load_dashboard, view_range
+from costtui.tui.format import age_text, change_text, day_span, money
+
+
+def row(day: date, provider: str, cost: str, currency: str = "USD", category: str = "Usage") -> CostRow:
+    return CostRow(
+        charge_date=day,
+        provider=provider,
+        billing_account_id="b1",
+        account_id="a1",
+        account_name="Account 1",
+        service="Compute",
+        region="eu-west-1",
+        charge_category=category,
+        billed_cost=Decimal(cost),
+        effective_cost=Decimal(cost),
+        currency=currency,
+    )
+
+
+def write_rows(path: Path, rows: list[CostRow]) -> None:
+    by_provider: dict[str, list[CostRow]] = {}
+    for item in rows:
+        by_provider.setdefault(item.provider, []).append(item)
+    with open_writer(path) as writer:
+        for provider, provider_rows in by_provider.items():
+            days = [r.charge_date for r in provider_rows]
+            writer.replace_charges([ReplaceScope(provider, min(days), max(days))], provider_rows)
+
+
+def daily(provider: str, start: date, days: int, cost: str, currency: str = "USD") -> list[CostRow]:
+    return [row(start + timedelta(days=n), provider, cost, currency) for n in range(days)]
+
+
+def test_currencies_get_their_own_figures_and_are_never_summed(cache_path: Path) -> None:
+    today = date(2026, 11, 15)
+    write_rows(
+        cache_path,
+        daily("aws", date(2026, 10, 1), 31, "10.00")
+        + daily("aws", date(2026, 11, 1), 14, "11.00")
+        + daily("azure", date(2026, 10, 1), 31, "5.00", "EUR")
+        + daily("azure", date(2026, 11, 1), 14, "4.00", "EUR")
+        + [row(date(2026, 11, 4), "azure", "-5.00", "EUR", "Credit")],
+    )
+    data = load_dashboard(cache_path, ViewOptions(), today)
+    assert data is not None
+    figures = {(f.provider, f.currency): f for f in data.month_to_date}
+    assert set(figures) == {("aws", "USD"), ("azure", "EUR"), (None, "USD"), (None, "EUR")}
+    assert figures[(None, "USD")].cost == Decimal("154.00")
+    assert figures[(None, "EUR")].cost == Decimal("51.00")  # the credit counts (net)
+    assert figures[("aws", "USD")].change == Decimal("10.0")  # 154 vs 140 on 1-14 Oct
+    assert figures[("azure", "EUR")].change == Decimal("-27.1")  # 51 vs 70
+    assert data.totals == {"EUR": Decimal("131.00"), "USD": Decimal("314.00")}  # 16 Oct - 14 Nov
+
+    gross = load_dashboard(cache_path, ViewOptions(gross=True), today)
+    assert {(f.provider, f.currency): f.cost for f in gross.month_to_date}[(None, "EUR")] == Decimal("56.00")
+
+
+def test_a_lagging_provider_is_compared_with_as_many_days_of_last_month(cache_path: Path) -> None:
+    today = date(2026, 11, 15)
+    write_rows(
+        cache_path,
+        daily("aws", date(2026, 10, 1), 45, "10.00") + daily("gcp", date(2026, 10, 1), 40, "10.00"),
+    )
+    data = load_dashboard(cache_path, ViewOptions(), today)
+    figures = {f.provider: f for f in data.month_to_date}
+    assert (figures["aws"].start, figures["aws"].end) == (date(2026, 11, 1), date(2026, 11, 14))
+    assert (figures["gcp"].end, figures["gcp"].previous_end) == (date(2026, 11, 9), date(2026, 10, 9))
+    assert figures["gcp"].cost == Decimal("90.00") and figures["gcp"].change == Decimal("0.0")
+
+
+def test_no_comparison_when_last_month_is_not_cached(cache_path: Path) -> None:
+    write_rows(cache_path, [row(date(2026, 11, 2), "aws", "10.00")])
+    data = load_dashboard(cache_path, ViewOptions(), date(2026, 11, 15))
+    (figure,) = data.month_to_date
+    assert not figure.previous_covered and figure.change is None
+
+
+def test_the_view_ends_at_the_last_cached_day_when_the_cache_stopped_early(cache_path: Path) -> None:
+    write_rows(cache_path, [row(date(2026, 11, 2), "aws", "10.00")])
+    data = load_dashboard(cache_path, ViewOptions(days=7), date(2026, 11, 15))
+    assert (data.start, data.end) == (date(2026, 10, 27), date(2026, 11, 2))
+
+
+def test_range_presets_cycle_and_month_to_date_starts_on_the_first() -> None:
+    options = ViewOptions(days=30)
+    seen = []
+    for _ in range(4):
+        options = options.next_range()
+        seen.append(options.days)
+    assert seen == [90, None, 7, 30]
+    assert view_range(None, date(2026, 11, 14)) == (date(2026, 11, 1), date(2026, 11, 14))
+    assert view_range(7, date(2026, 11, 14)) == (date(2026, 11, 8), date(2026, 11, 14))
+    assert ViewOptions(days=14).next_range().days == 7
+
+
+def test_formatting_of_money_changes_spans_and_ages() -> None:
+    assert money(Decimal("12345.675"), "USD") == "12,345.68 USD"
+    assert money(Decimal("-1234.5"), "EUR") == "-1,234.50 EUR"
+    assert change_text(Decimal("4.2")) == "▲ 4.2%"
+    assert change_text(Decimal("-3.0")) == "▼ 3.0%"
+    assert change_text(None) == "n/a"
+    assert day_span(date(2026, 11, 1), date(2026, 11, 14)) == "1-14 Nov"
+    assert day_span(date(2026, 10, 28), date(2026, 11, 3)) == "28 Oct - 3 Nov"
+    assert day_span(date(2025, 12, 28), date(2026, 1, 3)) == "28 Dec - 3 Jan 2026"
+    now = datetime(2026, 11, 15, 12, 0)
+    assert age_text(now - timedelta(minutes=25), now) == "25 min ago"
+    assert age_text(now - timedelta(hours=5), now) == "5 h ago"
+    assert age_text(now - timedelta(days=3), now) == "3 days ago"
+
+
+def test_the_dashboard_imports_no_cloud_sdk() -> None:
+    code = (
+        "import sys, costtui.tui.app\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore', 'azure') "
+        "or m.startswith('google.cloud')]\n"
+        "print(bad)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
