@@ -21,6 +21,7 @@ from botocore.exceptions import (
     TokenRetrievalError,
     UnauthorizedSSOTokenError,
 )
+from botocore.parsers import ResponseParserError
 
 from costtui.config import AwsConfig
 from costtui.model import FetchResult, ReplaceScope
@@ -49,7 +50,7 @@ THROTTLING_CODES = {"ThrottlingException", "LimitExceededException", "Throttling
 def client_config(max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> BotoConfig:
     """Throttling (ThrottlingException, LimitExceededException) is retried with backoff by botocore."""
     return BotoConfig(
-        retries={"mode": "standard", "max_attempts": max_attempts},
+        retries={"mode": "standard", "total_max_attempts": max_attempts},
         connect_timeout=10,
         read_timeout=60,
         user_agent_extra="costtui",
@@ -234,7 +235,7 @@ class AwsCostExplorerProvider:
     def _billing_account(self, session) -> str:
         try:
             return caller_account(session, self.config, self._max_attempts)
-        except (ClientError, BotoCoreError):
+        except (ClientError, BotoCoreError, ResponseParserError):
             return "unknown"  # rows are still right; only the payer label is missing
 
     def _result(
