@@ -1,0 +1,1 @@
+"""Azure Cost Management exports provider, against Azurite."""
