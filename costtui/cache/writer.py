@@ -26,6 +26,13 @@ from costtui.cache.schema import SCHEMA_VERSION, create_schema, read_schema_vers
 from costtui.model import COST_ROW_COLUMNS, CostRow, ReplaceScope
 
 COLUMN_LIST = ", ".join(COST_ROW_COLUMNS)
+CSV_OPTIONS = (
+    "header = false, quote = '\"', escape = '\"', auto_detect = false, columns = {"
+    "'charge_date': 'DATE', 'provider': 'VARCHAR', 'billing_account_id': 'VARCHAR', "
+    "'account_id': 'VARCHAR', 'account_name': 'VARCHAR', 'service': 'VARCHAR', 'region': 'VARCHAR', "
+    "'charge_category': 'VARCHAR', 'billed_cost': 'DECIMAL(18,6)', 'effective_cost': 'DECIMAL(18,6)', "
+    "'currency': 'VARCHAR', 'estimated': 'BOOLEAN'}"
+)
 
 
 def utcnow() -> datetime:
@@ -66,15 +73,20 @@ class CacheWriter:
         """Delete what the scopes cover, then insert the new rows; returns rows inserted.
 
         Every new row must fall inside one of the scopes, so a restatement replaces
-        exactly what it covers and nothing is counted twice."""
+        exactly what it covers and nothing is counted twice. Staged files are read
+        where they lie (no copy in memory): ten million rows need no more RAM than DuckDB's buffers."""
         con = self._con
+        sources = [f"SELECT {COLUMN_LIST} FROM read_parquet({_sql_path(p)})" for p in parquet_files]
+        csv_path = self._stage_python_rows(rows)
+        if csv_path:
+            sources.append(f"SELECT * FROM read_csv({_sql_path(csv_path)}, {CSV_OPTIONS})")
         con.execute("BEGIN")
         try:
             self._load_scopes(scopes)
-            con.execute("CREATE OR REPLACE TEMP TABLE incoming AS SELECT * FROM charges LIMIT 0")
-            for path in parquet_files:
-                con.execute(f"INSERT INTO incoming SELECT {COLUMN_LIST} FROM read_parquet(?)", [str(path)])
-            self._insert_python_rows(rows)
+            if sources:
+                con.execute("CREATE OR REPLACE TEMP VIEW incoming AS " + " UNION ALL ".join(sources))
+            else:
+                con.execute("CREATE OR REPLACE TEMP VIEW incoming AS SELECT * FROM charges LIMIT 0")
             outside = con.execute(
                 """SELECT provider, billing_account_id, charge_date FROM incoming i
                    WHERE NOT EXISTS (SELECT 1 FROM scopes s WHERE i.provider = s.provider
@@ -92,14 +104,15 @@ class CacheWriter:
                      AND (s.billing_account_id IS NULL OR c.billing_account_id = s.billing_account_id)
                      AND c.charge_date BETWEEN s.start_date AND s.end_date)"""
             )
-            inserted = con.execute("SELECT count(*) FROM incoming").fetchone()[0]
-            # Sorted by day so date-range reads skip whole row groups.
-            con.execute("INSERT INTO charges SELECT * FROM incoming ORDER BY charge_date")
-            con.execute("DROP TABLE incoming")
+            inserted = con.execute("INSERT INTO charges SELECT * FROM incoming").fetchone()[0]
+            con.execute("DROP VIEW incoming")
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
+        finally:
+            if csv_path:
+                os.unlink(csv_path)
         return inserted
 
     def _load_scopes(self, scopes: Sequence[ReplaceScope]) -> None:
@@ -114,30 +127,17 @@ class CacheWriter:
                 [(s.provider, s.billing_account_id, s.start, s.end) for s in scopes],
             )
 
-    def _insert_python_rows(self, rows: Iterable[CostRow]) -> None:
-        # A CSV staged on disk loads far faster than executemany for large fetches.
+    def _stage_python_rows(self, rows: Iterable[CostRow]) -> Path | None:
+        """Rows as a CSV on disk, in day order (date-range reads then skip row groups):
+        DuckDB loads it far faster than executemany."""
+        ordered = sorted(rows, key=lambda r: r.charge_date)
+        if not ordered:
+            return None
         handle, name = tempfile.mkstemp(suffix=".csv", dir=self._workdir)
-        count = 0
         with os.fdopen(handle, "w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
-            for row in rows:
-                writer.writerow(row.as_tuple())
-                count += 1
-        try:
-            if count:
-                self._con.execute(
-                    """INSERT INTO incoming SELECT * FROM read_csv(?, header = false,
-                        quote = '"', escape = '"', auto_detect = false, columns = {
-                        'charge_date': 'DATE', 'provider': 'VARCHAR',
-                        'billing_account_id': 'VARCHAR', 'account_id': 'VARCHAR',
-                        'account_name': 'VARCHAR', 'service': 'VARCHAR', 'region': 'VARCHAR',
-                        'charge_category': 'VARCHAR', 'billed_cost': 'DECIMAL(18,6)',
-                        'effective_cost': 'DECIMAL(18,6)', 'currency': 'VARCHAR',
-                        'estimated': 'BOOLEAN'})""",
-                    [name],
-                )
-        finally:
-            os.unlink(name)
+            writer.writerows(r.as_tuple() for r in ordered)
+        return Path(name)
 
     def record_fetch(self, record: FetchRecord) -> None:
         self._con.execute(
@@ -246,6 +246,11 @@ def _copy_if_current(path: Path, draft: Path) -> None:
         print(f"costtui: {path}: old cache schema rebuilt from scratch", file=sys.stderr)
         return
     shutil.copyfile(path, draft)
+
+
+def _sql_path(path: Path) -> str:
+    """A file path as a SQL string literal (table functions in a view take no parameters)."""
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _fsync(path: Path) -> None:

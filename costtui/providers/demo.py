@@ -185,7 +185,7 @@ class DemoProvider:
         start, end = context.start, context.end
         days = (end - start).days + 1
         series = self._series(days)
-        con = memory_engine()
+        con = memory_engine(spill_dir=context.workdir)
         con.execute(
             """CREATE TABLE series AS SELECT
                  unnest(?::INTEGER[]) AS sid, unnest(?::VARCHAR[]) AS provider,
@@ -196,11 +196,18 @@ class DemoProvider:
                  unnest(?::DOUBLE[]) AS credit_rate, unnest(?::DOUBLE[]) AS effective_factor""",
             [list(column) for column in zip(*series, strict=True)],
         )
-        path = context.workdir / "demo.parquet"
-        count = stage_parquet(con, DEMO_SQL, path, [start, end, self.seed, start])
+        # One file per month keeps each sort small: the whole range never sits in memory.
+        files, count = [], 0
+        chunk_start = start
+        while chunk_start <= end:
+            chunk_end = min(add_months(chunk_start.replace(day=1), 1) - timedelta(days=1), end)
+            path = context.workdir / f"demo-{chunk_start:%Y-%m}.parquet"
+            count += stage_parquet(con, DEMO_SQL, path, [chunk_start, chunk_end, self.seed, start])
+            files.append(path)
+            chunk_start = chunk_end + timedelta(days=1)
         con.close()
         scopes = [ReplaceScope(p, start, end) for p in DEMO_PROVIDERS]
-        return FetchResult(self.name, scopes, parquet_files=[path], row_count=count)
+        return FetchResult(self.name, scopes, parquet_files=files, row_count=count)
 
     def _series(self, days: int) -> list[tuple]:
         rng = random.Random(self.seed)

@@ -28,10 +28,13 @@ COST_ROW_TYPES = {
 assert tuple(COST_ROW_TYPES) == COST_ROW_COLUMNS
 
 
-def memory_engine(threads: int | None = None) -> duckdb.DuckDBPyConnection:
+def memory_engine(spill_dir: Path | None = None, memory_limit: str = "2GB") -> duckdb.DuckDBPyConnection:
+    """An in-memory engine that spills to `spill_dir` past `memory_limit`, so a big
+    import or a 10M-row demo runs on a small server instead of taking all its RAM."""
     con = duckdb.connect(":memory:")
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
+    con.execute("SET memory_limit = ?", [memory_limit])
+    if spill_dir is not None:
+        con.execute("SET temp_directory = ?", [str(spill_dir)])
     return con
 
 

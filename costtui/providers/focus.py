@@ -95,7 +95,7 @@ class FocusFilesProvider:
             raise FocusFileError(
                 f"no FOCUS files (.csv, .csv.gz, .parquet) in {', '.join(map(str, self.paths))}"
             )
-        con = memory_engine()
+        con = memory_engine(spill_dir=context.workdir)
         scopes: list[ReplaceScope] = []
         staged: list[Path] = []
         ingested: dict[str, str] = {}
