@@ -57,7 +57,9 @@ def client_config(max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> BotoConfig:
     )
 
 
-def make_session(config: AwsConfig, base: boto3.Session | None = None, max_attempts: int = DEFAULT_MAX_ATTEMPTS):
+def make_session(
+    config: AwsConfig, base: boto3.Session | None = None, max_attempts: int = DEFAULT_MAX_ATTEMPTS
+):
     """The default credential chain (or `profile`), then `role_arn` assumed if set."""
     region = config.region or DEFAULT_REGION
     session = base or boto3.Session(profile_name=config.profile, region_name=region)
@@ -96,7 +98,10 @@ def provider_error(exc: Exception, config: AwsConfig, action: str, api_calls: in
     profile = config.profile or "<profile>"
     if isinstance(exc, (SSOTokenLoadError, UnauthorizedSSOTokenError, TokenRetrievalError)):
         return ProviderError(
-            "AWS SSO token is missing or expired", "expired_token", f"aws sso login --profile {profile}", api_calls
+            "AWS SSO token is missing or expired",
+            "expired_token",
+            f"aws sso login --profile {profile}",
+            api_calls,
         )
     if isinstance(exc, ProfileNotFound):
         return ProviderError(
@@ -112,7 +117,9 @@ def provider_error(exc: Exception, config: AwsConfig, action: str, api_calls: in
             "set AWS_PROFILE or run aws configure / aws sso login",
             api_calls,
         )
-    if isinstance(exc, (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)):
+    if isinstance(
+        exc, (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)
+    ):
         where = config.endpoint_url or "the AWS endpoint"
         return ProviderError(
             f"cannot reach {where} to {action}",
@@ -133,7 +140,10 @@ def provider_error(exc: Exception, config: AwsConfig, action: str, api_calls: in
             )
         if code in EXPIRED_CODES:
             return ProviderError(
-                f"AWS credentials expired ({code})", "expired_token", f"aws sso login --profile {profile}", api_calls
+                f"AWS credentials expired ({code})",
+                "expired_token",
+                f"aws sso login --profile {profile}",
+                api_calls,
             )
         if code in INVALID_CODES:
             return ProviderError(
@@ -176,7 +186,10 @@ class _Requester:
                 return answer
             if token in seen_tokens:
                 raise ProviderError(
-                    f"Cost Explorer repeated a page token for {request.label}", "invalid_data", None, self.calls
+                    f"Cost Explorer repeated a page token for {request.label}",
+                    "invalid_data",
+                    None,
+                    self.calls,
                 )
             seen_tokens.add(token)
 
@@ -188,7 +201,10 @@ class AwsCostExplorerProvider:
     source = "cost_explorer"
 
     def __init__(
-        self, config: AwsConfig, session: boto3.Session | None = None, max_attempts: int = DEFAULT_MAX_ATTEMPTS
+        self,
+        config: AwsConfig,
+        session: boto3.Session | None = None,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     ) -> None:
         self.config = config
         self._base_session = session  # tests pass one to hook botocore events
@@ -198,7 +214,9 @@ class AwsCostExplorerProvider:
         try:
             session = make_session(self.config, self._base_session, self._max_attempts)
         except (ClientError, BotoCoreError) as exc:
-            raise provider_error(exc, self.config, "sts:AssumeRole" if self.config.role_arn else "open a session") from None
+            raise provider_error(
+                exc, self.config, "sts:AssumeRole" if self.config.role_arn else "open a session"
+            ) from None
         return session, make_client(session, "ce", self.config, self._max_attempts)
 
     def check_auth(self) -> None:
@@ -239,25 +257,38 @@ class AwsCostExplorerProvider:
             return "unknown"  # rows are still right; only the payer label is missing
 
     def _result(
-        self, context: FetchContext, discovery: Answer, answers: list[Answer], billing_account: str, calls: int
+        self,
+        context: FetchContext,
+        discovery: Answer,
+        answers: list[Answer],
+        billing_account: str,
+        calls: int,
     ) -> FetchResult:
         days = [context.start + timedelta(days=n) for n in range((context.end - context.start).days + 1)]
         everything = [discovery, *answers]
-        outside = sorted(day for answer in everything for day in answer.days if not context.start <= day <= context.end)
+        outside = sorted(
+            day for answer in everything for day in answer.days if not context.start <= day <= context.end
+        )
         if outside:
             raise ProviderError(
-                f"Cost Explorer returned {outside[0]}, outside {context.start}..{context.end}", "invalid_data",
-                None, calls,
+                f"Cost Explorer returned {outside[0]}, outside {context.start}..{context.end}",
+                "invalid_data",
+                None,
+                calls,
             )
         try:
             reconcile(discovery, answers, days)
         except ReconcileError as exc:
-            raise ProviderError(str(exc), "reconcile", "refresh again; if it persists, report it", calls) from None
+            raise ProviderError(
+                str(exc), "reconcile", "refresh again; if it persists, report it", calls
+            ) from None
         currencies = set().union(*(answer.currencies for answer in everything))
         if len(currencies) > 1:
             raise ProviderError(
                 f"Cost Explorer answered in several currencies: {', '.join(sorted(currencies))}",
-                "invalid_data", None, calls,
+                "invalid_data",
+                None,
+                calls,
             )
         names: dict[str, str] = {}
         for answer in everything:

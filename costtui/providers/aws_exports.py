@@ -77,11 +77,16 @@ class AwsDataExportsProvider:
     source = "data_exports"
 
     def __init__(
-        self, config: AwsConfig, session: boto3.Session | None = None, max_attempts: int = DEFAULT_MAX_ATTEMPTS
+        self,
+        config: AwsConfig,
+        session: boto3.Session | None = None,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     ) -> None:
         if not config.bucket:
             raise ProviderError(
-                "providers.aws.bucket is not set", "config", 'set bucket = "..." (and prefix) under [providers.aws]'
+                "providers.aws.bucket is not set",
+                "config",
+                'set bucket = "..." (and prefix) under [providers.aws]',
             )
         self.config = config
         self._base_session = session
@@ -123,13 +128,17 @@ class AwsDataExportsProvider:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in ("NoSuchBucket", "404"):
                 return ProviderError(
-                    f"S3 bucket {self.config.bucket!r} not found", "not_found",
-                    "check providers.aws.bucket and region", calls,
+                    f"S3 bucket {self.config.bucket!r} not found",
+                    "not_found",
+                    "check providers.aws.bucket and region",
+                    calls,
                 )
             if code in ("AccessDenied", "403"):
                 return ProviderError(
-                    f"permission denied to {action} on bucket {self.config.bucket!r}", "permission_denied",
-                    f"grant s3:ListBucket and s3:GetObject on {self.config.bucket}", calls,
+                    f"permission denied to {action} on bucket {self.config.bucket!r}",
+                    "permission_denied",
+                    f"grant s3:ListBucket and s3:GetObject on {self.config.bucket}",
+                    calls,
                 )
         if isinstance(exc, (ClientError, BotoCoreError)):
             return provider_error(exc, self.config, action, calls)
@@ -138,7 +147,9 @@ class AwsDataExportsProvider:
     def _list(self, s3) -> tuple[list[ExportObject], int]:
         objects: list[ExportObject] = []
         calls = 0
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=self.config.bucket, Prefix=self.config.prefix):
+        for page in s3.get_paginator("list_objects_v2").paginate(
+            Bucket=self.config.bucket, Prefix=self.config.prefix
+        ):
             calls += 1
             for item in page.get("Contents", ()):
                 key = item["Key"]
@@ -147,8 +158,10 @@ class AwsDataExportsProvider:
                 period = billing_period(key)
                 if period is None:
                     raise ProviderError(
-                        f"cannot tell the billing period of s3://{self.config.bucket}/{key}", "invalid_data",
-                        "point providers.aws.prefix at the export's folder (BILLING_PERIOD=YYYY-MM/...)", calls,
+                        f"cannot tell the billing period of s3://{self.config.bucket}/{key}",
+                        "invalid_data",
+                        "point providers.aws.prefix at the export's folder (BILLING_PERIOD=YYYY-MM/...)",
+                        calls,
                     )
                 objects.append(ExportObject(key, item["ETag"].strip('"'), item["LastModified"], *period))
         return objects, calls
@@ -157,20 +170,27 @@ class AwsDataExportsProvider:
         self, objects: list[ExportObject], context: FetchContext
     ) -> dict[tuple[date, date], list[ExportObject]]:
         """Periods overlapping the window whose newest run has a new or changed file."""
-        by_period: dict[tuple[date, date], dict[str, list[ExportObject]]] = defaultdict(lambda: defaultdict(list))
+        by_period: dict[tuple[date, date], dict[str, list[ExportObject]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
         for obj in objects:
             if obj.period_end >= context.start and obj.period_start <= context.end:
                 by_period[(obj.period_start, obj.period_end)][obj.run_folder].append(obj)
         chosen: dict[tuple[date, date], list[ExportObject]] = {}
         for period, runs in sorted(by_period.items()):
             # Newest run wins; same-second uploads fall back to the later folder name.
-            newest = max(runs.values(), key=lambda files: (max(f.last_modified for f in files), files[0].run_folder))
+            newest = max(
+                runs.values(), key=lambda files: (max(f.last_modified for f in files), files[0].run_folder)
+            )
             if any(context.known_objects.get(f.key) != f.etag for f in newest):
                 chosen[period] = sorted(newest, key=lambda f: f.key)
         return chosen
 
     def _load(
-        self, context: FetchContext, downloads: dict[tuple[date, date], list[tuple[ExportObject, Path]]], calls: int
+        self,
+        context: FetchContext,
+        downloads: dict[tuple[date, date], list[tuple[ExportObject, Path]]],
+        calls: int,
     ) -> FetchResult:
         con = memory_engine()
         con.execute("SET TimeZone = 'UTC'")
@@ -186,7 +206,9 @@ class AwsDataExportsProvider:
                 except Exception as exc:  # DuckDB conversion or read errors name the file
                     raise ProviderError(
                         f"s3://{self.config.bucket}/{obj.key}: cannot read: {str(exc).splitlines()[0][:200]}",
-                        "invalid_data", None, calls,
+                        "invalid_data",
+                        None,
+                        calls,
                     ) from None
             staged = context.workdir / f"aws-exports-{start:%Y%m%d}-{end:%Y%m%d}.parquet"
             rows += stage_parquet(con, DAILY_SQL, staged)
@@ -209,7 +231,8 @@ class AwsDataExportsProvider:
         else:
             raise ProviderError(
                 f"{path.name}: neither a FOCUS nor a CUR 2.0 file (no ChargePeriodStart or "
-                "line_item_usage_start_date column)", "invalid_data",
+                "line_item_usage_start_date column)",
+                "invalid_data",
             )
         # Rows dated outside their billing period (rare adjustments) are kept, on its nearest day.
         return (

@@ -70,7 +70,11 @@ class PlannedRequest:
         }
         if self.record_types:
             params["Filter"] = {
-                "Dimensions": {"Key": "RECORD_TYPE", "Values": list(self.record_types), "MatchOptions": ["EQUALS"]}
+                "Dimensions": {
+                    "Key": "RECORD_TYPE",
+                    "Values": list(self.record_types),
+                    "MatchOptions": ["EQUALS"],
+                }
             }
         return params
 
@@ -87,8 +91,14 @@ def category_requests(record_types: Iterable[str]) -> list[PlannedRequest]:
     for category in CHARGE_CATEGORIES:
         types = tuple(by_category.get(category, ()))
         if types:
-            plan.append(PlannedRequest(f"{category}: account x service", ("LINKED_ACCOUNT", "SERVICE"), types, category))
-            plan.append(PlannedRequest(f"{category}: service x region", ("SERVICE", "REGION"), types, category))
+            plan.append(
+                PlannedRequest(
+                    f"{category}: account x service", ("LINKED_ACCOUNT", "SERVICE"), types, category
+                )
+            )
+            plan.append(
+                PlannedRequest(f"{category}: service x region", ("SERVICE", "REGION"), types, category)
+            )
     return plan
 
 
@@ -225,7 +235,9 @@ def apportion(rows: Mapping[str, Decimal], columns: Mapping[str, Decimal]) -> di
     for row in row_keys[:-1]:
         remaining = rows[row]
         for column in column_keys[:-1]:
-            share = (rows[row] * columns[column] / total).quantize(QUANTUM, ROUND_HALF_EVEN) if total else ZERO
+            share = (
+                (rows[row] * columns[column] / total).quantize(QUANTUM, ROUND_HALF_EVEN) if total else ZERO
+            )
             cells[(row, column)] = share
             remaining -= share
         cells[(row, last_column)] = remaining
@@ -288,12 +300,16 @@ def _day_rows(
     for service in sorted(set(by_account) | set(by_region)):
         accounts = by_account.get(service, {}) or {"unknown": Amount()}
         regions = by_region.get(service, {}) or {"NoRegion": Amount()}
-        billed = apportion(*_quantized_margins(
-            {k: v.billed for k, v in accounts.items()}, {k: v.billed for k, v in regions.items()}
-        ))
-        effective = apportion(*_quantized_margins(
-            {k: v.effective for k, v in accounts.items()}, {k: v.effective for k, v in regions.items()}
-        ))
+        billed = apportion(
+            *_quantized_margins(
+                {k: v.billed for k, v in accounts.items()}, {k: v.billed for k, v in regions.items()}
+            )
+        )
+        effective = apportion(
+            *_quantized_margins(
+                {k: v.effective for k, v in accounts.items()}, {k: v.effective for k, v in regions.items()}
+            )
+        )
         for account, region in sorted(set(billed) | set(effective)):
             billed_cost = billed.get((account, region), ZERO)
             effective_cost = effective.get((account, region), ZERO)

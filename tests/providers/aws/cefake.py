@@ -64,7 +64,9 @@ class CostExplorerTruth:
         """Every page of the answer; a day whose groups straddle a page boundary appears on both."""
         by_day = self.groups(params)
         entries: list[tuple[date, tuple[str, ...], list[Decimal]]] = [
-            (day, keys, amounts) for day, cells in sorted(by_day.items()) for keys, amounts in sorted(cells.items())
+            (day, keys, amounts)
+            for day, cells in sorted(by_day.items())
+            for keys, amounts in sorted(cells.items())
         ]
         group_by = [g["Key"] for g in params.get("GroupBy", ())]
         chunks = [entries[i : i + self.page_size] for i in range(0, len(entries), self.page_size)] or [[]]

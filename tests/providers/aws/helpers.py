@@ -27,17 +27,43 @@ def small_org(start: date, days: int, estimated: frozenset[date] = frozenset()) 
         for a, account in enumerate(ACCOUNT_NAMES):
             for s, service in enumerate(SERVICES[:3]):
                 for r, region in enumerate(REGIONS[: 1 + (a + s) % 3]):
-                    billed = Decimal(f"{10 + 7 * a + 3 * s + r + n}.{(a * 37 + s * 11 + r * 5 + n) % 100:02d}1234567")
-                    charges.append(Charge(day, account, service, region, "Usage", billed, billed * Decimal("0.9")))
+                    billed = Decimal(
+                        f"{10 + 7 * a + 3 * s + r + n}.{(a * 37 + s * 11 + r * 5 + n) % 100:02d}1234567"
+                    )
+                    charges.append(
+                        Charge(day, account, service, region, "Usage", billed, billed * Decimal("0.9"))
+                    )
             tax = Decimal("1.06")
             charges.append(Charge(day, account, "Tax", "NoRegion", "Tax", tax, tax))
-        charges.append(Charge(day, "111111111111", SERVICES[0], "us-east-1", "Credit", Decimal("-5.25"), Decimal("-5.25")))
-        charges.append(Charge(day, "222222222222", SERVICES[1], "eu-west-1", "Refund", Decimal("-0.4"), Decimal("-0.4")))
         charges.append(
-            Charge(day, "111111111111", SERVICES[0], "us-east-1", "Recurring reservation fee", Decimal("12"), Decimal("0"))
+            Charge(
+                day, "111111111111", SERVICES[0], "us-east-1", "Credit", Decimal("-5.25"), Decimal("-5.25")
+            )
         )
         charges.append(
-            Charge(day, "333333333333", SERVICES[2], "eu-west-1", "SavingsPlanNegation", Decimal("-2.5"), Decimal("0"))
+            Charge(day, "222222222222", SERVICES[1], "eu-west-1", "Refund", Decimal("-0.4"), Decimal("-0.4"))
+        )
+        charges.append(
+            Charge(
+                day,
+                "111111111111",
+                SERVICES[0],
+                "us-east-1",
+                "Recurring reservation fee",
+                Decimal("12"),
+                Decimal("0"),
+            )
+        )
+        charges.append(
+            Charge(
+                day,
+                "333333333333",
+                SERVICES[2],
+                "eu-west-1",
+                "SavingsPlanNegation",
+                Decimal("-2.5"),
+                Decimal("0"),
+            )
         )
     return CostExplorerTruth(charges, dict(ACCOUNT_NAMES), estimated_days=estimated)
 
@@ -86,12 +112,16 @@ def totals(rows: list[CostRow], *fields: str) -> dict[tuple, tuple[Decimal, Deci
     return {key: (value[0], value[1]) for key, value in sums.items()}
 
 
-def truth_totals(truth: CostExplorerTruth, *fields: str, category=None) -> dict[tuple, tuple[Decimal, Decimal]]:
+def truth_totals(
+    truth: CostExplorerTruth, *fields: str, category=None
+) -> dict[tuple, tuple[Decimal, Decimal]]:
     sums: dict[tuple, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     for charge in truth.charges:
         values = []
         for f in fields:
-            values.append(category(charge.record_type) if f == "charge_category" else getattr(charge, _field(f)))
+            values.append(
+                category(charge.record_type) if f == "charge_category" else getattr(charge, _field(f))
+            )
         sums[tuple(values)][0] += charge.billed
         sums[tuple(values)][1] += charge.effective
     return {key: (value[0], value[1]) for key, value in sums.items()}

@@ -163,7 +163,9 @@ def test_expired_sso_login_says_to_log_in_again(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config_file))
     monkeypatch.setenv("HOME", str(tmp_path))  # an empty ~/.aws/sso/cache: no token
     for server in scripted([(200, EMPTY_ANSWER)]):
-        provider = AwsCostExplorerProvider(AwsConfig(enabled=True, profile="billing", endpoint_url=server.url))
+        provider = AwsCostExplorerProvider(
+            AwsConfig(enabled=True, profile="billing", endpoint_url=server.url)
+        )
 
         with pytest.raises(ProviderError) as caught:
             provider.check_auth()

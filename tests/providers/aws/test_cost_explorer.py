@@ -129,7 +129,9 @@ def test_answers_that_disagree_fail_the_fetch_loudly(moto, aws_config, tmp_path)
     pages = planned_pages(truth, START, END)
     usage_by_account = pages[1]  # discovery, then Usage: account x service
     group = usage_by_account["ResultsByTime"][1]["Groups"][0]
-    group["Metrics"]["UnblendedCost"]["Amount"] = str(Decimal(group["Metrics"]["UnblendedCost"]["Amount"]) + 1)
+    group["Metrics"]["UnblendedCost"]["Amount"] = str(
+        Decimal(group["Metrics"]["UnblendedCost"]["Amount"]) + 1
+    )
     queue_ce_results(moto, pages)
 
     with pytest.raises(ProviderError) as caught:

@@ -28,9 +28,36 @@ OCTOBER = (date(2026, 10, 1), date(2026, 10, 31))
 
 FOCUS_ROWS = [
     # ChargePeriodStart, SubAccountId, SubAccountName, ServiceName, RegionId, ChargeCategory, BilledCost, EffectiveCost
-    ("2026-10-01T00:00:00Z", "012345678901", "payments", "Amazon EC2", "us-east-1", "Usage", "10.0000004", "8.5"),
-    ("2026-10-01T13:00:00Z", "012345678901", "payments", "Amazon EC2", "us-east-1", "Usage", "0.1000004", "0.1"),
-    ("2026-10-01T23:59:59Z", "012345678901", "payments", "Amazon EC2", "us-east-1", "Credit", "-3.25", "-3.25"),
+    (
+        "2026-10-01T00:00:00Z",
+        "012345678901",
+        "payments",
+        "Amazon EC2",
+        "us-east-1",
+        "Usage",
+        "10.0000004",
+        "8.5",
+    ),
+    (
+        "2026-10-01T13:00:00Z",
+        "012345678901",
+        "payments",
+        "Amazon EC2",
+        "us-east-1",
+        "Usage",
+        "0.1000004",
+        "0.1",
+    ),
+    (
+        "2026-10-01T23:59:59Z",
+        "012345678901",
+        "payments",
+        "Amazon EC2",
+        "us-east-1",
+        "Credit",
+        "-3.25",
+        "-3.25",
+    ),
     ("2026-10-02T00:00:00Z", "222222222222", "data", "Amazon S3", "eu-west-1", "Usage", "4.20", "4.20"),
     ("2026-10-02T00:00:00Z", "222222222222", "data", "Amazon S3", "eu-west-1", "Tax", "0.84", "0.84"),
     ("2026-10-02T00:00:00Z", "222222222222", "data", "Amazon EC2", "eu-west-1", "Purchase", "100", "0"),
@@ -53,21 +80,91 @@ def write_focus_parquet(path: Path, rows: list[tuple]) -> Path:
 
 
 CUR_HEADER = [
-    "line_item_usage_start_date", "bill_payer_account_id", "line_item_usage_account_id", "line_item_product_code",
-    "product_region_code", "line_item_line_item_type", "line_item_unblended_cost", "reservation_effective_cost",
-    "savings_plan_savings_plan_effective_cost", "line_item_currency_code",
+    "line_item_usage_start_date",
+    "bill_payer_account_id",
+    "line_item_usage_account_id",
+    "line_item_product_code",
+    "product_region_code",
+    "line_item_line_item_type",
+    "line_item_unblended_cost",
+    "reservation_effective_cost",
+    "savings_plan_savings_plan_effective_cost",
+    "line_item_currency_code",
 ]
 CUR_ROWS = [
-    ["2026-10-03T00:00:00Z", "999999999999", "012345678901", "AmazonEC2", "us-east-1", "Usage", "5.5", "", "", "USD"],
-    ["2026-10-03T05:00:00Z", "999999999999", "012345678901", "AmazonEC2", "us-east-1", "DiscountedUsage",
-     "0", "2.25", "", "USD"],
-    ["2026-10-03T06:00:00Z", "999999999999", "012345678901", "AmazonEC2", "us-east-1", "SavingsPlanCoveredUsage",
-     "3.0", "", "1.8", "USD"],
-    ["2026-10-03T06:00:00Z", "999999999999", "012345678901", "AmazonEC2", "us-east-1", "SavingsPlanNegation",
-     "-3.0", "", "", "USD"],
+    [
+        "2026-10-03T00:00:00Z",
+        "999999999999",
+        "012345678901",
+        "AmazonEC2",
+        "us-east-1",
+        "Usage",
+        "5.5",
+        "",
+        "",
+        "USD",
+    ],
+    [
+        "2026-10-03T05:00:00Z",
+        "999999999999",
+        "012345678901",
+        "AmazonEC2",
+        "us-east-1",
+        "DiscountedUsage",
+        "0",
+        "2.25",
+        "",
+        "USD",
+    ],
+    [
+        "2026-10-03T06:00:00Z",
+        "999999999999",
+        "012345678901",
+        "AmazonEC2",
+        "us-east-1",
+        "SavingsPlanCoveredUsage",
+        "3.0",
+        "",
+        "1.8",
+        "USD",
+    ],
+    [
+        "2026-10-03T06:00:00Z",
+        "999999999999",
+        "012345678901",
+        "AmazonEC2",
+        "us-east-1",
+        "SavingsPlanNegation",
+        "-3.0",
+        "",
+        "",
+        "USD",
+    ],
     ["2026-10-03T00:00:00Z", "999999999999", "012345678901", "AmazonEC2", "", "RIFee", "7", "", "", "USD"],
-    ["2026-10-03T00:00:00Z", "999999999999", "012345678901", "AmazonEC2", "", "Credit", "-1.5", "", "", "USD"],
-    ["2026-10-03T00:00:00Z", "999999999999", "012345678901", "AmazonEC2", "", "Refund", "-0.5", "", "", "USD"],
+    [
+        "2026-10-03T00:00:00Z",
+        "999999999999",
+        "012345678901",
+        "AmazonEC2",
+        "",
+        "Credit",
+        "-1.5",
+        "",
+        "",
+        "USD",
+    ],
+    [
+        "2026-10-03T00:00:00Z",
+        "999999999999",
+        "012345678901",
+        "AmazonEC2",
+        "",
+        "Refund",
+        "-0.5",
+        "",
+        "",
+        "USD",
+    ],
     ["2026-10-03T00:00:00Z", "999999999999", "012345678901", "AmazonEC2", "", "Tax", "1.1", "", "", "USD"],
 ]
 
@@ -109,29 +206,83 @@ def staged_rows(result) -> list[tuple]:
 def test_focus_parquet_is_aggregated_to_days_with_exact_decimals(moto, s3, tmp_path):
     s3.upload_file(str(write_focus_parquet(tmp_path / "f.parquet", FOCUS_ROWS)), BUCKET, FOCUS_KEY)
 
-    result = provider(moto, "exports/focus/").fetch(FetchContext(date(2026, 10, 1), date(2026, 10, 5), tmp_path))
+    result = provider(moto, "exports/focus/").fetch(
+        FetchContext(date(2026, 10, 1), date(2026, 10, 5), tmp_path)
+    )
 
     assert [(s.start, s.end) for s in result.scopes] == [OCTOBER]
     assert set(result.ingested_objects) == {FOCUS_KEY}
     assert staged_rows(result) == [
-        (date(2026, 10, 1), "012345678901", "payments", "Amazon EC2", "us-east-1", "Credit",
-         Decimal("-3.25"), Decimal("-3.25"), "999999999999", "USD"),
+        (
+            date(2026, 10, 1),
+            "012345678901",
+            "payments",
+            "Amazon EC2",
+            "us-east-1",
+            "Credit",
+            Decimal("-3.25"),
+            Decimal("-3.25"),
+            "999999999999",
+            "USD",
+        ),
         # 10.0000004 + 0.1000004: summed before rounding, not rounded row by row
-        (date(2026, 10, 1), "012345678901", "payments", "Amazon EC2", "us-east-1", "Usage",
-         Decimal("10.100001"), Decimal("8.6"), "999999999999", "USD"),
-        (date(2026, 10, 2), "222222222222", "data", "Amazon EC2", "eu-west-1", "Purchase",
-         Decimal("100"), Decimal("0"), "999999999999", "USD"),
-        (date(2026, 10, 2), "222222222222", "data", "Amazon S3", "eu-west-1", "Tax",
-         Decimal("0.84"), Decimal("0.84"), "999999999999", "USD"),
-        (date(2026, 10, 2), "222222222222", "data", "Amazon S3", "eu-west-1", "Usage",
-         Decimal("4.2"), Decimal("4.2"), "999999999999", "USD"),
+        (
+            date(2026, 10, 1),
+            "012345678901",
+            "payments",
+            "Amazon EC2",
+            "us-east-1",
+            "Usage",
+            Decimal("10.100001"),
+            Decimal("8.6"),
+            "999999999999",
+            "USD",
+        ),
+        (
+            date(2026, 10, 2),
+            "222222222222",
+            "data",
+            "Amazon EC2",
+            "eu-west-1",
+            "Purchase",
+            Decimal("100"),
+            Decimal("0"),
+            "999999999999",
+            "USD",
+        ),
+        (
+            date(2026, 10, 2),
+            "222222222222",
+            "data",
+            "Amazon S3",
+            "eu-west-1",
+            "Tax",
+            Decimal("0.84"),
+            Decimal("0.84"),
+            "999999999999",
+            "USD",
+        ),
+        (
+            date(2026, 10, 2),
+            "222222222222",
+            "data",
+            "Amazon S3",
+            "eu-west-1",
+            "Usage",
+            Decimal("4.2"),
+            Decimal("4.2"),
+            "999999999999",
+            "USD",
+        ),
     ]
 
 
 def test_cur2_csv_gz_maps_line_item_types_and_amortizes(moto, s3, tmp_path):
     s3.upload_file(str(write_cur_csv_gz(tmp_path / "c.csv.gz", CUR_ROWS)), BUCKET, CUR_KEY)
 
-    result = provider(moto, "exports/cur2/").fetch(FetchContext(date(2026, 10, 1), date(2026, 10, 5), tmp_path))
+    result = provider(moto, "exports/cur2/").fetch(
+        FetchContext(date(2026, 10, 1), date(2026, 10, 5), tmp_path)
+    )
 
     by_category = {row[5]: (row[6], row[7]) for row in staged_rows(result) if row[4] == "us-east-1"}
     by_category.update({row[5]: (row[6], row[7]) for row in staged_rows(result) if row[4] == ""})
@@ -154,7 +305,9 @@ def test_unchanged_files_are_not_downloaded_again(moto, s3, tmp_path):
     (tmp_path / "two").mkdir()
 
     second = exports.fetch(
-        FetchContext(date(2026, 10, 1), date(2026, 10, 5), tmp_path / "two", known_objects=first.ingested_objects)
+        FetchContext(
+            date(2026, 10, 1), date(2026, 10, 5), tmp_path / "two", known_objects=first.ingested_objects
+        )
     )
 
     assert second.scopes == [] and second.parquet_files == [] and second.ingested_objects == {}
@@ -181,6 +334,8 @@ def test_a_redelivered_period_replaces_what_the_cache_held(moto, s3, tmp_path, c
 def test_a_period_outside_the_window_is_left_alone(moto, s3, tmp_path):
     s3.upload_file(str(write_focus_parquet(tmp_path / "f.parquet", FOCUS_ROWS)), BUCKET, FOCUS_KEY)
 
-    result = provider(moto, "exports/focus/").fetch(FetchContext(date(2026, 11, 1), date(2026, 11, 5), tmp_path))
+    result = provider(moto, "exports/focus/").fetch(
+        FetchContext(date(2026, 11, 1), date(2026, 11, 5), tmp_path)
+    )
 
     assert result.scopes == [] and result.parquet_files == []

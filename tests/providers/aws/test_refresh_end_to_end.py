@@ -33,15 +33,31 @@ def write_config(path: Path, moto_url: str) -> Path:
 
 def refresh(config: Path, cache: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "costtui", "--config", str(config), "--cache", str(cache), "refresh",
-         "--provider", "aws", "--quiet", *args],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "costtui",
+            "--config",
+            str(config),
+            "--cache",
+            str(cache),
+            "refresh",
+            "--provider",
+            "aws",
+            "--quiet",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 def cached_day_service(cache: Path, metric: str) -> dict[tuple[str, str], Decimal]:
     with CacheReader(cache).session() as queries:
-        groups = queries.cost_groups(CostQuery(providers=("aws",), group_by=("day", "service"), metric=metric))
+        groups = queries.cost_groups(
+            CostQuery(providers=("aws",), group_by=("day", "service"), metric=metric)
+        )
     return {(g.keys["day"], g.keys["service"]): g.cost for g in groups}
 
 
