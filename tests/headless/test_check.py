@@ -154,14 +154,16 @@ def test_verbose_lists_the_breakdown_by_service_under_the_status_line(capsys, kn
 def test_decimal_point_and_exit_codes_from_a_real_process_under_a_german_locale(known_cache):
     import locale
 
+    current = locale.setlocale(locale.LC_ALL)
     try:
         locale.setlocale(locale.LC_ALL, "de_DE.UTF-8")
-        locale.setlocale(locale.LC_ALL, "C")
     except locale.Error:
         from tests.conftest import in_ci
 
         message = "de_DE.UTF-8 locale missing (locale-gen de_DE.UTF-8)"
         pytest.fail(message) if in_ci() else pytest.skip(message)
+    finally:
+        locale.setlocale(locale.LC_ALL, current)
     env = {"LC_ALL": "de_DE.UTF-8", "LANG": "de_DE.UTF-8"}
     base = ["--cache", str(known_cache), "check", "--provider", "aws"]
     results = {

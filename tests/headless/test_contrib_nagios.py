@@ -48,7 +48,7 @@ def test_icinga2_accepts_the_command_and_service_rules(tmp_path: Path):
 
 
 def test_every_command_argument_is_an_option_of_check():
-    text = COMMAND_CONF.read_text()
+    text = COMMAND_CONF.read_text(encoding="utf-8")
     options = re.findall(r'"(--[a-z-]+)" = \{', text)
     assert len(options) >= 13
     argv = []
@@ -65,12 +65,12 @@ def test_every_command_argument_is_an_option_of_check():
 
 
 def test_command_vars_are_prefixed_costtui():
-    macros = set(re.findall(r"\$([a-z_]+)\$", COMMAND_CONF.read_text()))
+    macros = set(re.findall(r"\$([a-z_]+)\$", COMMAND_CONF.read_text(encoding="utf-8")))
     assert macros and all(name.startswith("costtui_") for name in macros), macros
 
 
 def test_classic_nagios_command_line_parses(tmp_path: Path):
-    text = (CONTRIB / "nagios-commands.cfg").read_text()
+    text = (CONTRIB / "nagios-commands.cfg").read_text(encoding="utf-8")
     command_line = re.search(r"command_line\s+(.+)", text).group(1)
     filled = (command_line.replace("$ARG1$", "forecast").replace("$ARG2$", "~:40000").replace("$ARG3$", "~:50000")
               .replace("$ARG4$", "--provider aws --max-age 36h"))
