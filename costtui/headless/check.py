@@ -70,7 +70,7 @@ def run_check(argv: Sequence[str], config_path: str | None = None, cache_path: s
         text, state = outcome.render(), outcome.state
     except BaseException as exc:  # a plugin answers UNKNOWN, never with a traceback
         text, state = unknown_line(_reason(exc, deadline)), State.UNKNOWN
-        if isinstance(exc, Unknown) and exc.args[1:] and not deadline.expired:
+        if isinstance(exc, Unknown) and len(exc.args) > 1 and exc.args[1] and not deadline.expired:
             text += " | " + exc.args[1]
     output.emit(text.replace("\x00", ""))
     return state
