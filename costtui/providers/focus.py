@@ -36,6 +36,12 @@ OPTIONAL_COLUMNS = {
     "account_name": ("SubAccountName",),
     "region": ("RegionId",),
 }
+# Columns the CSV reader converts itself.
+CSV_TYPES = {
+    "BilledCost": "DECIMAL(38, 12)",
+    "EffectiveCost": "DECIMAL(38, 12)",
+    "ChargePeriodStart": "TIMESTAMP",
+}
 # ProviderName values as exports write them -> costtui provider ids.
 PROVIDER_ALIASES = {
     "aws": "aws",
@@ -48,7 +54,6 @@ PROVIDER_ALIASES = {
     "google": "gcp",
     "gcp": "gcp",
 }
-TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?$"
 
 
 class FocusFileError(CostError):
@@ -119,9 +124,12 @@ class FocusFilesProvider:
     def _load_file(
         self, con: duckdb.DuckDBPyConnection, path: Path, target: Path
     ) -> tuple[list[ReplaceScope], int]:
-        columns = self._read_raw(con, path)
+        source, columns = self._source(con, path)
         mapping = _map_columns(path, columns)
-        self._type_and_validate(con, path, mapping)
+        try:
+            self._type_and_validate(con, path, source, mapping)
+        except duckdb.Error as exc:
+            raise FocusFileError(f"{path}: {_describe_read_error(exc)}") from None
         count = stage_parquet(con, ROLLUP_SQL, target)
         scopes = [
             ReplaceScope(provider, first, last, billing_account)
@@ -130,99 +138,108 @@ class FocusFilesProvider:
                 "FROM typed GROUP BY ALL ORDER BY ALL"
             ).fetchall()
         ]
-        con.execute("DROP TABLE raw; DROP TABLE typed")
+        con.execute("DROP TABLE typed")
         return scopes, count
 
-    def _read_raw(self, con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    def _source(self, con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, list[str]]:
+        """The table function reading the file, and its column names."""
         name = path.name.lower()
-        try:
-            if name.endswith(".parquet"):
-                con.execute("CREATE TABLE raw AS SELECT * FROM read_parquet(?)", [str(path)])
-            elif name.endswith((".csv", ".csv.gz")):
-                header = _csv_header(path)
-                _map_columns(path, header)  # refuse early, before reading the body
-                columns = "{" + ", ".join(f"'{_sql_text(c)}': 'VARCHAR'" for c in header) + "}"
-                con.execute(
-                    "CREATE TABLE raw AS SELECT * FROM read_csv(?, header = true, auto_detect = false, "
-                    f"delim = ',', quote = '\"', escape = '\"', strict_mode = true, columns = {columns})",
-                    [str(path)],
-                )
-            else:
-                raise FocusFileError(f"{path}: not a FOCUS file (expected .csv, .csv.gz or .parquet)")
-        except duckdb.Error as exc:
-            raise FocusFileError(f"{path}: {_describe_read_error(exc)}") from None
-        return [row[0] for row in con.execute("SELECT column_name FROM (DESCRIBE raw)").fetchall()]
+        literal = "'" + _sql_text(str(path)) + "'"
+        if name.endswith(".parquet"):
+            source = f"read_parquet({literal})"
+            try:
+                described = con.execute(
+                    f"SELECT column_name FROM (DESCRIBE SELECT * FROM {source})"
+                ).fetchall()
+            except duckdb.Error as exc:
+                raise FocusFileError(f"{path}: cannot read: {_first_line(exc)}") from None
+            return source, [row[0] for row in described]
+        if name.endswith((".csv", ".csv.gz")):
+            header = _csv_header(path)
+            # The reader parses money and timestamps itself (as fast as a bare load) and
+            # names the line and column of a value it cannot convert.
+            spec = ", ".join(f"'{_sql_text(c)}': '{CSV_TYPES.get(c, 'VARCHAR')}'" for c in header)
+            source = (
+                f"read_csv({literal}, header = true, auto_detect = false, delim = ',', quote = '\"', "
+                f"escape = '\"', strict_mode = true, nullstr = ['', 'NULL'], columns = {{{spec}}})"
+            )
+            return source, header
+        raise FocusFileError(f"{path}: not a FOCUS file (expected .csv, .csv.gz or .parquet)")
 
     def _type_and_validate(
-        self, con: duckdb.DuckDBPyConnection, path: Path, mapping: dict[str, str | None]
+        self, con: duckdb.DuckDBPyConnection, path: Path, source: str, mapping: dict[str, str | None]
     ) -> None:
-        def raw(column: str) -> str:
-            source = mapping[column]
-            return "NULL" if source is None else _null_if_empty(f'CAST("{source}" AS VARCHAR)')
+        def value(column: str) -> str:
+            name = mapping[column]
+            return "NULL" if name is None else f'"{_sql_identifier(name)}"'
 
-        aliases = ", ".join(f"('{k}', '{v}')" for k, v in PROVIDER_ALIASES.items())
-        start = raw("charge_period_start")
-        billed = raw("billed_cost")
-        effective = raw("effective_cost")
+        def text(column: str) -> str:
+            return f"nullif(CAST({value(column)} AS VARCHAR), '')"
+
+        providers = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in PROVIDER_ALIASES.items())
+        categories = " ".join(f"WHEN '{c.lower()}' THEN '{c}'" for c in CHARGE_CATEGORIES)
+        checks = [
+            (f"{value('charge_period_start')} IS NULL", "charge_period_start", "missing value"),
+            ("charge_date IS NULL", "charge_period_start", "not a date or timestamp"),
+            (f"{value('billed_cost')} IS NULL", "billed_cost", "missing value"),
+            ("billed_cost IS NULL", "billed_cost", "not a number"),
+            ("effective_cost IS NULL", "effective_cost", "not a number"),
+            ("category_text IS NULL", "charge_category", "missing value"),
+            ("charge_category IS NULL", "charge_category", f"not one of {', '.join(CHARGE_CATEGORIES)}"),
+            ("provider_text IS NULL", "provider_name", "missing value"),
+            ("billing_account_id IS NULL", "billing_account_id", "missing value"),
+            ("service IS NULL", "service", "missing value"),
+            ("currency IS NULL", "currency", "missing value"),
+        ]
+        problem = (
+            "CASE " + " ".join(f"WHEN {cond} THEN {i}" for i, (cond, _, _) in enumerate(checks)) + " END"
+        )
+        # One pass over the file; rows keep file order, so a problem's line can be found afterwards.
         con.execute(
             f"""CREATE TABLE typed AS
-            WITH source AS (
-                SELECT row_number() OVER () AS line_index,
-                       {start} AS start_text, {billed} AS billed_text, {effective} AS effective_text,
-                       {raw("currency")} AS currency, {raw("charge_category")} AS category_text,
-                       {raw("provider_name")} AS provider_text, {raw("billing_account_id")} AS billing_account_id,
-                       {raw("service")} AS service, {raw("account_id")} AS account_id,
-                       {raw("account_name")} AS account_name, {raw("region")} AS region
-                FROM raw
+            WITH parsed AS (
+                SELECT *,
+                       CAST(try_cast({value("charge_period_start")} AS TIMESTAMP) AS DATE) AS charge_date,
+                       try_cast({value("billed_cost")} AS DECIMAL(38, 12)) AS billed_cost,
+                       try_cast(coalesce({value("effective_cost")}, {value("billed_cost")}) AS DECIMAL(38, 12))
+                           AS effective_cost,
+                       {text("charge_category")} AS category_text, {text("provider_name")} AS provider_text,
+                       {text("billing_account_id")} AS billing_account_id, {text("service")} AS service,
+                       upper({text("currency")}) AS currency
+                FROM (SELECT * FROM {source})
             )
-            SELECT line_index,
-                   CASE WHEN regexp_matches(start_text, '{TIMESTAMP_PATTERN}')
-                        THEN try_cast(left(start_text, 10) AS DATE) END AS charge_date,
-                   coalesce(a.provider, lower(provider_text)) AS provider,
+            SELECT charge_date,
+                   CASE lower(provider_text) {providers} ELSE lower(provider_text) END AS provider,
                    billing_account_id,
-                   coalesce(account_id, billing_account_id) AS account_id,
-                   coalesce(account_name, account_id, billing_account_id) AS account_name,
-                   service, coalesce(region, '') AS region,
-                   CASE lower(category_text) {" ".join(f"WHEN '{c.lower()}' THEN '{c}'" for c in CHARGE_CATEGORIES)}
-                   END AS charge_category,
-                   try_cast(billed_text AS DECIMAL(38, 12)) AS billed_cost,
-                   CASE WHEN effective_text IS NULL THEN try_cast(billed_text AS DECIMAL(38, 12))
-                        ELSE try_cast(effective_text AS DECIMAL(38, 12)) END AS effective_cost,
-                   upper(currency) AS currency,
-                   start_text, billed_text, effective_text, category_text, provider_text
-            FROM source LEFT JOIN (VALUES {aliases}) a(alias, provider) ON lower(source.provider_text) = a.alias
-            """
+                   coalesce({text("account_id")}, billing_account_id) AS account_id,
+                   coalesce({text("account_name")}, {text("account_id")}, billing_account_id) AS account_name,
+                   service, coalesce({text("region")}, '') AS region,
+                   CASE lower(category_text) {categories} END AS charge_category,
+                   billed_cost, effective_cost, currency,
+                   {problem.replace("charge_category IS NULL", f"(CASE lower(category_text) {categories} END) IS NULL")}
+                       AS problem
+            FROM parsed"""
         )
-        problem = con.execute(
-            f"""SELECT line_index, CASE
-                  WHEN start_text IS NULL THEN '{mapping["charge_period_start"]}:missing value'
-                  WHEN charge_date IS NULL THEN '{mapping["charge_period_start"]}:not a date or timestamp: ' || start_text
-                  WHEN billed_text IS NULL THEN '{mapping["billed_cost"]}:missing value'
-                  WHEN billed_cost IS NULL THEN '{mapping["billed_cost"]}:not a number: ' || billed_text
-                  WHEN effective_cost IS NULL THEN '{mapping["effective_cost"]}:not a number: ' || effective_text
-                  WHEN category_text IS NULL THEN '{mapping["charge_category"]}:missing value'
-                  WHEN charge_category IS NULL THEN '{mapping["charge_category"]}:not one of {", ".join(CHARGE_CATEGORIES)}: ' || category_text
-                  WHEN provider_text IS NULL THEN '{mapping["provider_name"]}:missing value'
-                  WHEN billing_account_id IS NULL THEN '{mapping["billing_account_id"]}:missing value'
-                  WHEN service IS NULL THEN '{mapping["service"]}:missing value'
-                  WHEN currency IS NULL THEN '{mapping["currency"]}:missing value'
-                END AS problem
-            FROM typed WHERE start_text IS NULL OR charge_date IS NULL OR billed_text IS NULL
-                OR billed_cost IS NULL OR effective_cost IS NULL OR charge_category IS NULL
-                OR provider_text IS NULL OR billing_account_id IS NULL OR service IS NULL OR currency IS NULL
-            ORDER BY line_index LIMIT 1"""
+        rows, first_problem = con.execute(
+            "SELECT count(*), min(problem) FILTER (WHERE problem IS NOT NULL) FROM typed"
         ).fetchone()
-        if problem:
-            line_index, text = problem
-            column, _, message = text.partition(":")
-            where = (
-                f"line {line_index + 1}"
-                if not path.name.lower().endswith(".parquet")
-                else f"row {line_index}"
-            )
-            raise FocusFileError(f"{path}: {where}, column {column}: {message}")
-        if con.execute("SELECT count(*) FROM typed").fetchone()[0] == 0:
+        if rows == 0:
             raise FocusFileError(f"{path}: no rows")
+        if first_problem is None:
+            return
+        line_index, code = con.execute(
+            "SELECT line_index, problem FROM (SELECT row_number() OVER () AS line_index, problem FROM typed) "
+            "WHERE problem IS NOT NULL ORDER BY line_index LIMIT 1"
+        ).fetchone()
+        _, column, message = checks[code]
+        if message != "missing value":
+            shown = con.execute(
+                f"SELECT CAST({value(column)} AS VARCHAR) FROM {source} LIMIT 1 OFFSET ?", [line_index - 1]
+            ).fetchone()[0]
+            message = f"{message}: {shown}"
+        is_parquet = path.name.lower().endswith(".parquet")
+        where = f"row {line_index}" if is_parquet else f"line {line_index + 1}"  # line 1 is the header
+        raise FocusFileError(f"{path}: {where}, column {mapping[column]}: {message}")
 
 
 ROLLUP_SQL = """
@@ -266,11 +283,22 @@ def _describe_read_error(exc: BaseException) -> str:
     text = str(exc)
     line = re.search(r"CSV Error on Line: (\d+)", text)
     counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+    conversion = re.search(
+        r'converting column "([^"]+)"\. Could not convert string "([^"]*)" to \'?(\w+)', text
+    )
     if line and counts:
         return f"line {line.group(1)}: expected {counts.group(1)} fields, found {counts.group(2)}"
+    if line and conversion:
+        column, shown, kind = conversion.groups()
+        what = "not a number" if kind.upper().startswith("DECIMAL") else "not a date or timestamp"
+        return f"line {line.group(1)}, column {column}: {what}: {shown}"
     if line:
         return f"line {line.group(1)}: {_first_line(exc).removeprefix('Invalid Input Error: ')}"
     return f"cannot read: {_first_line(exc)}"
+
+
+def _sql_identifier(name: str) -> str:
+    return name.replace('"', '""')
 
 
 def _sql_text(value: str) -> str:

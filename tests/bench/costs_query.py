@@ -1,0 +1,39 @@
+"""`costtui costs --group-by service --format json` on a 10M-row cache vs a bare duckdb script.
+
+Target: costtui <= 1.5x the bare `python -c` that imports duckdb, opens the same file
+read-only and runs the equivalent GROUP BY. Run: python tests/bench/costs_query.py"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, timedelta
+
+from benchdata import BENCH_CONFIG, BENCH_TODAY, ensure_bench_cache, time_command
+
+TARGET = 1.5
+
+
+def main() -> None:
+    cache = ensure_bench_cache()
+    today = date.fromisoformat(BENCH_TODAY)
+    start = today - timedelta(days=29)  # costs' default window: the last 30 days
+    bare = (
+        "import duckdb, json\n"
+        f"con = duckdb.connect({str(cache)!r}, read_only=True)\n"
+        "rows = con.execute(\"SELECT service, currency, sum(billed_cost) AS cost FROM charges "
+        "WHERE charge_date >= ? AND charge_date <= ? GROUP BY service, currency ORDER BY cost DESC\", "
+        f"[{start.isoformat()!r}, {today.isoformat()!r}]).fetchall()\n"
+        "print(json.dumps([[s, c, str(v)] for s, c, v in rows]))\n"
+    )
+    baseline = time_command([sys.executable, "-c", bare])
+    ours = time_command([sys.executable, "-m", "costtui", "--config", str(BENCH_CONFIG), "--cache", str(cache),
+                         "costs", "--group-by", "service", "--format", "json"])
+    ratio = ours / baseline
+    print(f"costs --group-by service --format json, 10M-row cache (median of 7 runs)")
+    print(f"  bare python+duckdb: {baseline * 1000:7.1f} ms")
+    print(f"  costtui costs:      {ours * 1000:7.1f} ms")
+    print(f"  ratio:              {ratio:7.2f}x   (target <= {TARGET}x: {'met' if ratio <= TARGET else 'MISSED'})")
+
+
+if __name__ == "__main__":
+    main()
