@@ -2,7 +2,7 @@
 # Installs the local emulators and servers the tests run against (idempotent).
 #   Azurite (npm)            -> .emulators/azurite
 #   bqemulator (own venv)    -> .emulators/bq   (it pins an older DuckDB)
-#   promtool, pushgateway, node_exporter (Debian), when running as root
+#   promtool, pushgateway, node_exporter, icinga2, the de_DE.UTF-8 locale (Debian), as root
 # moto's server comes with the dev extra (pip install -e '.[dev]').
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +32,8 @@ need_apt=()
 command -v promtool >/dev/null || need_apt+=(prometheus)
 command -v prometheus-pushgateway >/dev/null || need_apt+=(prometheus-pushgateway)
 command -v prometheus-node-exporter >/dev/null || need_apt+=(prometheus-node-exporter)
+command -v icinga2 >/dev/null || need_apt+=(icinga2-bin)
+command -v locale-gen >/dev/null || need_apt+=(locales)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "setup-emulators: apt-get install ${need_apt[*]}" >&2
@@ -39,6 +41,17 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >&2
   else
     echo "setup-emulators: please install ${need_apt[*]} (Debian packages)" >&2
+    exit 1
+  fi
+fi
+# check's output must not change with the locale: the tests run it under de_DE.UTF-8.
+if ! locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$'; then
+  if [ "$(id -u)" = 0 ]; then
+    sed -i 's/^# *de_DE.UTF-8 UTF-8/de_DE.UTF-8 UTF-8/' /etc/locale.gen
+    grep -q '^de_DE.UTF-8 UTF-8' /etc/locale.gen || echo 'de_DE.UTF-8 UTF-8' >> /etc/locale.gen
+    locale-gen >&2
+  else
+    echo "setup-emulators: please generate the de_DE.UTF-8 locale" >&2
     exit 1
   fi
 fi

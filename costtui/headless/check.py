@@ -146,7 +146,7 @@ def judge(
         name = "cost" if len(values) == 1 else f"cost_{currency}"
         minimum = "0" if amount >= 0 else ""
         perfdata.append(
-            f"'{name}'={amount:f};{warning.text if warning else ''};{critical.text if critical else ''};{minimum}"
+            f"'{name}'={amount:f};{warning.perfdata if warning else ''};{critical.perfdata if critical else ''};{minimum}"
         )
     if age_perfdata:
         perfdata.append(age_perfdata)

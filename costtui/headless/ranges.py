@@ -23,6 +23,14 @@ class Range:
     end: Decimal | None
     inside: bool = False
 
+    @property
+    def perfdata(self) -> str:
+        """The threshold as perfdata: a plain number for an upper limit (`N`, `0:N`, `~:N`),
+        which graphers such as Icinga's Graphite and InfluxDB writers can draw; else the range."""
+        if not self.inside and self.end is not None and self.start in (None, Decimal(0)):
+            return f"{self.end:f}"
+        return self.text
+
     def alerts(self, value: Decimal) -> bool:
         within = (self.start is None or value >= self.start) and (self.end is None or value <= self.end)
         return within if self.inside else not within

@@ -34,7 +34,7 @@ def test_status_line_and_perfdata_follow_the_plugin_guidelines(capsys, known_cac
     assert code == 0
     assert re.fullmatch(
         r"COSTTUI OK - aws month to date 1504\.00 USD \(warn ~:2000, crit ~:3000\) \| "
-        r"'cost'=1504\.00;~:2000;~:3000;0 'cache_age'=(\d+)s;;;0\n",
+        r"'cost'=1504\.00;2000;3000;0 'cache_age'=(\d+)s;;;0\n",
         out,
     ), out
     age = int(perfdata(out)["'cache_age'"].split("s")[0])
@@ -116,8 +116,8 @@ def test_several_currencies_get_one_label_each_and_the_worst_state(capsys, known
     assert code == 2
     assert "month to date 60.00 EUR, 1504.00 USD" in out
     data = perfdata(out)
-    assert data["'cost_EUR'"] == "60.00;~:500;~:1000;0"
-    assert data["'cost_USD'"] == "1504.00;~:500;~:1000;0"
+    assert data["'cost_EUR'"] == "60.00;500;1000;0"
+    assert data["'cost_USD'"] == "1504.00;500;1000;0"
     assert "'cost'" not in data
 
 
@@ -174,7 +174,7 @@ def test_decimal_point_and_exit_codes_from_a_real_process_under_a_german_locale(
     }
     assert {name: r.returncode for name, r in results.items()} == {"ok": 0, "warning": 1, "critical": 2,
                                                                     "unknown": 3}
-    assert "'cost'=1504.00;~:1000.5;~:2000;0" in results["warning"].stdout
+    assert "'cost'=1504.00;1000.5;2000;0" in results["warning"].stdout
     assert "1504,00" not in results["ok"].stdout
     assert all(r.stderr == "" for r in results.values())
     assert results["unknown"].stdout.startswith("COSTTUI UNKNOWN - bad arguments:")

@@ -56,3 +56,12 @@ def test_durations_with_units(text, seconds):
 def test_durations_need_a_positive_number_and_a_unit(text):
     with pytest.raises(DurationError):
         parse_duration(text)
+
+
+def test_perfdata_threshold_is_a_plain_number_for_upper_limits_else_the_range():
+    assert parse_range("~:2000").perfdata == "2000"
+    assert parse_range("2000").perfdata == "2000"
+    assert parse_range("0:2000.5").perfdata == "2000.5"
+    assert parse_range("10:20").perfdata == "10:20"
+    assert parse_range("@0:20").perfdata == "@0:20"
+    assert parse_range("100:").perfdata == "100:"
