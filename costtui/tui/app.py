@@ -49,7 +49,7 @@ class CostApp(App[None]):
         Binding(
             "m",
             "toggle_metric",
-            "Billed/effective",
+            "Metric",
             tooltip="Billed (invoice) or effective (amortised) cost",
             id="metric",
         ),
@@ -102,7 +102,7 @@ class CostApp(App[None]):
             with TabPane("Trends", id="trends"), VerticalScroll(id="trends-scroll"):
                 yield MonthToDateCards(id="mtd")
                 yield DailyCostChart(id="chart")
-                yield Label(f"Top {top} services", classes="section-title")
+                yield Label(f"Top {top} services", id="top-services-title", classes="section-title")
                 yield CostTable(
                     [KeyColumn("Provider", "provider"), KeyColumn("Service", "service")],
                     limit=top,
@@ -127,7 +127,7 @@ class CostApp(App[None]):
                 )
             with TabPane("Alerts", id="alerts"):
                 yield AlertList(id="alert-list")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._show_empty(None)

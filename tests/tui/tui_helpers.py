@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from textual.widgets import DataTable
+
 from costtui.config import Config
 from costtui.tui.app import CostApp
 
@@ -18,7 +20,14 @@ def make_app(cache_path: Path, today: date, now: datetime = NOW, config: Config 
 
 
 async def settle(app: CostApp, pilot) -> None:
-    """Wait for the loading worker, then for the messages and layout it caused."""
+    """Wait for the loading worker, then for the messages and layout it caused.
+
+    DataTable measures new rows on its next Idle event, so screenshots also wait until no table has
+    rows left to measure (textual 8.2 keeps that state in private attributes)."""
     await app.workers.wait_for_complete()
     await pilot.pause()
-    await pilot.pause()
+    for _ in range(50):
+        await pilot.pause()
+        tables = list(app.screen.query(DataTable))
+        if not any(table._require_update_dimensions or table._updated_cells for table in tables):
+            break

@@ -30,23 +30,30 @@ class MonthToDateCard(Vertical):
 
     def compose(self) -> ComposeResult:
         figure = self.figure
-        yield Label(
-            f"{provider_name(figure.provider)} · {day_span(figure.start, figure.end)}", classes="card-title"
-        )
+        yield Label(provider_name(figure.provider), classes="card-title")
         yield Label(money(figure.cost, figure.currency), classes="card-amount")
         comparison = day_span(figure.previous_start, figure.previous_end)
         if figure.change is None:
-            detail = f"no base for {comparison}" if not figure.previous_covered else f"n/a vs {comparison}"
+            detail = f"no data for {comparison}" if not figure.previous_covered else f"n/a vs {comparison}"
         else:
             detail = f"{change_text(figure.change)} vs {comparison}"
         yield Label(detail, classes="card-change")
 
 
-class MonthToDateCards(Horizontal):
-    """A row of month-to-date cards; set `figures` to show new ones."""
+class MonthToDateCards(Vertical):
+    """A heading and a row of month-to-date cards; set `figures` to show new ones."""
 
     figures: reactive[tuple[MonthToDate, ...]] = reactive((), recompose=True)
 
     def compose(self) -> ComposeResult:
-        for figure in self.figures:
-            yield MonthToDateCard(figure)
+        if self.figures:
+            yield Label(self.heading(), classes="section-title")
+        with Horizontal(classes="mtd-row"):
+            for figure in self.figures:
+                yield MonthToDateCard(figure)
+
+    def heading(self) -> str:
+        """The period of the newest card; a provider whose data ends earlier shows its own end in its
+        comparison line."""
+        latest = max(self.figures, key=lambda figure: figure.end)
+        return f"Month to date, {day_span(latest.start, latest.end)}, against the same days of last month"
