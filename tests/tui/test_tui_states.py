@@ -102,3 +102,17 @@ async def test_a_newly_published_snapshot_is_picked_up(private_cache: Path, toda
         app.reload_if_new_snapshot()
         await settle(app, pilot)
         assert text_of(app, "#empty") == EMPTY_MESSAGE
+
+
+async def test_an_unexpected_load_error_becomes_a_banner(
+    demo_cache: Path, today: date, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken_load(*args, **kwargs):
+        raise ValueError("Binder Error: column charge_date not found")
+
+    monkeypatch.setattr("costtui.tui.app.load_dashboard", broken_load)
+    app = make_app(demo_cache, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert "Cannot read the cache: ValueError: Binder Error" in text_of(app, "#banner")
+        assert app.is_running
