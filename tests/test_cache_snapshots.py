@@ -50,7 +50,7 @@ def query_loop(path: str, seconds: float, result) -> None:
             reads += 1
         except Exception as exc:
             errors.append(repr(exc))
-    result.put(("reader", reads, errors[:5] + [f"{len(errors)} errors"] if errors else []))
+    result.put(("reader", reads, [*errors[:5], f"{len(errors)} errors"] if errors else []))
 
 
 def test_reader_loop_never_fails_while_refresh_loops(tmp_path):

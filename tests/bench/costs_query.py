@@ -29,7 +29,7 @@ def main() -> None:
     ours = time_command([sys.executable, "-m", "costtui", "--config", str(BENCH_CONFIG), "--cache", str(cache),
                          "costs", "--group-by", "service", "--format", "json"])
     ratio = ours / baseline
-    print(f"costs --group-by service --format json, 10M-row cache (median of 7 runs)")
+    print("costs --group-by service --format json, 10M-row cache (median of 7 runs)")
     print(f"  bare python+duckdb: {baseline * 1000:7.1f} ms")
     print(f"  costtui costs:      {ours * 1000:7.1f} ms")
     print(f"  ratio:              {ratio:7.2f}x   (target <= {TARGET}x: {'met' if ratio <= TARGET else 'MISSED'})")
