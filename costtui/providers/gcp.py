@@ -1,0 +1,252 @@
+"""GCP provider: one aggregating, parameterised query over the standard Cloud Billing export in BigQuery."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from costtui.config import GcpConfig
+from costtui.model import CostRow, FetchResult, ReplaceScope
+from costtui.providers.base import FetchContext, ProviderError
+
+# project (optionally domain-scoped, "example.com:proj") . dataset . table. The table name is
+# formatted into the SQL (BigQuery takes no parameter for it), so nothing else may pass.
+TABLE_PATTERN = re.compile(
+    r"^(?P<project>(?:[a-z][a-z0-9.-]{0,62}:)?[a-z][a-z0-9-]{4,28}[a-z0-9])"
+    r"\.(?P<dataset>[A-Za-z0-9_]{1,1024})\.(?P<table>[A-Za-z0-9_-]{1,1024})$"
+)
+
+# The export is ingestion-time partitioned: a row lands in the partition of the day it was
+# exported, never before its usage started (one day of margin for time zones), but possibly
+# days or weeks later (late usage, credits, month-end adjustments). So the partition filter has
+# a lower bound only; refresh windows end today, where an upper bound would prune nothing.
+# cost is FLOAT64: each value is cast to NUMERIC before summing, so sums are exact decimals.
+# NUMERIC(38, 9) is exactly BigQuery's NUMERIC; spelled out because the emulator's plain
+# NUMERIC keeps only 3 decimals (as does any NUMERIC near a DATE_ADD/DATE_SUB, hence the
+# TIMESTAMP_ADD/SUB below, which mean the same in BigQuery: days are UTC days).
+QUERY_TEMPLATE = """
+WITH daily AS (
+  SELECT
+    DATE(usage_start_time) AS usage_day,
+    billing_account_id AS billing_account,
+    COALESCE(project.id, billing_account_id) AS project_id,
+    MAX(COALESCE(project.name, project.id, billing_account_id)) AS project_name,
+    COALESCE(service.description, service.id) AS service_name,
+    COALESCE(location.region, location.location, 'global') AS region_name,
+    CASE COALESCE(cost_type, 'regular')
+      WHEN 'regular' THEN 'Usage'
+      WHEN 'tax' THEN 'Tax'
+      ELSE 'Adjustment'
+    END AS cost_category,
+    currency AS currency_code,
+    SUM(CAST(cost AS NUMERIC(38, 9))) AS cost_total,
+    SUM((SELECT SUM(CAST(credit.amount AS NUMERIC(38, 9))) FROM UNNEST(credits) AS credit)) AS credit_total
+  FROM `{table}`
+  WHERE _PARTITIONTIME >= TIMESTAMP_SUB(TIMESTAMP(@start), INTERVAL 1 DAY)
+    AND usage_start_time >= TIMESTAMP(@start)
+    AND usage_start_time < TIMESTAMP_ADD(TIMESTAMP(@end), INTERVAL 1 DAY)
+  GROUP BY 1, 2, 3, 5, 6, 7, 8
+)
+SELECT
+  usage_day AS charge_date, billing_account AS billing_account_id, project_id AS account_id,
+  MAX(project_name) AS account_name, service_name AS service, region_name AS region,
+  amount.category AS charge_category, currency_code AS currency, SUM(amount.value) AS cost
+FROM daily, UNNEST([
+  STRUCT(daily.cost_category AS category, daily.cost_total AS value),
+  STRUCT('Credit' AS category, daily.credit_total AS value)
+]) AS amount
+WHERE amount.value IS NOT NULL
+GROUP BY 1, 2, 3, 5, 6, 7, 8
+"""
+
+NO_CREDENTIALS_HINT = "gcloud auth application-default login or GOOGLE_APPLICATION_CREDENTIALS"
+PERMISSION_HINT = "roles/bigquery.jobUser on the project and roles/bigquery.dataViewer on the dataset"
+CALL_DEADLINE_S = 60.0  # retries of one HTTP call (connection errors, 5xx)
+JOB_DEADLINE_S = 300.0  # re-runs of the whole query job (rate limits, backend errors)
+CHECK_DEADLINE_S = 10.0
+PAGE_SIZE = 20_000
+
+
+def validate_table(table: str | None) -> str:
+    """The fully-qualified table name, or a ProviderError saying what is wrong with it."""
+    if not table or not TABLE_PATTERN.match(table):
+        raise ProviderError(
+            f"GCP table {table!r} is not a fully-qualified BigQuery table",
+            kind="config",
+            hint='set providers.gcp.table to "project.dataset.gcp_billing_export_v1_XXXXXX_XXXXXX_XXXXXX"',
+        )
+    return table
+
+
+def build_query(table: str) -> str:
+    """The export query for a validated table; the day range comes as @start/@end parameters."""
+    return QUERY_TEMPLATE.format(table=validate_table(table))
+
+
+class GcpBillingExportProvider:
+    """Daily cost rows from the standard usage cost export (gcp_billing_export_v1_*).
+
+    billed = effective: the standard export has no amortised cost. Credits are rows of
+    their own (charge_category Credit, negative)."""
+
+    name = "gcp"
+    source = "bigquery"
+
+    def __init__(self, config: GcpConfig) -> None:
+        self.config = config
+        self.table = validate_table(config.table)
+        self.project_id = config.project_id or TABLE_PATTERN.match(self.table).group("project")
+        self.restatement_days = config.restatement_days
+        self._client: Any = None
+
+    def _bigquery_client(self) -> Any:
+        if self._client is None:
+            from google.cloud import bigquery
+
+            credentials = None
+            if self.config.anonymous:
+                from google.auth.credentials import AnonymousCredentials
+
+                credentials = AnonymousCredentials()
+            options = {"api_endpoint": self.config.api_endpoint} if self.config.api_endpoint else None
+            with translate_errors(self.table):
+                self._client = bigquery.Client(
+                    project=self.project_id,
+                    credentials=credentials,
+                    location=self.config.location,
+                    client_options=options,
+                )
+        return self._client
+
+    def check_auth(self) -> None:
+        """Read the table's metadata, then dry-run the real query (free): this needs the
+        same permissions, schema and location as a fetch."""
+        from google.cloud import bigquery
+
+        client = self._bigquery_client()
+        retry = bigquery.DEFAULT_RETRY.with_deadline(CHECK_DEADLINE_S)
+        with translate_errors(self.table):
+            client.get_table(self.table, retry=retry, timeout=CHECK_DEADLINE_S)
+            end = date.today()
+            client.query(
+                build_query(self.table),
+                job_config=self._job_config(end - timedelta(days=1), end, dry_run=True),
+                retry=retry,
+                job_retry=None,
+                timeout=CHECK_DEADLINE_S,
+            )
+
+    def fetch(self, context: FetchContext) -> FetchResult:
+        from google.cloud import bigquery
+        from google.cloud.bigquery.retry import DEFAULT_JOB_RETRY
+
+        client = self._bigquery_client()
+        with translate_errors(self.table, api_calls=1):
+            job = client.query(
+                build_query(self.table),
+                job_config=self._job_config(context.start, context.end),
+                retry=bigquery.DEFAULT_RETRY.with_deadline(CALL_DEADLINE_S),
+                job_retry=DEFAULT_JOB_RETRY.with_deadline(JOB_DEADLINE_S),
+            )
+            rows = [self._cost_row(record) for record in job.result(page_size=PAGE_SIZE)]
+        return FetchResult(
+            provider=self.name,
+            scopes=[ReplaceScope(self.name, context.start, context.end)],
+            rows=rows,
+            api_calls=1,
+            bytes_processed=job.total_bytes_processed or 0,
+        )
+
+    def _job_config(self, start: date, end: date, dry_run: bool = False) -> Any:
+        from google.cloud import bigquery
+
+        return bigquery.QueryJobConfig(
+            query_parameters=[
+                bigquery.ScalarQueryParameter("start", "DATE", start),
+                bigquery.ScalarQueryParameter("end", "DATE", end),
+            ],
+            dry_run=dry_run,
+            use_query_cache=False,  # late rows must be seen; a cached answer would hide them
+        )
+
+    def _cost_row(self, record: Any) -> CostRow:
+        cost = _decimal(record["cost"])
+        return CostRow(
+            charge_date=record["charge_date"],
+            provider=self.name,
+            billing_account_id=record["billing_account_id"] or "",
+            account_id=record["account_id"] or "",
+            account_name=record["account_name"] or "",
+            service=record["service"] or "Unknown",
+            region=record["region"],
+            charge_category=record["charge_category"],
+            billed_cost=cost,
+            effective_cost=cost,
+            currency=record["currency"],
+        )
+
+
+def _decimal(value: Any) -> Decimal:
+    # NUMERIC arrives as Decimal; anything else is converted through its text, never float maths.
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+@contextmanager
+def translate_errors(table: str, api_calls: int = 0) -> Iterator[None]:
+    """Turns google-auth and BigQuery errors raised in the block into a ProviderError."""
+    try:
+        yield
+    except ProviderError:
+        raise
+    except Exception as exc:
+        raise provider_error(exc, table, api_calls) from exc
+
+
+def provider_error(exc: Exception, table: str, api_calls: int = 0) -> ProviderError:
+    """The ProviderError for one SDK exception; messages are summaries, never credentials."""
+    import requests
+    from google.api_core import exceptions as api
+    from google.auth import exceptions as auth
+
+    def error(message: str, kind: str, hint: str | None = None) -> ProviderError:
+        return ProviderError(message, kind=kind, hint=hint, api_calls=api_calls)
+
+    if isinstance(exc, auth.DefaultCredentialsError):
+        return error("no Google credentials found", "no_credentials", NO_CREDENTIALS_HINT)
+    if isinstance(exc, auth.RefreshError | api.Unauthorized):
+        return error("Google credentials were refused or have expired", "expired_credentials",
+                     NO_CREDENTIALS_HINT)
+    if isinstance(exc, api.NotFound):
+        return error(f"BigQuery table {table} not found (check project, dataset, table and location)",
+                     "not_found", "set providers.gcp.table and providers.gcp.location to the export's")
+    if isinstance(exc, api.Forbidden):
+        reasons = _reasons(exc)
+        if reasons & {"quotaExceeded", "rateLimitExceeded"}:
+            return error(f"BigQuery quota exceeded: {_summary(exc)}", "throttled", "retry later")
+        return error(f"permission denied querying {table}: {_summary(exc)}", "permission_denied",
+                     PERMISSION_HINT)
+    if isinstance(exc, api.BadRequest):
+        return error(f"BigQuery rejected the query on {table}: {_summary(exc)}", "invalid_table",
+                     "providers.gcp.table must be the standard usage cost export table "
+                     "(gcp_billing_export_v1_*), not a view or the detailed export")
+    if isinstance(exc, api.RetryError | requests.exceptions.ConnectionError | requests.exceptions.Timeout
+                  | api.ServiceUnavailable | api.GatewayTimeout | TimeoutError):
+        return error("BigQuery is unreachable", "unreachable",
+                     "check the network, proxy settings or providers.gcp.api_endpoint")
+    if isinstance(exc, api.GoogleAPIError):
+        return error(f"BigQuery error: {_summary(exc)}", "error")
+    return error(f"unexpected {type(exc).__name__} from BigQuery: {exc}", "unexpected")
+
+
+def _reasons(exc: Any) -> set[str]:
+    errors: Iterable[dict] = getattr(exc, "errors", None) or []
+    return {str(item.get("reason")) for item in errors if isinstance(item, dict)}
+
+
+def _summary(exc: Any) -> str:
+    message = getattr(exc, "message", None) or str(exc)
+    return str(message).splitlines()[0][:300]

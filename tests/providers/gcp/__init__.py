@@ -1,0 +1,1 @@
+"""Tests of the GCP BigQuery billing-export provider against the BigQuery emulator."""
