@@ -158,7 +158,7 @@ class GcpBillingExportProvider:
             scopes=[ReplaceScope(self.name, context.start, context.end)],
             rows=rows,
             api_calls=1,
-            bytes_processed=job.total_bytes_processed or 0,
+            bytes_processed=job.total_bytes_processed,
         )
 
     def _job_config(self, start: date, end: date, dry_run: bool = False) -> Any:
@@ -170,7 +170,6 @@ class GcpBillingExportProvider:
                 bigquery.ScalarQueryParameter("end", "DATE", end),
             ],
             dry_run=dry_run,
-            use_query_cache=False,  # late rows must be seen; a cached answer would hide them
         )
 
     def _cost_row(self, record: Any) -> CostRow:
