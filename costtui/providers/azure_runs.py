@@ -111,9 +111,15 @@ def group_runs(prefix: str, blobs: list[BlobInfo]) -> list[ExportRun]:
 
 
 def newest_runs(runs: list[ExportRun]) -> dict[str, ExportRun]:
-    """The newest run of each date range, keyed by the range folder name."""
+    """The newest run of each date range, keyed by the range folder name.
+
+    Where a range's runs come with manifests, a run without one is still being written
+    (Azure writes the manifest last) and is passed over."""
+    with_manifest = {run.range_key for run in runs if run.manifest_blob is not None}
     chosen: dict[str, ExportRun] = {}
     for run in runs:
+        if run.range_key in with_manifest and run.manifest_blob is None:
+            continue
         current = chosen.get(run.range_key)
         if current is None or run.order_key() > current.order_key():
             chosen[run.range_key] = run

@@ -337,3 +337,17 @@ def test_overlapping_ranges_take_each_day_from_the_newest_run(exports: ExportBuc
         ("2026-11-02", "Storage"): "4.50",
         ("2026-11-08", "Storage"): "6.00",
     }
+
+
+def test_a_run_still_being_written_without_its_manifest_is_passed_over(exports: ExportBucket, cache_path: Path):
+    done = f"exports/actual/{NOV}/202611031200/guid-done"
+    writing = f"exports/actual/{NOV}/202611041200/guid-writing"
+    exports.upload(f"{done}/part_0_0001.csv", csv_bytes(EA_HEADER, [
+        ea_row("11/02/2026", "sub-a", "Storage", "", "Usage", "8.00")]))
+    exports.upload(f"{done}/manifest.json", manifest({f"{done}/part_0_0001.csv": 1}))
+    exports.upload(f"{writing}/part_0_0001.csv", csv_bytes(EA_HEADER, [
+        ea_row("11/02/2026", "sub-a", "Storage", "", "Usage", "1.00")]))
+
+    load_once(exports.provider(), cache_path, NOV_START, NOV_END)
+
+    assert per_day_service(cache_path) == {("2026-11-02", "Storage"): "8.00"}
