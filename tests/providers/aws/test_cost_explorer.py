@@ -156,7 +156,7 @@ def test_billing_account_is_the_caller_and_role_arn_is_assumed(moto, aws_config,
     truth = small_org(START, 3)
     # moto keeps Cost Explorer state per account: answers exist only for the role's account.
     queue_truth(moto, truth, START, END, account_id="444455556666")
-    config = aws_config.model_copy(update={"role_arn": "arn:aws:iam::444455556666:role/billing-reader"})
+    config = replace(aws_config, role_arn="arn:aws:iam::444455556666:role/billing-reader")
 
     rows = fetch(config, tmp_path).rows
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -29,19 +30,19 @@ def test_check_auth_passes_on_the_export_table(gcp_config: GcpConfig) -> None:
 
 
 def test_missing_table_is_not_found_and_named(gcp_config: GcpConfig) -> None:
-    error = auth_error(gcp_config.model_copy(update={"table": MISSING_TABLE}))
+    error = auth_error(replace(gcp_config, table=MISSING_TABLE))
     assert error.kind == "not_found"
     assert MISSING_TABLE in str(error)
 
 
 def test_missing_dataset_is_not_found(gcp_config: GcpConfig) -> None:
     table = f"{PROJECT}.no_such_dataset.gcp_billing_export_v1_01ABCD"
-    error = auth_error(gcp_config.model_copy(update={"table": table}))
+    error = auth_error(replace(gcp_config, table=table))
     assert error.kind == "not_found" and table in str(error)
 
 
 def test_fetch_from_a_missing_table_fails_and_counts_the_job(gcp_config: GcpConfig, tmp_path: Path) -> None:
-    provider = GcpBillingExportProvider(gcp_config.model_copy(update={"table": MISSING_TABLE}))
+    provider = GcpBillingExportProvider(replace(gcp_config, table=MISSING_TABLE))
     with pytest.raises(ProviderError) as caught:
         provider.fetch(FetchContext(date(2024, 3, 1), date(2024, 3, 3), tmp_path))
     assert caught.value.kind == "not_found"
@@ -55,7 +56,7 @@ def test_a_table_that_is_not_a_billing_export_is_explained(
     bq_client.create_table(
         bigquery.Table(table_id, schema=[bigquery.SchemaField("amount", "FLOAT")]), exists_ok=True
     )
-    error = auth_error(gcp_config.model_copy(update={"table": table_id}))
+    error = auth_error(replace(gcp_config, table=table_id))
     assert error.kind == "invalid_table"
     assert "standard usage cost export" in (error.hint or "")
 
@@ -66,7 +67,7 @@ def test_no_credentials_gives_the_gcloud_hint(
     monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
     monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "gcloud"))  # no application-default login
     monkeypatch.setattr("google.auth.compute_engine._metadata._NO_GCE_CHECK", True)  # not on GCE
-    error = auth_error(gcp_config.model_copy(update={"anonymous": False}))
+    error = auth_error(replace(gcp_config, anonymous=False))
     assert error.kind == "no_credentials"
     assert "gcloud auth application-default login" in (error.hint or "")
     assert "GOOGLE_APPLICATION_CREDENTIALS" in (error.hint or "")
@@ -75,7 +76,7 @@ def test_no_credentials_gives_the_gcloud_hint(
 def test_unreachable_endpoint(gcp_config: GcpConfig, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(gcp, "CHECK_DEADLINE_S", 1.0)
     closed = f"http://127.0.0.1:{free_port()}"
-    error = auth_error(gcp_config.model_copy(update={"api_endpoint": closed}))
+    error = auth_error(replace(gcp_config, api_endpoint=closed))
     assert error.kind == "unreachable"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -57,7 +58,7 @@ def test_late_rows_are_picked_up_by_the_next_refresh_without_double_counting(
     gcp_config: GcpConfig, load_export: Callable[[str, list[dict]], str], cache_path: Path
 ) -> None:
     table = load_export(f"{PROJECT}.{DATASET}.late_rows_export", ROWS)
-    provider = GcpBillingExportProvider(gcp_config.model_copy(update={"table": table}))
+    provider = GcpBillingExportProvider(replace(gcp_config, table=table))
     refresh(provider, cache_path)
     before = cached_day_service_totals(cache_path)
 

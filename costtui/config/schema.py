@@ -1,0 +1,194 @@
+"""The shape of the TOML configuration: frozen stdlib dataclasses with their defaults.
+
+Plain dataclasses, not pydantic models, so that reading an already-validated config
+costs no pydantic import (see `stamp.py`); pydantic validates a new or changed file
+against these same classes (see `validation.py`). Bounds are `Annotated` markers
+that only pydantic reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+
+class Min:
+    """value >= bound, checked when pydantic validates the file."""
+
+    def __init__(self, bound: float) -> None:
+        self.bound = bound
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        return {**handler(source), "ge": self.bound}
+
+
+class Above:
+    """value > bound, checked when pydantic validates the file."""
+
+    def __init__(self, bound: float) -> None:
+        self.bound = bound
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        return {**handler(source), "gt": self.bound}
+
+
+class Section:
+    # Unknown keys are mistakes (a typo silently ignored would disable a threshold).
+    __pydantic_config__ = {"extra": "forbid"}
+
+
+@dataclass(frozen=True)
+class CacheConfig(Section):
+    path: Path | None = None
+    """Cache database file; default the platform's user data dir."""
+    max_age_hours: Annotated[float, Above(0)] = 36.0
+    """Data older than this is stale: the TUI shows a banner, `check` says UNKNOWN."""
+    lock_timeout_seconds: Annotated[float, Min(0)] = 600.0
+    """How long a refresh waits for another refresh to finish."""
+
+
+@dataclass(frozen=True)
+class DisplayConfig(Section):
+    default_days: Annotated[int, Min(1)] = 30
+    """Days shown when no range is chosen."""
+    metric: Literal["billed", "effective"] = "billed"
+    gross: bool = False
+    """True shows costs before credits."""
+    top_services: Annotated[int, Min(1)] = 10
+    auto_refresh_seconds: Annotated[int, Min(0)] = 0
+    """Reload the dashboard from the cache this often; 0 turns it off."""
+
+
+@dataclass(frozen=True)
+class AwsConfig(Section):
+    enabled: bool = False
+    profile: str | None = None
+    role_arn: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    source: Literal["cost_explorer", "data_exports"] = "cost_explorer"
+    bucket: str | None = None
+    prefix: str = ""
+    restatement_days: Annotated[int, Min(0)] = 3
+    """Days before today re-fetched each refresh, besides any day still estimated."""
+
+
+@dataclass(frozen=True)
+class AzureConfig(Section):
+    enabled: bool = False
+    account_url: str | None = None
+    connection_string_env: str | None = None
+    """Name of the environment variable holding a connection string (never the string)."""
+    container: str | None = None
+    path: str = ""
+    dataset: Literal["actual", "focus"] = "actual"
+    amortized_path: str | None = None
+    api_version: str | None = None
+
+
+@dataclass(frozen=True)
+class GcpConfig(Section):
+    enabled: bool = False
+    project_id: str | None = None
+    table: str | None = None
+    location: str | None = None
+    api_endpoint: str | None = None
+    anonymous: bool = False
+    restatement_days: Annotated[int, Min(0)] = 5
+
+
+@dataclass(frozen=True)
+class FocusConfig(Section):
+    enabled: bool = False
+    paths: list[Path] = field(default_factory=list)
+    """FOCUS CSV / CSV.gz / Parquet files or folders refreshed like a provider."""
+
+
+@dataclass(frozen=True)
+class ProvidersConfig(Section):
+    aws: AwsConfig = field(default_factory=AwsConfig)
+    azure: AzureConfig = field(default_factory=AzureConfig)
+    gcp: GcpConfig = field(default_factory=GcpConfig)
+    focus: FocusConfig = field(default_factory=FocusConfig)
+
+
+@dataclass(frozen=True)
+class ThresholdRule(Section):
+    name: str
+    period: Literal["day", "month", "forecast"] = "month"
+    provider: str | None = None
+    account: str | None = None
+    service: str | None = None
+    warning: Decimal | None = None
+    critical: Decimal | None = None
+    currency: str | None = None
+
+
+@dataclass(frozen=True)
+class AnomalyConfig(Section):
+    enabled: bool = True
+    window_days: Annotated[int, Min(3)] = 14
+    sensitivity: Annotated[float, Above(0)] = 3.0
+    """Flag a day further than this many deviations from its trailing window."""
+
+
+@dataclass(frozen=True)
+class EmailConfig(Section):
+    enabled: bool = False
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    starttls: bool = False
+    username: str | None = None
+    password_env: str | None = None
+    """Name of the environment variable holding the SMTP password."""
+    sender: str = "costtui@localhost"
+    recipients: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class WebhookConfig(Section):
+    enabled: bool = False
+    url: str | None = None
+    url_env: str | None = None
+    """Name of an environment variable holding the URL (webhook URLs are secrets)."""
+
+
+@dataclass(frozen=True)
+class NotificationsConfig(Section):
+    email: EmailConfig = field(default_factory=EmailConfig)
+    webhook: WebhookConfig = field(default_factory=WebhookConfig)
+
+
+@dataclass(frozen=True)
+class AlertsConfig(Section):
+    thresholds: list[ThresholdRule] = field(default_factory=list)
+    anomaly: AnomalyConfig = field(default_factory=AnomalyConfig)
+    notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
+
+
+@dataclass(frozen=True)
+class ExportConfig(Section):
+    top_services_per_account: Annotated[int, Min(1)] = 20
+    """Prometheus label cardinality cap; the rest are summed as `other`."""
+
+
+@dataclass(frozen=True)
+class ServeConfig(Section):
+    host: str = "127.0.0.1"
+    port: int = 8765
+
+
+@dataclass(frozen=True)
+class Config(Section):
+    cache: CacheConfig = field(default_factory=CacheConfig)
+    display: DisplayConfig = field(default_factory=DisplayConfig)
+    providers: ProvidersConfig = field(default_factory=ProvidersConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    export: ExportConfig = field(default_factory=ExportConfig)
+    serve: ServeConfig = field(default_factory=ServeConfig)
+    currency_rates: dict[str, Decimal] = field(default_factory=dict)
+    """Optional fixed rates to one currency; without them currencies are never summed."""
+    demo_today: date | None = None
+    """Pin "today" (tests and reproducible screenshots)."""
