@@ -28,12 +28,12 @@ def ensure_bench_cache(rows: int = 10_000_000) -> Path:
     return BENCH_CACHE
 
 
-def time_command(argv: list[str], runs: int = 7) -> float:
+def time_command(argv: list[str], runs: int = 7, env: dict[str, str] | None = None) -> float:
     """Median wall time of a whole process, in seconds (one warm-up run first)."""
-    subprocess.run(argv, check=True, capture_output=True)
+    subprocess.run(argv, check=True, capture_output=True, env=env)
     samples = []
     for _ in range(runs):
         began = time.perf_counter()
-        subprocess.run(argv, check=True, capture_output=True)
+        subprocess.run(argv, check=True, capture_output=True, env=env)
         samples.append(time.perf_counter() - began)
     return statistics.median(samples)
