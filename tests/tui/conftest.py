@@ -7,9 +7,25 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+import pytest_textual_snapshot
 from tui_helpers import FETCHED_AT
 
 from costtui.cache import FetchRecord, open_writer
+
+SNAPSHOT_ROOT = Path(__file__).resolve().parents[2] / "snapshots"
+
+
+class TopLevelSnapshots(pytest_textual_snapshot.SVGImageExtension):
+    """Accepted screens live in the repository's top-level snapshots/<test module>/ folder,
+    where reviewers look for them, rather than syrupy's default tests/tui/__snapshots__."""
+
+    @classmethod
+    def dirname(cls, *, test_location) -> str:
+        return str(SNAPSHOT_ROOT / Path(test_location.filepath).stem)
+
+
+# snap_compare picks its extension by this module-level name at call time (pinned plugin 1.1.0).
+pytest_textual_snapshot.SVGImageExtension = TopLevelSnapshots
 
 
 @pytest.fixture
