@@ -15,7 +15,7 @@ from costtui.cache import FetchRecord, open_writer
 from costtui.cache.writer import utcnow
 from costtui.model import CostRow, ReplaceScope
 from tests.cachefactory import row
-from tests.conftest import TODAY, in_ci
+from tests.conftest import TODAY
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -80,12 +80,6 @@ def run_costtui(args: Sequence[str], env: dict[str, str] | None = None, timeout:
 
 def require_binary(name: str) -> str:
     """The path of a tool the tests run; fails in CI, skips elsewhere, when it is missing."""
-    import shutil
+    from tests.emulators import on_path
 
-    path = shutil.which(name)
-    if path is None:
-        message = f"{name} not installed; run bash tests/setup-emulators.sh"
-        if in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+    return on_path(name)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import threading
 import time
@@ -14,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from costtui.cli import main
 from costtui.headless.export import atomic_write
+from tests.emulators import free_port, http_ok, running_server
 from tests.headless.conftest import require_binary
 
 COST_GAUGES = ("costtui_month_to_date_cost", "costtui_daily_cost", "costtui_forecast_month_cost")
@@ -98,33 +98,15 @@ def test_promtool_accepts_the_textfile(demo_cache, tmp_path):
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp file left
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def pushgateway():
     binary = require_binary("prometheus-pushgateway")
     port = free_port()
-    process = subprocess.Popen([binary, f"--web.listen-address=127.0.0.1:{port}"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/-/ready", timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    pytest.fail("prometheus-pushgateway did not become ready")
-                time.sleep(0.1)
+    with running_server(
+        [binary, f"--web.listen-address=127.0.0.1:{port}"], ready=http_ok(f"{url}/-/ready"), name="pushgateway"
+    ):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_push_to_a_real_pushgateway_and_read_it_back(config, known_cache, pushgateway):

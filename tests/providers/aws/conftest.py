@@ -3,59 +3,27 @@
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 
 import pytest
 import requests
 
 from costtui.config import AwsConfig
-from tests.conftest import in_ci
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.emulators import free_port, http_ok, on_path, running_server
 
 
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
-    binary = shutil.which("moto_server")
-    if not binary:
-        message = "moto_server not found: run bash tests/setup-emulators.sh"
-        if in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
-    port = _free_port()
-    env = {**os.environ, "S3_UPLOAD_PART_MIN_SIZE": "1024"}
-    process = subprocess.Popen(
-        [binary, "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
+    binary = on_path("moto_server")
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                requests.get(f"{url}/moto-api/", timeout=1)
-                break
-            except requests.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"moto_server did not start on {url}")
-                time.sleep(0.1)
+    with running_server(
+        [binary, "-H", "127.0.0.1", "-p", str(port)],
+        ready=http_ok(f"{url}/moto-api/"),
+        name="moto_server",
+        env={**os.environ, "S3_UPLOAD_PART_MIN_SIZE": "1024"},
+    ):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture

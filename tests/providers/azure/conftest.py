@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import socket
-import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -20,7 +17,7 @@ from costtui.cache import CacheReader
 from costtui.config import AzureConfig
 from costtui.model import CostQuery
 from costtui.providers.azure import AzureExportsProvider
-from tests.conftest import in_ci
+from tests.emulators import free_port, installed, port_open, running_server
 
 REPO = Path(__file__).resolve().parents[3]
 AZURITE = REPO / ".emulators/azurite/node_modules/.bin/azurite-blob"
@@ -37,46 +34,18 @@ def connection_string(port: int, key: str = ACCOUNT_KEY) -> str:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def azurite_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    if not AZURITE.exists():
-        reason = f"Azurite not installed at {AZURITE}: run bash tests/setup-emulators.sh"
-        if in_ci():
-            pytest.fail(reason)
-        pytest.skip(reason)
+    binary = installed(AZURITE, "Azurite")
     port = free_port()
-    workdir = tmp_path_factory.mktemp("azurite")
-    process = subprocess.Popen(
-        [str(AZURITE), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--inMemoryPersistence",
+    with running_server(
+        [str(binary), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--inMemoryPersistence",
          "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--silent"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        cwd=workdir,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"Azurite did not start on port {port}")
-                time.sleep(0.1)
+        ready=port_open(port),
+        name="Azurite",
+        cwd=tmp_path_factory.mktemp("azurite"),
+    ):
         yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 class ExportBucket:

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import socket
-import subprocess
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,7 +12,7 @@ from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
 from costtui.config import GcpConfig
-from tests.conftest import in_ci
+from tests.emulators import free_port, http_ok, installed, running_server
 from tests.providers.gcp.billing_rows import ROWS, SCHEMA, ndjson
 
 REPO = Path(__file__).resolve().parents[3]
@@ -27,54 +23,22 @@ DATASET = "billing_export"
 EXPORT_TABLE = f"{PROJECT}.{DATASET}.gcp_billing_export_v1_01ABCD_234567_89EF01"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _answers(endpoint: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{endpoint}/bigquery/v2/projects/{PROJECT}/datasets", timeout=1) as r:
-            return r.status == 200
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="session")
 def bq_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """http://127.0.0.1:PORT of a fresh, in-memory BigQuery emulator for the session."""
-    if not BQEMULATOR.exists():
-        reason = f"BigQuery emulator not installed at {BQEMULATOR}: run bash tests/setup-emulators.sh"
-        if in_ci():
-            pytest.fail(reason)
-        pytest.skip(reason)
+    binary = installed(BQEMULATOR, "BigQuery emulator")
     rest_port, grpc_port = free_port(), free_port()
     endpoint = f"http://127.0.0.1:{rest_port}"
-    log_path = tmp_path_factory.mktemp("bqemulator") / "bqemulator.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [str(BQEMULATOR), "start", "--rest-host", "127.0.0.1", "--rest-port", str(rest_port),
-             "--grpc-host", "127.0.0.1", "--grpc-port", str(grpc_port), "--ephemeral", "--project", PROJECT],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "HOME": str(BQ_HOME)},
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while not _answers(endpoint):
-            if process.poll() is not None or time.monotonic() > deadline:
-                tail = log_path.read_text(errors="replace")[-2000:]
-                pytest.fail(f"BigQuery emulator did not start on port {rest_port}:\n{tail}")
-            time.sleep(0.1)
+    with running_server(
+        [str(binary), "start", "--rest-host", "127.0.0.1", "--rest-port", str(rest_port),
+         "--grpc-host", "127.0.0.1", "--grpc-port", str(grpc_port), "--ephemeral", "--project", PROJECT],
+        ready=http_ok(f"{endpoint}/bigquery/v2/projects/{PROJECT}/datasets"),
+        name="BigQuery emulator",
+        timeout=60,
+        log=tmp_path_factory.mktemp("bqemulator") / "bqemulator.log",
+        env={**os.environ, "HOME": str(BQ_HOME)},
+    ):
         yield endpoint
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="session")
