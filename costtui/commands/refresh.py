@@ -29,14 +29,17 @@ class ProgressPrinter:
                 print(f"  {provider:<6} {status}", file=sys.stderr, flush=True)
 
 
-@click.command()
-@click.option(
+provider_option = click.option(
     "--provider",
     "providers",
     multiple=True,
     type=click.Choice(PROVIDER_NAMES),
     help="Only these (repeatable).",
 )
+
+
+@click.command()
+@provider_option
 @click.option("--days", type=click.IntRange(min=1), metavar="N", help="Re-fetch exactly the last N days.")
 @click.option(
     "--since", callback=parse_day, metavar="YYYY-MM-DD", help="First day of a backfill (default 13 months)."
@@ -109,13 +112,7 @@ def refresh(
 
 
 @click.command("test-auth")
-@click.option(
-    "--provider",
-    "providers",
-    multiple=True,
-    type=click.Choice(PROVIDER_NAMES),
-    help="Only these (repeatable).",
-)
+@provider_option
 @pass_app
 def test_auth(app_context: AppContext, providers: tuple[str, ...]) -> int:
     """Check credentials and access for each enabled provider; exit 0 only if all pass."""
