@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from costtui.cache import CacheReader, FetchRecord, open_writer
@@ -27,6 +27,15 @@ class RefreshOptions:
     full: bool = False  # ignore what is cached; fetch everything since `since`
     restatement_days: dict[str, int] = field(default_factory=dict)
     lock_timeout: float = 600.0
+    # Paid APIs (Cost Explorer bills every request): skip a provider fetched successfully
+    # less than this many hours ago, unless the run asks for specific days or `force`.
+    min_interval_hours: dict[str, float] = field(default_factory=dict)
+    force: bool = False
+    now: datetime | None = None  # UTC, naive like the fetches table; tests pin it
+
+    @property
+    def explicit_window(self) -> bool:
+        return bool(self.days or self.since or self.full or self.force)
 
 
 @dataclass
@@ -37,7 +46,8 @@ class ProviderOutcome:
     end: date
     result: FetchResult | None = None
     error: ProviderError | None = None
-    skipped: bool = False
+    skipped: str | None = None  # why this provider was not fetched this time
+
 
     @property
     def ok(self) -> bool:
@@ -92,10 +102,12 @@ def run_refresh(
     is recorded in `fetches` and does not stop the others."""
     progress = on_progress or (lambda provider, status: None)
     state = _read_cache_state(cache_path, providers)
+    now = options.now or utcnow()
     workdir = Path(tempfile.mkdtemp(prefix="costtui-refresh-"))
     try:
         outcomes: list[ProviderOutcome] = []
         contexts: list[FetchContext] = []
+        to_fetch: list[Provider] = []
         for provider in providers:
             cached = state.get(provider.name, CachedState())
             start, end = plan_window(
@@ -105,24 +117,46 @@ def run_refresh(
                 cached.estimated,
                 options.restatement_days.get(provider.name, 3),
             )
-            outcomes.append(ProviderOutcome(provider.name, provider.source, start, end))
+            outcome = ProviderOutcome(provider.name, provider.source, start, end)
+            outcomes.append(outcome)
+            outcome.skipped = too_soon(options, provider.name, cached.last_success, now)
+            if outcome.skipped:
+                progress(provider.name, "skipped")
+                continue
+            to_fetch.append(provider)
             contexts.append(
                 FetchContext(
                     start, end, _private_dir(workdir, provider.name), cached.objects, cached.estimated
                 )
             )
-        started = utcnow()
-        with ThreadPoolExecutor(max_workers=max(1, len(providers))) as pool:
-            futures = [
-                pool.submit(_fetch_one, provider, context, progress)
-                for provider, context in zip(providers, contexts, strict=True)
-            ]
-            for outcome, future in zip(outcomes, futures, strict=True):
-                outcome.result, outcome.error = future.result()
-        _publish(cache_path, outcomes, started, options.lock_timeout)
+        fetched = [o for o in outcomes if not o.skipped]
+        if fetched:
+            started = utcnow()
+            with ThreadPoolExecutor(max_workers=len(to_fetch)) as pool:
+                futures = [
+                    pool.submit(_fetch_one, provider, context, progress)
+                    for provider, context in zip(to_fetch, contexts, strict=True)
+                ]
+                for outcome, future in zip(fetched, futures, strict=True):
+                    outcome.result, outcome.error = future.result()
+            _publish(cache_path, fetched, started, options.lock_timeout)
         return RefreshReport(outcomes)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def too_soon(options: RefreshOptions, provider: str, last_success: datetime | None, now: datetime) -> str | None:
+    """Why a paid provider is not fetched again yet, or None to fetch it."""
+    hours = options.min_interval_hours.get(provider, 0)
+    if not hours or options.explicit_window or last_success is None:
+        return None
+    age = now - last_success
+    # Slack so an hourly cron with a 6 h interval fetches on the 6th run, not the 7th,
+    # although the last fetch finished a few seconds after its run started.
+    slack = min(timedelta(minutes=10), timedelta(hours=hours) / 10)
+    if age >= timedelta(hours=hours) - slack:
+        return None
+    return f"fetched {age.total_seconds() / 3600:.1f} h ago, less than its minimum interval of {hours:g} h"
 
 
 def _private_dir(root: Path, name: str) -> Path:
@@ -158,6 +192,7 @@ class CachedState:
     last: date | None = None
     estimated: list[date] = field(default_factory=list)
     objects: dict[str, str] = field(default_factory=dict)
+    last_success: datetime | None = None  # of this provider's configured source
 
 
 def _read_cache_state(cache_path: Path, providers: Sequence[Provider]) -> dict[str, CachedState]:
@@ -168,7 +203,11 @@ def _read_cache_state(cache_path: Path, providers: Sequence[Provider]) -> dict[s
             for provider in providers:
                 first, last, estimated = queries.covered_days(provider.name)
                 state[provider.name] = CachedState(
-                    first, last, estimated, queries.ingested_objects(provider.name)
+                    first,
+                    last,
+                    estimated,
+                    queries.ingested_objects(provider.name),
+                    queries.last_success(provider.name, provider.source),
                 )
     except CacheMissing:
         pass

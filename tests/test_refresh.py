@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from costtui.cache import CacheReader
+from costtui.cache.writer import utcnow
 from costtui.model import CostQuery, FetchResult, ReplaceScope
 from costtui.providers.base import FetchContext, ProviderError
 from costtui.refresh import RefreshOptions, plan_window, run_refresh
@@ -85,3 +86,50 @@ def test_unexpected_exceptions_become_recorded_failures(cache_path):
     report = run_refresh([Broken("aws"), FakeProvider("gcp")], cache_path, RefreshOptions(today=TODAY, days=2))
     assert report.failed[0].error.kind == "unexpected"
     assert "KeyError" in str(report.failed[0].error)
+
+
+def test_a_paid_provider_waits_out_its_minimum_interval_while_the_others_refresh(cache_path):
+    aws, gcp = FakeProvider("aws"), FakeProvider("gcp")
+    run_refresh([aws, gcp], cache_path, RefreshOptions(today=TODAY))
+    soon = utcnow() + timedelta(hours=2)
+
+    report = run_refresh(
+        [aws, gcp], cache_path, RefreshOptions(today=TODAY, min_interval_hours={"aws": 6}, now=soon)
+    )
+
+    skipped = {o.provider: o.skipped for o in report.outcomes}
+    assert skipped["gcp"] is None
+    assert skipped["aws"].startswith("fetched 2.0 h ago")
+    assert (len(aws.windows), len(gcp.windows)) == (1, 2)
+    assert report.failed == []
+
+    # The hourly cron run six hours later fetches, though the last fetch ended seconds after its run began.
+    later = utcnow() + timedelta(hours=6) - timedelta(seconds=40)
+    run_refresh([aws], cache_path, RefreshOptions(today=TODAY, min_interval_hours={"aws": 6}, now=later))
+    assert len(aws.windows) == 2
+
+
+def test_asking_for_days_or_force_fetches_inside_the_interval(cache_path):
+    aws = FakeProvider("aws")
+    run_refresh([aws], cache_path, RefreshOptions(today=TODAY))
+    for explicit in ({"days": 2}, {"force": True}, {"full": True}, {"since": date(2026, 1, 1)}):
+        run_refresh([aws], cache_path, RefreshOptions(today=TODAY, min_interval_hours={"aws": 6}, **explicit))
+    assert len(aws.windows) == 5
+
+
+def test_a_failed_fetch_does_not_start_the_interval(cache_path):
+    failing = FakeProvider("aws", fail=ProviderError("throttled"))
+    run_refresh([failing], cache_path, RefreshOptions(today=TODAY))
+    aws = FakeProvider("aws")
+    report = run_refresh([aws], cache_path, RefreshOptions(today=TODAY, min_interval_hours={"aws": 6}))
+    assert report.outcomes[0].skipped is None
+    assert len(aws.windows) == 1
+
+
+def test_when_every_provider_is_skipped_the_cache_is_not_rewritten(cache_path):
+    aws = FakeProvider("aws")
+    run_refresh([aws], cache_path, RefreshOptions(today=TODAY))
+    before = cache_path.stat().st_mtime_ns
+    run_refresh([aws], cache_path, RefreshOptions(today=TODAY, min_interval_hours={"aws": 6}))
+    assert cache_path.stat().st_mtime_ns == before
+    assert len(aws.windows) == 1

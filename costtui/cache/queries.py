@@ -131,13 +131,16 @@ class CostQueries:
         ).fetchall()
         return [FetchStatus(*row) for row in rows]
 
-    def last_success(self, provider: str | None = None) -> datetime | None:
-        """When data was last fetched successfully (any provider, or one)."""
+    def last_success(self, provider: str | None = None, source: str | None = None) -> datetime | None:
+        """When data was last fetched successfully (any provider, or one; optionally from one source)."""
         sql = "SELECT max(finished_at) FROM fetches WHERE status = 'ok'"
         params: list = []
         if provider:
             sql += " AND provider = ?"
             params.append(provider)
+        if source:
+            sql += " AND source = ?"
+            params.append(source)
         return self._con.execute(sql, params).fetchone()[0]
 
     def published_at(self) -> datetime | None:

@@ -45,6 +45,9 @@ provider_option = click.option(
     "--since", callback=parse_day, metavar="YYYY-MM-DD", help="First day of a backfill (default 13 months)."
 )
 @click.option("--full", is_flag=True, help="Ignore the cache and fetch everything since --since.")
+@click.option(
+    "--force", is_flag=True, help="Fetch even providers inside their minimum interval (AWS Cost Explorer)."
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress output (errors still go to stderr).")
 @click.option(
     "--wait/--no-wait", default=True, help="Wait for a running refresh (default) or exit 75 at once."
@@ -56,6 +59,7 @@ def refresh(
     days: int | None,
     since: date | None,
     full: bool,
+    force: bool,
     quiet: bool,
     wait: bool,
 ) -> int:
@@ -87,6 +91,8 @@ def refresh(
             "gcp": config.providers.gcp.restatement_days,
         },
         lock_timeout=config.cache.lock_timeout_seconds if wait else 0,
+        min_interval_hours=paid_api_intervals(config),
+        force=force,
     )
     progress = ProgressPrinter(enabled=not quiet and sys.stderr.isatty())
     try:
@@ -95,7 +101,14 @@ def refresh(
         print(f"costtui: {exc}", file=sys.stderr)
         return EXIT_BUSY
     for outcome in report.outcomes:
-        if outcome.ok and outcome.result is not None:
+        if outcome.skipped:
+            if not quiet:
+                print(
+                    f"costtui: {outcome.provider}: skipped, {outcome.skipped} "
+                    f"(providers.{outcome.provider}.min_refresh_hours); --force fetches now",
+                    file=sys.stderr,
+                )
+        elif outcome.ok and outcome.result is not None:
             if not quiet:
                 print(
                     f"costtui: {outcome.provider}: {outcome.start} to {outcome.end}, "
@@ -109,6 +122,12 @@ def refresh(
         print(f"costtui: refresh incomplete, failed: {names}", file=sys.stderr)
         return EXIT_PROVIDER_FAILED
     return 0
+
+
+def paid_api_intervals(config) -> dict[str, float]:
+    """Minimum hours between fetches for sources billed per request."""
+    aws = config.providers.aws
+    return {"aws": aws.min_refresh_hours} if aws.source == "cost_explorer" else {}
 
 
 @click.command("test-auth")

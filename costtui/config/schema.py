@@ -73,6 +73,9 @@ class AwsConfig(Section):
     prefix: str = ""
     restatement_days: Annotated[int, Min(0)] = 3
     """Days before today re-fetched each refresh, besides any day still estimated."""
+    min_refresh_hours: Annotated[float, Min(0)] = 6.0
+    """Cost Explorer bills each request (USD 0.01) and updates a few times a day: a refresh
+    within this many hours of the last good fetch skips AWS. 0 fetches every time."""
 
 
 @dataclass(frozen=True)

@@ -202,6 +202,13 @@ def main() -> None:
         f"(every request is needed and none is paged); USD {logical * PRICE:.2f} a day, "
         f"{logical * PRICE * 30:.2f} a month at one refresh a day"
     )
+    interval = AwsConfig().min_refresh_hours
+    guarded = math.ceil(24 / interval)
+    print(
+        f"hourly cron: {24 * logical} requests a day (USD {24 * logical * PRICE * 30:.2f} a month) with no "
+        f"minimum interval; with the default min_refresh_hours = {interval:g}, AWS is fetched {guarded} times a "
+        f"day: {guarded * logical} requests (USD {guarded * logical * PRICE * 30:.2f} a month)"
+    )
 
 
 if __name__ == "__main__":
