@@ -63,9 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except CostError as exc:
         print(f"costtui: {exc}", file=sys.stderr)
-        from costtui.config import ConfigError
-
-        return EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_FAILURE
+        return exc.exit_code
     except KeyboardInterrupt:
         print("costtui: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

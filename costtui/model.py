@@ -39,6 +39,8 @@ CENT = Decimal("0.01")
 class CostError(Exception):
     """An expected problem with a clear one-line message for the user."""
 
+    exit_code = 1  # the CLI's exit status; 2 for bad usage or config
+
 
 @dataclass(frozen=True, slots=True)
 class CostRow:

@@ -19,6 +19,7 @@ LAZY_COMMANDS = {
     "test-auth": "costtui.commands.refresh:test_auth",
     "check": "costtui.commands.check:check",
     "export": "costtui.commands.export:export",
+    "serve": "costtui.commands.serve:serve",
 }
 
 

@@ -62,6 +62,8 @@ CACHE_ENV = "COSTTUI_CACHE"
 class ConfigError(CostError):
     """The config file cannot be used; the message names the file and key."""
 
+    exit_code = 2
+
 
 def default_config_path() -> Path:
     from platformdirs import user_config_dir
