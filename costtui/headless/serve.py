@@ -72,6 +72,9 @@ class ApiHandler(BaseHTTPRequestHandler):
     server_version = f"costtui/{__version__}"
     protocol_version = "HTTP/1.1"
     timeout = REQUEST_TIMEOUT_SECONDS
+    # Headers and body go out in two writes; with Nagle on, a kept-alive client's delayed
+    # ACK stalls the body ~40 ms.
+    disable_nagle_algorithm = True
 
     def version_string(self) -> str:
         return self.server_version
