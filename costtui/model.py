@@ -140,6 +140,42 @@ class CostGroup:
     currency: str
 
 
+AlertKind = Literal["threshold", "anomaly"]
+Severity = Literal["warning", "critical"]
+
+
+@dataclass(frozen=True, slots=True)
+class AlertEvent:
+    """One finding of `costtui alerts`: a threshold crossed or an anomalous day.
+
+    `observed` and `threshold` are in `currency`; for an anomaly `threshold` is the upper
+    bound of the expected range. Events with the same fingerprint are the same finding
+    (recorded and notified once)."""
+
+    rule: str  # threshold rule name, or "anomaly"
+    kind: AlertKind
+    severity: Severity
+    period_start: date
+    period_end: date
+    observed: Decimal
+    threshold: Decimal
+    currency: str
+    message: str
+    provider: str | None = None
+    account_id: str | None = None
+    service: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """Same rule, scope, severity, currency and period start = the same finding
+        (a month-to-date breach stays one event as the month goes on)."""
+        import hashlib
+
+        parts = (self.rule, self.kind, self.severity, self.provider, self.account_id, self.service,
+                 self.currency, self.period_start.isoformat())
+        return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:24]
+
+
 def to_cents(amount: Decimal) -> Decimal:
     """Round money to the cent the way an invoice does (half away from zero)."""
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
