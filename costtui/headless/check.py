@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from costtui.headless.checkargs import HelpShown, UsageError, parse_arguments
 from costtui.headless.durations import describe_seconds
 from costtui.headless.fastconfig import load_fast_config, resolve_cache_path, resolve_today
-from costtui.headless.periods import FORECAST_METHOD, forecast_groups, period_window
 from costtui.headless.plugin import (
     PLUGIN_NAME,
     CheckTimeout,
@@ -28,6 +27,7 @@ from costtui.headless.plugin import (
 )
 from costtui.headless.ranges import Range
 from costtui.model import CostError, CostQuery, to_cents
+from costtui.periods import FORECAST_METHOD, forecast_groups, period_window
 
 if TYPE_CHECKING:
     from datetime import date

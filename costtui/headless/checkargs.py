@@ -6,9 +6,9 @@ import argparse
 from collections.abc import Sequence
 
 from costtui.headless.durations import DurationError, parse_duration
-from costtui.headless.periods import FORECAST_METHOD, PERIODS
 from costtui.headless.ranges import RangeError, parse_range
 from costtui.model import METRICS
+from costtui.periods import FORECAST_METHOD, PERIODS
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
 RANGE_OPTIONS = ("-w", "--warning", "--threshold", "-c", "--critical")

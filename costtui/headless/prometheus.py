@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, Gauge
 
 from costtui import __version__
-from costtui.headless.periods import forecast_groups, period_window
 from costtui.model import CostQuery
+from costtui.periods import forecast_groups, period_window
 
 if TYPE_CHECKING:
     from costtui.cache import CostQueries
