@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import duckdb
 
-from costtui.model import CostGroup, CostQuery
+from costtui.cache.alert_rows import ALERT_COLUMNS, alert_event
+from costtui.model import AlertEvent, CostGroup, CostQuery
 
 # Group-by name -> (output key, SQL expression, aggregate?) ; expressions are constants, never user text.
 GROUP_COLUMNS: dict[str, list[tuple[str, str]]] = {
@@ -171,6 +172,19 @@ class CostQueries:
             ).fetchall()
         ]
         return first, last, estimated
+
+    def alert_fingerprints(self) -> set[str]:
+        """Every finding recorded so far (each is recorded and notified once)."""
+        return {row[0] for row in self._con.execute("SELECT fingerprint FROM alert_events").fetchall()}
+
+    def pending_alert_events(self, since: datetime) -> list[AlertEvent]:
+        """Recorded since `since` but not delivered yet (a channel failed, or none was enabled)."""
+        rows = self._con.execute(
+            f"SELECT {ALERT_COLUMNS} FROM alert_events WHERE notified_at IS NULL AND created_at >= ? "
+            "ORDER BY created_at, fingerprint",
+            [since],
+        ).fetchall()
+        return [alert_event(row) for row in rows]
 
     def alert_events(self, limit: int = 200) -> list[dict]:
         cursor = self._con.execute("SELECT * FROM alert_events ORDER BY created_at DESC LIMIT ?", [limit])

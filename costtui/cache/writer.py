@@ -21,9 +21,10 @@ from pathlib import Path
 
 import duckdb
 
+from costtui.cache.alert_rows import ALERT_COLUMNS, alert_values
 from costtui.cache.errors import CacheBusy, CacheError
 from costtui.cache.schema import SCHEMA_VERSION, create_schema, read_schema_version
-from costtui.model import COST_ROW_COLUMNS, CostRow, ReplaceScope
+from costtui.model import COST_ROW_COLUMNS, AlertEvent, CostRow, ReplaceScope
 
 COLUMN_LIST = ", ".join(COST_ROW_COLUMNS)
 CSV_OPTIONS = (
@@ -164,6 +165,26 @@ class CacheWriter:
             self._con.executemany(
                 "INSERT OR REPLACE INTO ingested_objects VALUES (?, ?, ?, ?)",
                 [(provider, key, etag, now) for key, etag in objects.items()],
+            )
+
+    def record_alert_events(self, events: Sequence[AlertEvent]) -> list[AlertEvent]:
+        """Store the events not already recorded (by fingerprint); returns those new ones."""
+        known = {row[0] for row in self._con.execute("SELECT fingerprint FROM alert_events").fetchall()}
+        new = [e for e in dict((e.fingerprint, e) for e in events).values() if e.fingerprint not in known]
+        if new:
+            now = utcnow()
+            self._con.executemany(
+                f"INSERT INTO alert_events ({ALERT_COLUMNS}, created_at, notified_at) "
+                f"VALUES ({', '.join('?' * (ALERT_COLUMNS.count(',') + 1))}, ?, NULL)",
+                [(*alert_values(e), now) for e in new],
+            )
+        return new
+
+    def mark_alerts_notified(self, fingerprints: Sequence[str]) -> None:
+        if fingerprints:
+            self._con.executemany(
+                "UPDATE alert_events SET notified_at = ? WHERE fingerprint = ?",
+                [(utcnow(), fingerprint) for fingerprint in fingerprints],
             )
 
     def clear_charges(self) -> None:

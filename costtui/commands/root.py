@@ -20,6 +20,7 @@ LAZY_COMMANDS = {
     "check": "costtui.commands.check:check",
     "export": "costtui.commands.export:export",
     "serve": "costtui.commands.serve:serve",
+    "alerts": "costtui.commands.alerts:alerts",
 }
 
 

@@ -1,0 +1,74 @@
+"""Threshold rules: a period's cost (latest day, month to date, month-end forecast) above a limit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from costtui.config.schema import ThresholdRule
+from costtui.model import AlertEvent, CostQuery, to_cents
+from costtui.periods import forecast_groups, period_window
+
+if TYPE_CHECKING:
+    from costtui.cache import CostQueries
+
+
+def evaluate_thresholds(
+    queries: CostQueries, rules: Sequence[ThresholdRule], today: date, metric: str = "billed", gross: bool = False
+) -> list[AlertEvent]:
+    """One event per rule and currency whose value is above its critical, else its warning limit.
+
+    Limits are in the rule's currency when it names one; a rule without a currency applies
+    to each currency on its own (amounts in different currencies are never added)."""
+    events: list[AlertEvent] = []
+    for rule in rules:
+        query = CostQuery(
+            providers=(rule.provider.lower(),) if rule.provider else (),
+            accounts=(rule.account,) if rule.account else (),
+            services=(rule.service,) if rule.service else (),
+            metric=metric,  # type: ignore[arg-type]
+            gross=gross,
+        )
+        window = period_window(rule.period, today)
+        for currency, value in sorted(_values(queries, query, rule.period, today).items()):
+            if rule.currency and currency != rule.currency.upper():
+                continue
+            event = _judge(rule, value, currency, window.start, window.end, window.label)
+            if event:
+                events.append(event)
+    return events
+
+
+def _values(queries: CostQueries, query: CostQuery, period: str, today: date) -> dict[str, Decimal]:
+    if period == "forecast":
+        return {key[-1]: forecast.total for key, forecast in forecast_groups(queries, query, today).items()}
+    window = period_window(period, today)
+    return queries.totals(replace(query, start=window.start, end=window.end))
+
+
+def _judge(rule: ThresholdRule, value: Decimal, currency: str, start: date, end: date, label: str) -> AlertEvent | None:
+    for severity, limit in (("critical", rule.critical), ("warning", rule.warning)):
+        if limit is not None and value > limit:
+            scope = " ".join(part for part in (rule.provider, rule.account, rule.service) if part) or "all providers"
+            message = (
+                f"{rule.name}: {scope} {label} {to_cents(value):f} {currency} "
+                f"is above the {severity} limit {to_cents(limit):f} {currency}"
+            )
+            return AlertEvent(
+                rule=rule.name,
+                kind="threshold",
+                severity=severity,  # type: ignore[arg-type]
+                period_start=start,
+                period_end=end,
+                observed=to_cents(value),
+                threshold=limit,
+                currency=currency,
+                message=message,
+                provider=rule.provider.lower() if rule.provider else None,
+                account_id=rule.account,
+                service=rule.service,
+            )
+    return None
