@@ -63,6 +63,17 @@ class RefreshReport:
         return [o for o in self.outcomes if not o.ok]
 
 
+def scratch_dir(prefix: str) -> Path:
+    """A private folder for staged downloads; a clear error when the temp dir is not writable."""
+    try:
+        return Path(tempfile.mkdtemp(prefix=prefix))
+    except OSError as exc:
+        raise CostError(
+            f"cannot create a scratch folder in {tempfile.gettempdir()}: {exc.strerror or exc}; "
+            "point TMPDIR at a writable folder"
+        ) from None
+
+
 def backfill_start(today: date) -> date:
     return add_months(today, -BACKFILL_MONTHS).replace(day=1)
 
@@ -103,7 +114,7 @@ def run_refresh(
     progress = on_progress or (lambda provider, status: None)
     state = _read_cache_state(cache_path, providers)
     now = options.now or utcnow()
-    workdir = Path(tempfile.mkdtemp(prefix="costtui-refresh-"))
+    workdir = scratch_dir("costtui-refresh-")
     try:
         outcomes: list[ProviderOutcome] = []
         contexts: list[FetchContext] = []
@@ -258,7 +269,7 @@ def load_once(
     """Fetch one provider and publish it, raising on any problem (demo, import).
 
     Nothing is written unless the whole fetch succeeded. Returns rows stored."""
-    workdir = Path(tempfile.mkdtemp(prefix="costtui-load-"))
+    workdir = scratch_dir("costtui-load-")
     try:
         known: dict[str, str] = {}
         result = provider.fetch(FetchContext(start, end, workdir, known))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
+
 from costtui.cache import CacheReader
 from costtui.cache.writer import utcnow
 from costtui.model import CostQuery, FetchResult, ReplaceScope
@@ -133,3 +135,13 @@ def test_when_every_provider_is_skipped_the_cache_is_not_rewritten(cache_path):
     run_refresh([aws], cache_path, RefreshOptions(today=TODAY, min_interval_hours={"aws": 6}))
     assert cache_path.stat().st_mtime_ns == before
     assert len(aws.windows) == 1
+
+
+def test_an_unusable_temp_dir_is_one_clear_error(cache_path, tmp_path, monkeypatch):
+    import tempfile
+
+    from costtui.model import CostError
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))
+    with pytest.raises(CostError, match=r"cannot create a scratch folder in .*gone: .*TMPDIR"):
+        run_refresh([FakeProvider("aws")], cache_path, RefreshOptions(today=TODAY))
