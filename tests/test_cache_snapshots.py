@@ -156,3 +156,22 @@ def test_garbage_file_is_a_clear_error_for_readers(tmp_path):
     path.write_bytes(b"not a database at all" * 100)
     with pytest.raises(CacheError, match="cannot open cache"), CacheReader(path).session():
         pass
+
+
+def test_a_reader_spills_to_the_temp_dir_not_beside_a_cache_it_may_not_write(tmp_path, monkeypatch):
+    # DuckDB's default spill folder is <cache>.tmp next to the file; a reader on a read-only
+    # volume, or another user's cache, cannot create it. A file of that name stands in for both
+    # (permissions would not stop root).
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    cache = tmp_path / "cache.duckdb"
+    write_rows(cache, [row(date(2026, 11, 1))])
+    Path(f"{cache}.tmp").write_text("not a folder")
+    with CacheReader(cache).session() as queries:
+        con = queries._con  # a query big enough to spill at a small memory limit
+        con.execute("SET memory_limit = '64MB'")
+        con.execute("SET threads = 1")
+        first = con.execute(
+            "SELECT md5(range::VARCHAR) AS s, count(*) FROM range(3000000) GROUP BY s ORDER BY s LIMIT 1"
+        ).fetchone()
+    assert first[1] == 1

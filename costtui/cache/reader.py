@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +13,19 @@ import duckdb
 from costtui.cache.errors import CacheError, CacheMissing
 from costtui.cache.queries import CostQueries
 from costtui.cache.schema import SCHEMA_VERSION, read_schema_version
+
+
+def spill_directory() -> str:
+    """Where read-only connections spill big sorts and joins. DuckDB's default is a folder next
+    to the database, which a reader may not be allowed to write (a read-only volume, or the
+    cache owned by another user, as when Icinga's user runs `check`)."""
+    uid = getattr(os, "getuid", lambda: "user")()
+    return os.path.join(tempfile.gettempdir(), f"costtui-duckdb-{uid}")
+
+
+def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """Every read-only open of a cache path uses this, so in-process connections share one configuration."""
+    return duckdb.connect(str(path), read_only=True, config={"temp_directory": spill_directory()})
 
 
 class CacheReader:
@@ -37,7 +51,7 @@ class CacheReader:
         if not self.path.exists():
             raise CacheMissing(f"{self.path}: no cache yet; run `costtui demo` or `costtui refresh` first")
         try:
-            con = duckdb.connect(str(self.path), read_only=True)
+            con = connect_read_only(self.path)
         except duckdb.Error as exc:
             raise CacheError(f"{self.path}: cannot open cache: {_first_line(exc)}") from None
         try:

@@ -23,6 +23,7 @@ import duckdb
 
 from costtui.cache.alert_rows import ALERT_COLUMNS, alert_values
 from costtui.cache.errors import CacheBusy, CacheError
+from costtui.cache.reader import connect_read_only
 from costtui.cache.schema import SCHEMA_VERSION, create_schema, read_schema_version
 from costtui.model import COST_ROW_COLUMNS, AlertEvent, CostRow, ReplaceScope
 
@@ -249,7 +250,7 @@ def open_writer(path: Path, lock_timeout: float = 600.0, fresh: bool = False) ->
 def _copy_if_current(path: Path, draft: Path) -> None:
     """Copy the published cache; an older or foreign schema is rebuilt from scratch."""
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        con = connect_read_only(path)
     except duckdb.Error as exc:
         print(f"costtui: {path}: unreadable cache rebuilt from scratch ({exc})", file=sys.stderr)
         return
