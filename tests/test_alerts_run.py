@@ -26,6 +26,7 @@ TODAY = date(2026, 11, 15)
 class Result:  # the shape of costtui.alerts.notify.ChannelResult
     channel: str
     error: str | None = None
+    warning: str | None = None
 
 
 class FakeChannels:
@@ -113,3 +114,15 @@ def test_nothing_found_leaves_the_cache_file_alone(cache):
     before = cache.stat().st_mtime_ns
     run = run_alerts(cache, config_with(replace(AWS_MONTH, warning=Decimal(5000))), TODAY, notifier=FakeChannels())
     assert run.findings == [] and cache.stat().st_mtime_ns == before
+
+
+def test_a_partial_delivery_is_not_sent_again(cache):
+    batches = []
+
+    def refused_one_recipient(config, events):
+        batches.append([event.rule for event in events])
+        return [Result("email", warning="email via 127.0.0.1:25 delivered, but recipient refused: x@example.com")]
+
+    run_alerts(cache, config_with(AWS_MONTH), TODAY, notifier=refused_one_recipient)
+    run_alerts(cache, config_with(AWS_MONTH), TODAY, notifier=refused_one_recipient)
+    assert batches == [["aws-month"]]

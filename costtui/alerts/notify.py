@@ -40,10 +40,16 @@ class NotificationError(CostError):
     """A channel failed; one line naming the channel and the reason, never a secret."""
 
 
+class PartialDelivery(NotificationError):
+    """Delivered, but some recipients were refused: worth saying, not worth sending again
+    (the others would get every finding again on each run)."""
+
+
 @dataclass(frozen=True)
 class ChannelResult:
     channel: str  # "email" or "webhook"
     error: str | None = None  # None = delivered
+    warning: str | None = None  # delivered, with a problem the user should fix
 
 
 def notify(
@@ -64,6 +70,8 @@ def notify(
 def _deliver(channel: str, send: Callable[[], None]) -> ChannelResult:
     try:
         send()
+    except PartialDelivery as exc:
+        return ChannelResult(channel, warning=str(exc))
     except NotificationError as exc:
         return ChannelResult(channel, str(exc))
     return ChannelResult(channel)
@@ -127,11 +135,15 @@ def send_email(
     if not config.recipients:
         raise NotificationError("alerts.notifications.email.recipients: no recipients configured")
     password = _smtp_password(config, env)
+    where = f"{config.smtp_host}:{config.smtp_port}"
     try:
-        _smtp_send(config, password, build_email(config, events))
+        refused = _smtp_send(config, password, build_email(config, events))
     except (smtplib.SMTPException, OSError, ValueError) as exc:
         reason = _one_line(_smtp_reason(exc), secrets=[password] if password else [])
-        raise NotificationError(f"email via {config.smtp_host}:{config.smtp_port} failed: {reason}") from None
+        raise NotificationError(f"email via {where} failed: {reason}") from None
+    if refused:
+        reason = _smtp_reason(smtplib.SMTPRecipientsRefused(refused))
+        raise PartialDelivery(f"email via {where} delivered, but {reason}")
 
 
 def build_email(config: EmailConfig, events: Sequence[AlertEvent]) -> EmailMessage:
@@ -159,7 +171,8 @@ def _smtp_password(config: EmailConfig, env: Mapping[str, str]) -> str | None:
     return password
 
 
-def _smtp_send(config: EmailConfig, password: str | None, message: EmailMessage) -> None:
+def _smtp_send(config: EmailConfig, password: str | None, message: EmailMessage) -> dict:
+    """Send; the recipients the server refused while accepting others (all refused raises)."""
     context = ssl.create_default_context()
     if config.smtp_port == SMTPS_PORT:
         smtp: smtplib.SMTP = smtplib.SMTP_SSL(
@@ -172,10 +185,7 @@ def _smtp_send(config: EmailConfig, password: str | None, message: EmailMessage)
             smtp.starttls(context=context)
         if config.username and password:
             smtp.login(config.username, password)
-        refused = smtp.send_message(message, from_addr=config.sender, to_addrs=list(config.recipients))
-    if refused:
-        # Some recipients got it; the caller still counts the channel as failed so the user hears of it.
-        raise smtplib.SMTPRecipientsRefused(refused)
+        return smtp.send_message(message, from_addr=config.sender, to_addrs=list(config.recipients))
 
 
 def _smtp_reason(exc: BaseException) -> str:

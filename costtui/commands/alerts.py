@@ -23,7 +23,7 @@ def alerts(app_context: AppContext, dry_run: bool, no_notify: bool, fmt: str, qu
 
     Each finding is recorded once (the dashboard's Alerts tab shows them) and sent once by
     the enabled email/webhook channels; a channel that fails is retried on the next run and
-    makes the exit status 1. Run it from cron after `costtui refresh`."""
+    makes the exit status 1 (as does a refused email recipient, which is not retried). Run it from cron after `costtui refresh`."""
     from costtui.alerts.run import run_alerts
 
     config = app_context.config
@@ -42,11 +42,14 @@ def alerts(app_context: AppContext, dry_run: bool, no_notify: bool, fmt: str, qu
         for event in sorted(run.findings, key=lambda e: (e.severity != "critical", e.kind, e.rule, e.message))
     ]
     click.echo(_render(records, fmt), nl=False)
-    for result in run.failed_channels:
-        print(f"costtui: alerts: {result.error}", file=sys.stderr)
+    for result in run.channels:
+        if result.error or result.warning:
+            print(f"costtui: alerts: {result.error or result.warning}", file=sys.stderr)
     if not quiet:
         print(f"costtui: {_summary(run, dry_run, not no_notify)}", file=sys.stderr)
-    return 1 if run.failed_channels else 0
+    # A warning (a refused recipient) was delivered to the others and is not resent, but it
+    # still needs someone to fix the config: cron reports a non-zero exit.
+    return 1 if any(r.error or r.warning for r in run.channels) else 0
 
 
 def _render(records: list[dict], fmt: str) -> str:

@@ -126,3 +126,17 @@ def test_an_unset_url_variable_names_the_config_key(tmp_path, cache):
     result = alerts(config, cache, env={})
     assert result.returncode == 1
     assert "url_env" in result.stderr and "NOT_SET_ANYWHERE" in result.stderr
+
+
+def test_a_refused_recipient_is_reported_once_and_not_resent(tmp_path, cache, smtp_server: SmtpServer):
+    smtp_server.mailbox.refuse = {"gone@example.com"}
+    config = write_config(
+        tmp_path,
+        "[alerts.notifications.email]\nenabled = true\nsmtp_host = \"127.0.0.1\"\n"
+        f"smtp_port = {smtp_server.port}\nrecipients = [\"finops@example.com\", \"gone@example.com\"]\n",
+    )
+    first = alerts(config, cache)
+    second = alerts(config, cache)
+    assert first.returncode == 1 and "recipient refused: gone@example.com" in first.stderr
+    assert second.returncode == 0
+    assert [m.rcpt_tos for m in smtp_server.mailbox.messages] == [["finops@example.com"]]

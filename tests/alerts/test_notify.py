@@ -17,6 +17,7 @@ from costtui.alerts import notify as notify_module
 from costtui.alerts.notify import (
     ChannelResult,
     NotificationError,
+    PartialDelivery,
     notify,
     render_subject,
     render_text,
@@ -245,15 +246,20 @@ def test_email_to_a_server_that_never_answers_times_out(silent_server, monkeypat
     assert time.monotonic() - started < 5
 
 
-def test_email_names_a_refused_recipient(smtp_server):
+def test_email_names_a_refused_recipient_but_counts_as_delivered(smtp_server):
     smtp_server.mailbox.refuse = {"finops@example.com"}
-    with pytest.raises(NotificationError) as failure:
+    with pytest.raises(PartialDelivery) as partial:
         send_email(email_config(smtp_server.port), EVENTS, env={})
 
-    assert str(failure.value) == (
-        f"email via 127.0.0.1:{smtp_server.port} failed: "
+    assert str(partial.value) == (
+        f"email via 127.0.0.1:{smtp_server.port} delivered, but "
         "recipient refused: finops@example.com (550 5.1.1 no such user here)"
     )
+    (message,) = smtp_server.mailbox.messages
+    assert message.rcpt_tos == ["ops@example.com"]
+    # notify() reports it as a warning, not a failure: the finding is not sent again.
+    (result,) = notify(NotificationsConfig(email=email_config(smtp_server.port)), EVENTS, env={})
+    assert result.error is None and "finops@example.com" in result.warning
 
 
 def test_email_when_every_recipient_is_refused(smtp_server):
