@@ -42,13 +42,19 @@ def alerts(app_context: AppContext, dry_run: bool, no_notify: bool, fmt: str, qu
         for event in sorted(run.findings, key=lambda e: (e.severity != "critical", e.kind, e.rule, e.message))
     ]
     click.echo(_render(records, fmt), nl=False)
+    return report_channels(run, quiet, dry_run, sending=not no_notify)
+
+
+def report_channels(run, quiet: bool, dry_run: bool = False, sending: bool = True) -> int:
+    """Channel problems (always) and a summary line (unless quiet) on stderr; the exit status.
+
+    A warning (a refused recipient) was delivered to the others and is not resent, but it
+    still needs someone to fix the config: cron reports a non-zero exit."""
     for result in run.channels:
         if result.error or result.warning:
             print(f"costtui: alerts: {result.error or result.warning}", file=sys.stderr)
     if not quiet:
-        print(f"costtui: {_summary(run, dry_run, not no_notify)}", file=sys.stderr)
-    # A warning (a refused recipient) was delivered to the others and is not resent, but it
-    # still needs someone to fix the config: cron reports a non-zero exit.
+        print(f"costtui: alerts: {_summary(run, dry_run, sending)}", file=sys.stderr)
     return 1 if any(r.error or r.warning for r in run.channels) else 0
 
 

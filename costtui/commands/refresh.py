@@ -52,6 +52,10 @@ provider_option = click.option(
 @click.option(
     "--wait/--no-wait", default=True, help="Wait for a running refresh (default) or exit 75 at once."
 )
+@click.option(
+    "--alerts", "then_alerts", is_flag=True,
+    help="Then run `costtui alerts` on the new data (record and notify new findings).",
+)
 @pass_app
 def refresh(
     app_context: AppContext,
@@ -62,6 +66,7 @@ def refresh(
     force: bool,
     quiet: bool,
     wait: bool,
+    then_alerts: bool,
 ) -> int:
     """Fetch costs from the enabled providers and publish them to the cache.
 
@@ -117,11 +122,18 @@ def refresh(
                 )
         else:
             print(f"costtui: {outcome.provider} failed: {outcome.error}", file=sys.stderr)
+    status = 0
     if report.failed:
         names = ", ".join(o.provider for o in report.failed)
         print(f"costtui: refresh incomplete, failed: {names}", file=sys.stderr)
-        return EXIT_PROVIDER_FAILED
-    return 0
+        status = EXIT_PROVIDER_FAILED
+    if then_alerts:  # on whatever was published: one failed provider must not silence the others' alerts
+        from costtui.alerts.run import run_alerts
+        from costtui.commands.alerts import report_channels
+
+        run = run_alerts(app_context.cache_path, config, app_context.today, lock_timeout=options.lock_timeout)
+        status = max(status, report_channels(run, quiet))
+    return status
 
 
 def paid_api_intervals(config) -> dict[str, float]:

@@ -140,3 +140,35 @@ def test_a_refused_recipient_is_reported_once_and_not_resent(tmp_path, cache, sm
     assert first.returncode == 1 and "recipient refused: gone@example.com" in first.stderr
     assert second.returncode == 0
     assert [m.rcpt_tos for m in smtp_server.mailbox.messages] == [["finops@example.com"]]
+
+
+FOCUS_HEADER = (
+    "BillingAccountId,BillingCurrency,BilledCost,EffectiveCost,ChargeCategory,ChargePeriodStart,"
+    "ChargePeriodEnd,ProviderName,ServiceName,SubAccountId,SubAccountName,RegionId"
+)
+
+
+def test_refresh_with_alerts_sends_what_the_new_data_crosses(tmp_path, cache_path, hook: Hook):
+    # One cron line: refresh from a FOCUS folder, then alerts on what was just published.
+    focus = tmp_path / "focus.csv"
+    focus.write_text("\n".join([FOCUS_HEADER, *(
+        f"111,USD,150.00,150.00,Usage,2026-11-{day:02d},2026-11-{day + 1:02d},AWS,Amazon EC2,222,prod,us-east-1"
+        for day in range(1, 15)
+    )]) + "\n")
+    config = write_config(
+        tmp_path,
+        f'[providers.focus]\nenabled = true\npaths = ["{focus}"]\n'
+        '[alerts.notifications.webhook]\nenabled = true\nurl_env = "HOOK_URL"\n',
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "costtui", "--config", str(config), "--cache", str(cache_path), "refresh", "--alerts"],
+        capture_output=True, text=True, timeout=120, cwd=REPO, env={**os.environ, "HOOK_URL": hook.url()},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""  # refresh keeps stdout for data; the summary is on stderr
+    assert "alerts: 1 finding, 1 new; 1 sent by webhook" in result.stderr
+    (payload,) = hook.bodies()
+    # 14 x 150.00 = 2100.00 month to date: above critical 1500
+    assert [(e["rule"], e["severity"], e["observed"]) for e in payload["events"]] == [
+        ("aws-month", "critical", Decimal("2100.00"))
+    ]
