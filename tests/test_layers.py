@@ -13,6 +13,7 @@ CLOUD_SDKS = ("boto3", "botocore", "azure", "google")
 # layer prefix -> costtui modules it must never import
 FORBIDDEN = {
     "costtui/model.py": ("costtui.config", "costtui.cache", "costtui.providers", "costtui.tui", "costtui.headless"),
+    "costtui/exactjson.py": ("costtui.config", "costtui.cache", "costtui.providers", "costtui.tui", "costtui.headless", "costtui.alerts"),
     "costtui/periods.py": ("costtui.config", "costtui.providers", "costtui.tui", "costtui.headless", "costtui.refresh", "costtui.alerts"),
     "costtui/config/": ("costtui.cache", "costtui.providers", "costtui.tui", "costtui.headless", "costtui.refresh"),
     "costtui/providers/": ("costtui.cache", "costtui.tui", "costtui.headless", "costtui.refresh", "costtui.alerts"),

@@ -5,7 +5,6 @@ carries a secret (the SMTP password, or the webhook URL's path and query, which 
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import smtplib
@@ -24,6 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from costtui.config.schema import EmailConfig, NotificationsConfig, WebhookConfig
+from costtui.exactjson import encode_json
 from costtui.model import AlertEvent, CostError, to_cents
 
 SMTP_TIMEOUT_SECONDS = 15.0
@@ -294,19 +294,6 @@ def webhook_payload(events: Sequence[AlertEvent]) -> dict[str, Any]:
             for e in ordered
         ],
     }
-
-
-def encode_json(value: Any) -> str:
-    """JSON with Decimals written exactly as numbers (never through float) and dates as ISO 8601."""
-    if isinstance(value, Decimal):
-        return format(value, "f") if value.is_finite() else "null"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{json.dumps(str(k))}: {encode_json(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(encode_json(item) for item in value) + "]"
-    if isinstance(value, date):
-        return json.dumps(value.isoformat())
-    return json.dumps(value)
 
 
 def _webhook_url(config: WebhookConfig, env: Mapping[str, str]) -> tuple[str, str]:

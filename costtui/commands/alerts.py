@@ -60,7 +60,7 @@ def report_channels(run, quiet: bool, dry_run: bool = False, sending: bool = Tru
 
 def _render(records: list[dict], fmt: str) -> str:
     if fmt == "json":
-        from costtui.headless.api import encode_json
+        from costtui.exactjson import encode_json
 
         return encode_json(records) + "\n"
     if not records:

@@ -7,16 +7,16 @@ HTTP layer stays thin. Money is written as JSON numbers from the Decimal, never 
 from __future__ import annotations
 
 import hmac
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from costtui.cache import CacheReader
+from costtui.exactjson import encode_json
 from costtui.model import CostError, CostGroup, CostQuery, to_cents
 
 HEALTH_PATHS = ("/api/health/live", "/api/health/ready")
@@ -354,19 +354,3 @@ def json_response(value: Any, status: int = 200) -> Response:
 
 def error_response(status: int, message: str, headers: tuple[tuple[str, str], ...] = ()) -> Response:
     return Response(status, (encode_json({"error": message, "status": status}) + "\n").encode(), JSON, headers)
-
-
-def encode_json(value: Any) -> str:
-    """JSON with Decimals written exactly as numbers and dates as ISO 8601 strings."""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{json.dumps(str(k))}: {encode_json(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(encode_json(item) for item in value) + "]"
-    if isinstance(value, datetime):
-        return json.dumps(value.isoformat(timespec="seconds") + ("Z" if value.tzinfo is None else ""))
-    if isinstance(value, date):
-        return json.dumps(value.isoformat())
-    return json.dumps(value)
-

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Sequence
 from decimal import Decimal
 
+from costtui.exactjson import encode_json
 from costtui.model import CostGroup, to_cents
 
 FORMATS = ("table", "json", "csv")
@@ -45,17 +45,10 @@ def render(groups: Sequence[CostGroup], group_by: Sequence[str], metric: str, fm
 
 
 def render_json(records: Sequence[dict]) -> str:
-    """A JSON array; money is a JSON number written from the Decimal, never via float."""
-    items = []
-    for record in records:
-        fields = []
-        for key, value in record.items():
-            text = format(value, "f") if isinstance(value, Decimal) else json.dumps(value, default=str)
-            fields.append(f"{json.dumps(key)}: {text}")
-        items.append("{" + ", ".join(fields) + "}")
-    if not items:
+    """A JSON array, one object per line; money is a JSON number written from the Decimal, never via float."""
+    if not records:
         return "[]\n"
-    return "[\n  " + ",\n  ".join(items) + "\n]\n"
+    return "[\n  " + ",\n  ".join(encode_json(record) for record in records) + "\n]\n"
 
 
 def render_csv(records: Sequence[dict], columns: Sequence[str]) -> str:
