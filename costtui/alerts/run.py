@@ -62,14 +62,14 @@ def run_alerts(
         findings = evaluate(queries, config, today)
         known = queries.alert_fingerprints()
         pending = queries.pending_alert_events(utcnow() - RETRY_WINDOW) if record and send else []
-    new = _unique([event for event in findings if event.fingerprint not in known])
-    run = AlertRun(findings, new)
+    run = AlertRun(findings, _unique([event for event in findings if event.fingerprint not in known]))
     if not record:
         return run
-    if new:
+    if run.new:
         with open_writer(cache_path, lock_timeout=lock_timeout) as writer:
-            writer.record_alert_events(new)
-    to_send = _unique([*pending, *new])
+            # The writer's answer, not the snapshot's: a run that recorded one of these meanwhile sends it.
+            run.new = writer.record_alert_events(run.new)
+    to_send = [*pending, *run.new]  # disjoint: pending ones were already recorded
     channels = config.alerts.notifications
     if not send or not to_send or not (channels.email.enabled or channels.webhook.enabled):
         return run  # unsent events stay pending for a channel enabled later (within RETRY_WINDOW)
