@@ -48,7 +48,6 @@ class ProviderOutcome:
     error: ProviderError | None = None
     skipped: str | None = None  # why this provider was not fetched this time
 
-
     @property
     def ok(self) -> bool:
         return self.error is None
@@ -117,8 +116,7 @@ def run_refresh(
     workdir = scratch_dir("costtui-refresh-")
     try:
         outcomes: list[ProviderOutcome] = []
-        contexts: list[FetchContext] = []
-        to_fetch: list[Provider] = []
+        jobs: list[tuple[Provider, ProviderOutcome, FetchContext]] = []
         for provider in providers:
             cached = state.get(provider.name, CachedState())
             start, end = plan_window(
@@ -134,23 +132,17 @@ def run_refresh(
             if outcome.skipped:
                 progress(provider.name, "skipped")
                 continue
-            to_fetch.append(provider)
-            contexts.append(
-                FetchContext(
-                    start, end, _private_dir(workdir, provider.name), cached.objects, cached.estimated
-                )
+            context = FetchContext(
+                start, end, _private_dir(workdir, provider.name), cached.objects, cached.estimated
             )
-        fetched = [o for o in outcomes if not o.skipped]
-        if fetched:
+            jobs.append((provider, outcome, context))
+        if jobs:
             started = utcnow()
-            with ThreadPoolExecutor(max_workers=len(to_fetch)) as pool:
-                futures = [
-                    pool.submit(_fetch_one, provider, context, progress)
-                    for provider, context in zip(to_fetch, contexts, strict=True)
-                ]
-                for outcome, future in zip(fetched, futures, strict=True):
+            with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+                futures = [pool.submit(_fetch_one, provider, context, progress) for provider, _, context in jobs]
+                for (_, outcome, _), future in zip(jobs, futures, strict=True):
                     outcome.result, outcome.error = future.result()
-            _publish(cache_path, fetched, started, options.lock_timeout)
+            _publish(cache_path, [outcome for _, outcome, _ in jobs], started, options.lock_timeout)
         return RefreshReport(outcomes)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
