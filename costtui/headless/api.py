@@ -7,6 +7,7 @@ HTTP layer stays thin. Money is written as JSON numbers from the Decimal, never 
 from __future__ import annotations
 
 import hmac
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -17,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from costtui.cache import CacheReader
 from costtui.exactjson import encode_json
-from costtui.model import CostError, CostGroup, CostQuery, to_cents
+from costtui.model import CostError, CostGroup, CostQuery, percent_change, to_cents
 
 HEALTH_PATHS = ("/api/health/live", "/api/health/ready")
 JSON = "application/json"
@@ -144,10 +145,12 @@ class ApiApp:
         days = (query.end - query.start).days + 1
         previous = replace(query, start=query.start - timedelta(days=days), end=query.start - timedelta(days=1))
         with CacheReader(self.settings.cache_path).session() as queries:
-            totals = queries.totals(query)
-            before = queries.totals(previous)
             by_provider = queries.cost_groups(replace(query, group_by=("provider",)))
+            before = queries.totals(previous)
             as_of = queries.data_as_of()
+        totals: dict[str, Decimal] = defaultdict(Decimal)  # the providers' sum: no second scan
+        for group in by_provider:
+            totals[group.currency] += group.cost
         return json_response(
             {
                 **self._header(query),
@@ -157,7 +160,7 @@ class ApiApp:
                         "currency": currency,
                         "cost": to_cents(cost),
                         "previous_cost": to_cents(before.get(currency, Decimal(0))),
-                        "change_percent": _change(cost, before.get(currency)),
+                        "change_percent": percent_change(cost, before.get(currency, Decimal(0))),
                     }
                     for currency, cost in sorted(totals.items())
                 ],
@@ -340,12 +343,6 @@ def _records(groups: list[CostGroup], group_by: tuple[str, ...]) -> list[dict[st
         record["currency"] = group.currency
         records.append(record)
     return records
-
-
-def _change(now: Decimal, before: Decimal | None) -> Decimal | None:
-    if not before:
-        return None
-    return ((now - before) / abs(before) * 100).quantize(Decimal("0.1"))
 
 
 def json_response(value: Any, status: int = 200) -> Response:
