@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from costtui.config.schema import ThresholdRule
 from costtui.model import AlertEvent, CostQuery, to_cents
-from costtui.periods import forecast_groups, period_window
+from costtui.periods import Window, forecast_groups, period_window
 
 if TYPE_CHECKING:
     from costtui.cache import CostQueries
@@ -33,7 +33,7 @@ def evaluate_thresholds(
             gross=gross,
         )
         window = period_window(rule.period, today)
-        for currency, value in sorted(_values(queries, query, rule.period, today).items()):
+        for currency, value in sorted(_values(queries, query, rule.period, window, today).items()):
             if rule.currency and currency != rule.currency.upper():
                 continue
             event = _judge(rule, value, currency, window.start, window.end, window.label)
@@ -42,10 +42,9 @@ def evaluate_thresholds(
     return events
 
 
-def _values(queries: CostQueries, query: CostQuery, period: str, today: date) -> dict[str, Decimal]:
+def _values(queries: CostQueries, query: CostQuery, period: str, window: Window, today: date) -> dict[str, Decimal]:
     if period == "forecast":
         return {key[-1]: forecast.total for key, forecast in forecast_groups(queries, query, today).items()}
-    window = period_window(period, today)
     return queries.totals(replace(query, start=window.start, end=window.end))
 
 
