@@ -194,11 +194,10 @@ class _Requester:
             seen_tokens.add(token)
 
 
-class AwsCostExplorerProvider:
-    """AWS Cost Explorer get_cost_and_usage, DAILY, through the request plan in aws_plan."""
+class AwsSource:
+    """What every AWS source holds: its config, an optional base session and the retry budget."""
 
     name = "aws"
-    source = "cost_explorer"
 
     def __init__(
         self,
@@ -210,14 +209,26 @@ class AwsCostExplorerProvider:
         self._base_session = session  # tests pass one to hook botocore events
         self._max_attempts = max_attempts
 
+    def _session(self):
+        return make_session(self.config, self._base_session, self._max_attempts)
+
+    def _service(self, session, service: str):
+        return make_client(session, service, self.config, self._max_attempts)
+
+
+class AwsCostExplorerProvider(AwsSource):
+    """AWS Cost Explorer get_cost_and_usage, DAILY, through the request plan in aws_plan."""
+
+    source = "cost_explorer"
+
     def _client(self):
         try:
-            session = make_session(self.config, self._base_session, self._max_attempts)
+            session = self._session()
         except (ClientError, BotoCoreError) as exc:
             raise provider_error(
                 exc, self.config, "sts:AssumeRole" if self.config.role_arn else "open a session"
             ) from None
-        return session, make_client(session, "ce", self.config, self._max_attempts)
+        return session, self._service(session, "ce")
 
     def check_auth(self) -> None:
         """One small request (USD 0.01) proving ce:GetCostAndUsage works with these credentials."""

@@ -20,7 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from costtui.config import AwsConfig
 from costtui.model import FetchResult, ReplaceScope, add_months
-from costtui.providers.aws import DEFAULT_MAX_ATTEMPTS, make_client, make_session, provider_error
+from costtui.providers.aws import DEFAULT_MAX_ATTEMPTS, AwsSource, provider_error
 from costtui.providers.base import FetchContext, ProviderError
 from costtui.providers.engine import memory_engine, stage_parquet
 
@@ -70,10 +70,9 @@ def _iso(compact: str) -> str:
     return f"{compact[:4]}-{compact[4:6]}-{compact[6:]}"
 
 
-class AwsDataExportsProvider:
+class AwsDataExportsProvider(AwsSource):
     """Reads an AWS Data Export (FOCUS 1.x or CUR 2.0) from `bucket`/`prefix`."""
 
-    name = "aws"
     source = "data_exports"
 
     def __init__(
@@ -88,13 +87,10 @@ class AwsDataExportsProvider:
                 "config",
                 'set bucket = "..." (and prefix) under [providers.aws]',
             )
-        self.config = config
-        self._base_session = session
-        self._max_attempts = max_attempts
+        super().__init__(config, session, max_attempts)
 
     def _s3(self):
-        session = make_session(self.config, self._base_session, self._max_attempts)
-        return make_client(session, "s3", self.config, self._max_attempts)
+        return self._service(self._session(), "s3")
 
     def check_auth(self) -> None:
         try:
