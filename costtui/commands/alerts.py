@@ -23,7 +23,8 @@ def alerts(app_context: AppContext, dry_run: bool, no_notify: bool, fmt: str, qu
 
     Each finding is recorded once (the dashboard's Alerts tab shows them) and sent once by
     the enabled email/webhook channels; a channel that fails is retried on the next run and
-    makes the exit status 1 (as does a refused email recipient, which is not retried). Run it from cron after `costtui refresh`."""
+    makes the exit status 1 (as does a refused email recipient, which is not retried).
+    Run it from cron after `costtui refresh`, or use `costtui refresh --alerts`."""
     from costtui.alerts.run import run_alerts
 
     config = app_context.config
