@@ -40,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     global_options, rest = split_global_options(argv)
     if rest and rest[0] == "check":
-        from costtui.headless.check import run_check
+        from costtui.plugin.check import run_check
 
         return run_check(
             rest[1:], config_path=global_options.get("config"), cache_path=global_options.get("cache")

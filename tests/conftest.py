@@ -47,3 +47,7 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
 
 def in_ci() -> bool:
     return bool(os.environ.get("CI"))
+
+
+# The known-numbers cache and pinned "today" serve every face's tests (plugin, exporters, api, contrib).
+from tests.faces import known_cache, pinned_today  # noqa: E402,F401

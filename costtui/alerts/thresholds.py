@@ -9,8 +9,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from costtui.config.schema import ThresholdRule
+from costtui.core.periods import Window, forecast_groups, period_window
 from costtui.model import AlertEvent, CostQuery, to_cents
-from costtui.periods import Window, forecast_groups, period_window
 
 if TYPE_CHECKING:
     from costtui.cache import CostQueries

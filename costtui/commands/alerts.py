@@ -66,7 +66,7 @@ def _render(records: list[dict], fmt: str) -> str:
         return encode_json(records) + "\n"
     if not records:
         return "No alerts: every threshold rule is within its limits and no anomaly was found.\n"
-    from costtui.headless.tabular import render_table
+    from costtui.exporters.tabular import render_table
 
     rows = [{**r, "new": "NEW" if r["new"] else ""} for r in records]
     return render_table(rows, [*COLUMNS, "message"])

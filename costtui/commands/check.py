@@ -11,7 +11,7 @@ import click
 @click.pass_context
 def check(ctx: click.Context) -> int:
     """Icinga/Nagios plugin: cost thresholds, exit 0-3 (see `costtui check --help`)."""
-    from costtui.headless.check import run_check
+    from costtui.plugin.check import run_check
 
     root = ctx.find_root().obj
     return run_check(ctx.args, config_path=root.config_option, cache_path=root.cache_option)

@@ -28,7 +28,9 @@ class AppContext:
 
     @property
     def today(self) -> date:
-        return self._today or self.config.demo_today or date.today()
+        from costtui.core.today import resolve_today
+
+        return self._today or resolve_today(self.config.demo_today)
 
 
 pass_app = click.make_pass_decorator(AppContext)

@@ -82,7 +82,7 @@ def build_query(app_context: AppContext, **opts) -> CostQuery:
 def costs(app_context: AppContext, fmt: str, **opts) -> None:
     """Costs from the cache, grouped (default by provider) and filtered."""
     from costtui.cache import CacheReader
-    from costtui.headless.tabular import render
+    from costtui.exporters.tabular import render
 
     query = build_query(app_context, **opts)
     with CacheReader(app_context.cache_path).session() as queries:

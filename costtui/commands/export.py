@@ -42,8 +42,8 @@ def prometheus(
     from prometheus_client import generate_latest
 
     from costtui.cache import CacheReader
-    from costtui.headless.export import atomic_write, push
-    from costtui.headless.prometheus import build_registry
+    from costtui.exporters.delivery import atomic_write, push
+    from costtui.exporters.prometheus import build_registry
 
     config = app_context.config
     with CacheReader(app_context.cache_path).session() as queries:
@@ -70,8 +70,8 @@ def _tabular_command(fmt: str):
     @pass_app
     def command(app_context: AppContext, output: Path | None, **opts) -> None:
         from costtui.cache import CacheReader
-        from costtui.headless.export import atomic_write
-        from costtui.headless.tabular import render
+        from costtui.exporters.delivery import atomic_write
+        from costtui.exporters.tabular import render
 
         query = build_query(app_context, **opts)
         with CacheReader(app_context.cache_path).session() as queries:

@@ -19,7 +19,7 @@ def import_files(app_context: AppContext, paths: tuple[Path, ...]) -> None:
     For each provider and billing account in the files, the days they cover are
     replaced, so importing a newer export of the same period never double counts.
     A file with a bad value is refused as a whole; nothing of the import is stored."""
-    from costtui.providers.focus import FocusFilesProvider
+    from costtui.providers.focus_files import FocusFilesProvider
     from costtui.refresh import load_once
 
     config = app_context.config

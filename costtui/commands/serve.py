@@ -21,9 +21,9 @@ def serve(app_context: AppContext, host: str | None, port: int | None, quiet: bo
     Read-only; each request reads the newest cache snapshot. Binds 127.0.0.1 unless told
     otherwise; any other address needs COSTTUI_API_TOKEN, which clients then send as
     `Authorization: Bearer <token>` (health endpoints need none)."""
-    from costtui.headless.api import ApiApp, ApiSettings
-    from costtui.headless.serve import TOKEN_ENV
-    from costtui.headless.serve import serve as run_server
+    from costtui.api.app import ApiApp, ApiSettings
+    from costtui.api.server import TOKEN_ENV
+    from costtui.api.server import serve as run_server
 
     config = app_context.config
     settings = ApiSettings(

@@ -19,14 +19,14 @@ def build_provider(name: str, config: Config) -> Provider:
     section = getattr(config.providers, name)
     if name == "aws":
         if section.source == "data_exports":
-            from costtui.providers.aws_exports import AwsDataExportsProvider
+            from costtui.providers.aws.data_exports import AwsDataExportsProvider
 
             return AwsDataExportsProvider(section)
-        from costtui.providers.aws import AwsCostExplorerProvider
+        from costtui.providers.aws.cost_explorer import AwsCostExplorerProvider
 
         return AwsCostExplorerProvider(section)
     if name == "azure":
-        from costtui.providers.azure import AzureExportsProvider
+        from costtui.providers.azure.exports import AzureExportsProvider
 
         return AzureExportsProvider(section)
     if name == "gcp":
@@ -34,7 +34,7 @@ def build_provider(name: str, config: Config) -> Provider:
 
         return GcpBillingExportProvider(section)
     if name == "focus":
-        from costtui.providers.focus import FocusFilesProvider
+        from costtui.providers.focus_files import FocusFilesProvider
 
         return FocusFilesProvider(section.paths)
     raise ProviderError(f"unknown provider {name!r}; choose from {', '.join(PROVIDER_NAMES)}")

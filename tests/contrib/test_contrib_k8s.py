@@ -21,8 +21,9 @@ import pytest
 import yaml
 
 from costtui.config import parse_config
+from tests.conftest import TODAY
 from tests.emulators import on_path
-from tests.test_focus_import import HEADER_10, ROWS_10
+from tests.providers.test_focus_files import HEADER_10, ROWS_10
 
 REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "contrib" / "k8s"
@@ -114,6 +115,8 @@ def local_args(kind: str, config: Path) -> list[str]:
 
 
 def costtui(*args: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run the CLI as of the frozen test "today" (the FOCUS rows are dated November 2026)."""
+    env = {**(os.environ if env is None else env), "COSTTUI_TODAY": TODAY.isoformat()}
     return subprocess.run(
         [sys.executable, "-m", "costtui", *args],
         capture_output=True, text=True, cwd=REPO, env=env, timeout=timeout,

@@ -9,7 +9,7 @@ from decimal import Decimal
 import boto3
 
 from costtui.model import CostRow
-from costtui.providers.aws_plan import DISCOVERY, category_requests
+from costtui.providers.aws.plan import DISCOVERY, category_requests
 from tests.providers.aws.cefake import Charge, CostExplorerTruth
 from tests.providers.aws.conftest import queue_ce_results
 

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from costtui.config import AwsConfig
-from costtui.providers.aws import AwsCostExplorerProvider
+from costtui.providers.aws.cost_explorer import AwsCostExplorerProvider
 from costtui.providers.base import FetchContext, ProviderError
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzzSECRETzzz"

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from costtui.providers.aws import AwsCostExplorerProvider
-from costtui.providers.aws_plan import charge_category
+from costtui.providers.aws.cost_explorer import AwsCostExplorerProvider
+from costtui.providers.aws.plan import charge_category
 from costtui.providers.base import FetchContext, ProviderError
 from tests.providers.aws.conftest import queue_ce_results
 from tests.providers.aws.helpers import (

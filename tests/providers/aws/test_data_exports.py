@@ -15,7 +15,7 @@ import pytest
 from costtui.cache import CacheReader
 from costtui.config import AwsConfig
 from costtui.model import CostQuery
-from costtui.providers.aws_exports import AwsDataExportsProvider
+from costtui.providers.aws.data_exports import AwsDataExportsProvider
 from costtui.providers.base import FetchContext
 from costtui.refresh import RefreshOptions, run_refresh
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from costtui.providers.aws_plan import apportion, category_requests, charge_category
+from costtui.providers.aws.plan import apportion, category_requests, charge_category
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from azure.storage.blob import BlobServiceClient, ContainerClient
 from costtui.cache import CacheReader
 from costtui.config import AzureConfig
 from costtui.model import CostQuery
-from costtui.providers.azure import AzureExportsProvider
+from costtui.providers.azure.exports import AzureExportsProvider
 from tests.emulators import free_port, installed, port_open, running_server
 
 REPO = Path(__file__).resolve().parents[3]

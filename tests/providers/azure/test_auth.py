@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from costtui.config import AzureConfig
-from costtui.providers.azure import AzureExportsProvider
+from costtui.providers.azure.exports import AzureExportsProvider
 from costtui.providers.base import ProviderError
 from tests.providers.azure.conftest import (
     ACCOUNT_KEY,

@@ -1,0 +1,39 @@
+"""Shared benchmark data: a 10M-row demo cache built once under bench/data/."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+BENCH_CACHE = DATA / "bench10m.duckdb"
+BENCH_CONFIG = DATA / "bench.toml"
+BENCH_TODAY = "2026-11-15"
+
+
+def ensure_bench_cache(rows: int = 10_000_000) -> Path:
+    """Build the 10M-row demo cache (about 15 s) unless it is already there."""
+    DATA.mkdir(parents=True, exist_ok=True)
+    BENCH_CONFIG.write_text(f"demo_today = {BENCH_TODAY}\n")
+    if not BENCH_CACHE.exists():
+        print(f"building {BENCH_CACHE} ({rows:,} rows)...", file=sys.stderr)
+        subprocess.run(
+            [sys.executable, "-m", "costtui", "--config", str(BENCH_CONFIG), "--cache", str(BENCH_CACHE),
+             "demo", "--no-tui", "--rows", str(rows)],
+            check=True,
+        )
+    return BENCH_CACHE
+
+
+def time_command(argv: list[str], runs: int = 7, env: dict[str, str] | None = None) -> float:
+    """Median wall time of a whole process, in seconds (one warm-up run first)."""
+    subprocess.run(argv, check=True, capture_output=True, env=env)
+    samples = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        subprocess.run(argv, check=True, capture_output=True, env=env)
+        samples.append(time.perf_counter() - began)
+    return statistics.median(samples)

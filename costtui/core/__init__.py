@@ -1,0 +1,1 @@
+"""The questions every face asks: selections, windows, reports, the forecast, "today"."""

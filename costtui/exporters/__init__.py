@@ -1,0 +1,1 @@
+"""Exporters: Prometheus gauges, CSV/JSON tables, FOCUS out, and atomic delivery."""

@@ -1,0 +1,130 @@
+"""Prometheus metrics from the cache: month-to-date, daily and forecast cost gauges, refresh status, build info.
+
+Sums stay Decimal; the exposition format is float, so values are converted at the very end."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from prometheus_client import CollectorRegistry, Gauge
+
+from costtui import __version__
+from costtui.core.periods import forecast_groups, period_window
+from costtui.model import CostQuery
+
+if TYPE_CHECKING:
+    from costtui.cache import CostQueries
+
+COST_LABELS = ("cloud_provider", "account_id", "cloud_service", "currency")
+OTHER_SERVICE = "other"
+GROUP_BY = ("provider", "account", "service")
+
+# (provider, account_id, service, currency) -> cost
+CostKey = tuple[str, str, str, str]
+
+
+def build_registry(
+    queries: CostQueries,
+    today: date,
+    top_services_per_account: int,
+    metric: str = "billed",
+    gross: bool = False,
+) -> CollectorRegistry:
+    """All costtui metrics in a fresh registry, ready to write or push."""
+    base = CostQuery(metric=metric, gross=gross, group_by=GROUP_BY)  # type: ignore[arg-type]
+    month = period_window("month", today)
+    day = period_window("day", today)
+    month_to_date = _costs(queries, replace(base, start=month.start, end=month.end))
+    daily = _costs(queries, replace(base, start=day.start, end=day.end))
+    forecast = {key: f.total for key, f in forecast_groups(queries, base, today).items()}
+    kept = top_services(month_to_date, [daily, forecast], top_services_per_account)
+
+    registry = CollectorRegistry(auto_describe=True)
+    kind = f"{metric} cost{' before credits' if gross else ''}"
+    for name, doc, costs in (
+        ("costtui_month_to_date_cost", f"Month-to-date {kind} (the 1st through today).", month_to_date),
+        ("costtui_daily_cost", f"{kind.capitalize()} of the latest complete day ({day.start}).", daily),
+        ("costtui_forecast_month_cost", f"Projected month-end {kind}.", forecast),
+    ):
+        gauge = Gauge(name, doc, COST_LABELS, registry=registry)
+        for labels, value in sorted(cap_services(costs, kept).items()):
+            gauge.labels(*labels).set(float(value))
+    _refresh_gauges(queries, registry)
+    info = Gauge("costtui_build_info", "costtui version that wrote these metrics.", ["version"], registry=registry)
+    info.labels(__version__).set(1)
+    return registry
+
+
+def _costs(queries: CostQueries, query: CostQuery) -> dict[CostKey, Decimal]:
+    return {
+        (str(g.keys["provider"]), str(g.keys["account"]), str(g.keys["service"]), g.currency): g.cost
+        for g in queries.cost_groups(query)
+    }
+
+
+def top_services(
+    month_to_date: dict[CostKey, Decimal], others: list[dict[CostKey, Decimal]], limit: int
+) -> set[tuple[str, str, str]]:
+    """The (provider, account, service) kept as their own label: the `limit` largest by
+    month-to-date cost in each account; services with no cost this month rank last, by name."""
+    ranking: dict[tuple[str, str], dict[str, Decimal | None]] = defaultdict(dict)
+    for (provider, account, service, _), cost in month_to_date.items():
+        services = ranking[(provider, account)]
+        services[service] = max(cost, services.get(service) or cost)
+    for costs in others:
+        for provider, account, service, _ in costs:
+            ranking[(provider, account)].setdefault(service, None)
+    kept: set[tuple[str, str, str]] = set()
+    for (provider, account), services in ranking.items():
+        order = sorted(services, key=lambda s: (services[s] is None, -(services[s] or 0), s))
+        kept.update((provider, account, service) for service in order[:limit])
+    return kept
+
+
+def cap_services(costs: dict[CostKey, Decimal], kept: set[tuple[str, str, str]]) -> dict[CostKey, Decimal]:
+    """Costs with every service not kept summed into cloud_service="other"."""
+    capped: dict[CostKey, Decimal] = defaultdict(Decimal)
+    for (provider, account, service, currency), cost in costs.items():
+        label = service if (provider, account, service) in kept else OTHER_SERVICE
+        capped[(provider, account, label, currency)] += cost
+    return dict(capped)
+
+
+def _refresh_gauges(queries: CostQueries, registry: CollectorRegistry) -> None:
+    stamp = Gauge(
+        "costtui_last_refresh_timestamp_seconds",
+        "Unix time of the provider's last successful fetch (demo/import caches: when the cache was published).",
+        ["cloud_provider"],
+        registry=registry,
+    )
+    success = Gauge(
+        "costtui_last_refresh_success",
+        "1 if the provider's latest fetch succeeded, else 0.",
+        ["cloud_provider"],
+        registry=registry,
+    )
+    fetches = queries.latest_fetches()
+    if fetches:
+        status: dict[str, bool] = {}
+        for fetch in fetches:
+            status[fetch.provider] = status.get(fetch.provider, True) and fetch.status == "ok"
+        for provider, ok in sorted(status.items()):
+            success.labels(provider).set(1 if ok else 0)
+            last = queries.last_success(provider)
+            if last is not None:
+                stamp.labels(provider).set(_epoch(last))
+        return
+    published = queries.published_at()
+    for provider in queries.distinct_values("provider"):
+        success.labels(provider).set(1)
+        if published is not None:
+            stamp.labels(provider).set(_epoch(published))
+
+
+def _epoch(moment: datetime) -> float:
+    """The cache stores naive UTC timestamps."""
+    return moment.replace(tzinfo=UTC).timestamp()

@@ -1,0 +1,1 @@
+"""The Icinga/Nagios `check` plugin: arguments, ranges, evaluation, and its runtime."""

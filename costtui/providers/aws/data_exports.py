@@ -1,0 +1,319 @@
+"""AWS Data Exports provider: FOCUS 1.x or CUR 2.0 files (Parquet, CSV.gz) from S3, aggregated in DuckDB.
+
+Layout read: `<prefix>/.../BILLING_PERIOD=YYYY-MM/[<run>/]<file>` (or a legacy
+`YYYYMMDD-YYYYMMDD` folder). Each billing period is one replace scope: when any of
+its files is new or changed, the whole period is reloaded from its newest run, so a
+re-delivered period replaces what was cached; a period whose files all carry known
+ETags is skipped without downloading anything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path, PurePosixPath
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from costtui.config import AwsConfig
+from costtui.model import FetchResult, ReplaceScope, add_months
+from costtui.providers.aws.cost_explorer import DEFAULT_MAX_ATTEMPTS, AwsSource, provider_error
+from costtui.providers.base import FetchContext, ProviderError
+from costtui.providers.engine import memory_engine, stage_parquet
+
+DATA_SUFFIXES = (".parquet", ".csv.gz", ".csv")
+PERIOD_MONTH = re.compile(r"BILLING_PERIOD=(\d{4})-(\d{2})")
+PERIOD_RANGE = re.compile(r"(?:^|/)(\d{8})-(\d{8})(?:/|$)")
+MONEY = "DECIMAL(38, 12)"
+
+# CUR line_item_line_item_type -> charge category.
+CUR_CATEGORY_SQL = """CASE
+    WHEN {t} IN ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage') THEN 'Usage'
+    WHEN {t} IN ('Credit', 'Refund') THEN 'Credit'
+    WHEN {t} = 'Tax' THEN 'Tax'
+    WHEN {t} IN ('RIFee', 'Fee', 'SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee') THEN 'Purchase'
+    ELSE 'Adjustment' END"""
+FOCUS_CATEGORIES = ("Usage", "Purchase", "Tax", "Credit", "Adjustment")
+
+
+@dataclass(frozen=True)
+class ExportObject:
+    key: str
+    etag: str
+    last_modified: object
+    period_start: date
+    period_end: date  # inclusive
+
+    @property
+    def run_folder(self) -> str:
+        return str(PurePosixPath(self.key).parent)
+
+
+def billing_period(key: str) -> tuple[date, date] | None:
+    """The inclusive day range of the billing period a key belongs to, from its folder names."""
+    month = PERIOD_MONTH.search(key)
+    if month:
+        start = date(int(month.group(1)), int(month.group(2)), 1)
+        return start, add_months(start, 1) - timedelta(days=1)
+    span = PERIOD_RANGE.search(key)
+    if span:
+        start = date.fromisoformat(_iso(span.group(1)))
+        end_exclusive = date.fromisoformat(_iso(span.group(2)))
+        return start, end_exclusive - timedelta(days=1)
+    return None
+
+
+def _iso(compact: str) -> str:
+    return f"{compact[:4]}-{compact[4:6]}-{compact[6:]}"
+
+
+class AwsDataExportsProvider(AwsSource):
+    """Reads an AWS Data Export (FOCUS 1.x or CUR 2.0) from `bucket`/`prefix`."""
+
+    source = "data_exports"
+
+    def __init__(
+        self,
+        config: AwsConfig,
+        session: boto3.Session | None = None,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    ) -> None:
+        if not config.bucket:
+            raise ProviderError(
+                "providers.aws.bucket is not set",
+                "config",
+                'set bucket = "..." (and prefix) under [providers.aws]',
+            )
+        super().__init__(config, session, max_attempts)
+
+    def _s3(self):
+        return self._service(self._session(), "s3")
+
+    def check_auth(self) -> None:
+        try:
+            self._s3().list_objects_v2(Bucket=self.config.bucket, Prefix=self.config.prefix, MaxKeys=1)
+        except Exception as exc:
+            raise self._error(exc, "s3:ListBucket", 1) from None
+
+    def fetch(self, context: FetchContext) -> FetchResult:
+        calls = 0
+        try:
+            s3 = self._s3()
+            objects, calls = self._list(s3)
+            periods = self._changed_periods(objects, context)
+            downloads: dict[tuple[date, date], list[tuple[ExportObject, Path]]] = {}
+            for period, chosen in periods.items():
+                downloads[period] = []
+                for obj in chosen:
+                    target = context.workdir / "aws-exports" / obj.key
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    s3.download_file(self.config.bucket, obj.key, str(target))
+                    calls += 1
+                    downloads[period].append((obj, target))
+        except ProviderError:
+            raise
+        except Exception as exc:
+            raise self._error(exc, "s3:GetObject", calls) from None
+        return self._load(context, downloads, calls)
+
+    def _error(self, exc: Exception, action: str, calls: int) -> ProviderError:
+        if isinstance(exc, ClientError):
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in ("NoSuchBucket", "404"):
+                return ProviderError(
+                    f"S3 bucket {self.config.bucket!r} not found",
+                    "not_found",
+                    "check providers.aws.bucket and region",
+                    calls,
+                )
+            if code in ("AccessDenied", "403"):
+                return ProviderError(
+                    f"permission denied to {action} on bucket {self.config.bucket!r}",
+                    "permission_denied",
+                    f"grant s3:ListBucket and s3:GetObject on {self.config.bucket}",
+                    calls,
+                )
+        if isinstance(exc, (ClientError, BotoCoreError)):
+            return provider_error(exc, self.config, action, calls)
+        return ProviderError(f"{action} failed: {type(exc).__name__}", "unexpected", None, calls)
+
+    def _list(self, s3) -> tuple[list[ExportObject], int]:
+        objects: list[ExportObject] = []
+        calls = 0
+        for page in s3.get_paginator("list_objects_v2").paginate(
+            Bucket=self.config.bucket, Prefix=self.config.prefix
+        ):
+            calls += 1
+            for item in page.get("Contents", ()):
+                key = item["Key"]
+                if not key.lower().endswith(DATA_SUFFIXES):
+                    continue  # manifests, metadata
+                period = billing_period(key)
+                if period is None:
+                    raise ProviderError(
+                        f"cannot tell the billing period of s3://{self.config.bucket}/{key}",
+                        "invalid_data",
+                        "point providers.aws.prefix at the export's folder (BILLING_PERIOD=YYYY-MM/...)",
+                        calls,
+                    )
+                objects.append(ExportObject(key, item["ETag"].strip('"'), item["LastModified"], *period))
+        return objects, calls
+
+    def _changed_periods(
+        self, objects: list[ExportObject], context: FetchContext
+    ) -> dict[tuple[date, date], list[ExportObject]]:
+        """Periods overlapping the window whose newest run has a new or changed file."""
+        by_period: dict[tuple[date, date], dict[str, list[ExportObject]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        for obj in objects:
+            if obj.period_end >= context.start and obj.period_start <= context.end:
+                by_period[(obj.period_start, obj.period_end)][obj.run_folder].append(obj)
+        chosen: dict[tuple[date, date], list[ExportObject]] = {}
+        for period, runs in sorted(by_period.items()):
+            # Newest run wins; same-second uploads fall back to the later folder name.
+            newest = max(
+                runs.values(), key=lambda files: (max(f.last_modified for f in files), files[0].run_folder)
+            )
+            if any(context.known_objects.get(f.key) != f.etag for f in newest):
+                chosen[period] = sorted(newest, key=lambda f: f.key)
+        return chosen
+
+    def _load(
+        self,
+        context: FetchContext,
+        downloads: dict[tuple[date, date], list[tuple[ExportObject, Path]]],
+        calls: int,
+    ) -> FetchResult:
+        con = memory_engine()
+        con.execute("SET TimeZone = 'UTC'")
+        result = FetchResult(provider="aws", scopes=[], api_calls=calls)
+        rows = 0
+        for (start, end), files in downloads.items():
+            con.execute(f"CREATE OR REPLACE TEMP TABLE period_rows AS SELECT * FROM ({EMPTY_ROWS})")
+            for obj, path in files:
+                try:
+                    con.execute(f"INSERT INTO period_rows {self._file_sql(con, path)}", [start, end])
+                except ProviderError:
+                    raise
+                except Exception as exc:  # DuckDB conversion or read errors name the file
+                    raise ProviderError(
+                        f"s3://{self.config.bucket}/{obj.key}: cannot read: {str(exc).splitlines()[0][:200]}",
+                        "invalid_data",
+                        None,
+                        calls,
+                    ) from None
+            staged = context.workdir / f"aws-exports-{start:%Y%m%d}-{end:%Y%m%d}.parquet"
+            rows += stage_parquet(con, DAILY_SQL, staged)
+            result.parquet_files.append(staged)
+            result.scopes.append(ReplaceScope("aws", start, end))
+            result.ingested_objects.update({obj.key: obj.etag for obj, _ in files})
+        con.close()
+        result.row_count = rows
+        if not downloads:
+            result.notes.append("no new or changed export files")
+        return result
+
+    def _file_sql(self, con, path: Path) -> str:
+        source = _reader(path)
+        columns = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+        if "ChargePeriodStart" in columns:
+            select = _focus_select(columns)
+        elif "line_item_usage_start_date" in columns:
+            select = _cur_select(columns)
+        else:
+            raise ProviderError(
+                f"{path.name}: neither a FOCUS nor a CUR 2.0 file (no ChargePeriodStart or "
+                "line_item_usage_start_date column)",
+                "invalid_data",
+            )
+        # Rows dated outside their billing period (rare adjustments) are kept, on its nearest day.
+        return (
+            "SELECT greatest(?::DATE, least(?::DATE, charge_date)) AS charge_date, * EXCLUDE (charge_date) "
+            f"FROM (SELECT {select} FROM {source})"
+        )
+
+
+def _reader(path: Path) -> str:
+    quoted = str(path).replace("'", "''")
+    if path.name.lower().endswith(".parquet"):
+        return f"read_parquet('{quoted}')"
+    # all_varchar: account ids keep their leading zeros; amounts are cast to DECIMAL below.
+    return f"read_csv('{quoted}', header = true, all_varchar = true)"
+
+
+def _col(columns: set[str], name: str, fallback: str) -> str:
+    return f'"{name}"' if name in columns else fallback
+
+
+def _date(expr: str) -> str:
+    return f"CAST(CAST({expr} AS TIMESTAMPTZ) AS DATE)"
+
+
+def _money(expr: str) -> str:
+    return f"CAST({expr} AS {MONEY})"
+
+
+def _focus_select(columns: set[str]) -> str:
+    category = _col(columns, "ChargeCategory", "'Usage'")
+    effective = _col(columns, "EffectiveCost", '"BilledCost"')
+    sub_account = _col(columns, "SubAccountId", "''")
+    return f"""{_date('"ChargePeriodStart"')} AS charge_date,
+        CAST({_col(columns, "BillingAccountId", "'unknown'")} AS VARCHAR) AS billing_account_id,
+        CAST({sub_account} AS VARCHAR) AS account_id,
+        CAST(coalesce({_col(columns, "SubAccountName", "NULL")}, {sub_account}) AS VARCHAR) AS account_name,
+        coalesce({_col(columns, "ServiceName", "NULL")}, '') AS service,
+        coalesce({_col(columns, "RegionId", "NULL")}, '') AS region,
+        CASE WHEN {category} IN {FOCUS_CATEGORIES} THEN {category} ELSE 'Adjustment' END AS charge_category,
+        {_money('"BilledCost"')} AS billed_cost,
+        {_money(effective)} AS effective_cost,
+        coalesce({_col(columns, "BillingCurrency", "NULL")}, 'USD') AS currency"""
+
+
+def _cur_select(columns: set[str]) -> str:
+    kind = _col(columns, "line_item_line_item_type", "'Usage'")
+    unblended = _money('"line_item_unblended_cost"')
+
+    def money_or_unblended(name: str) -> str:
+        return _money(f'"{name}"') if name in columns else unblended
+
+    # AWS's amortized cost: covered usage at its effective rate, fees spread over usage.
+    effective = f"""CASE {kind}
+        WHEN 'DiscountedUsage' THEN {money_or_unblended("reservation_effective_cost")}
+        WHEN 'SavingsPlanCoveredUsage' THEN {money_or_unblended("savings_plan_savings_plan_effective_cost")}
+        WHEN 'SavingsPlanNegation' THEN 0
+        WHEN 'SavingsPlanUpfrontFee' THEN 0
+        ELSE {unblended} END"""
+    service = "line_item_product_code"
+    if "product_servicecode" in columns:
+        service = "coalesce(NULLIF(product_servicecode, ''), line_item_product_code)"
+    if "product_product_name" in columns:
+        service = f"coalesce(NULLIF(product_product_name, ''), {service})"
+    account = _col(columns, "line_item_usage_account_id", "''")
+    name = _col(columns, "line_item_usage_account_name", "NULL")
+    return f"""{_date('"line_item_usage_start_date"')} AS charge_date,
+        CAST({_col(columns, "bill_payer_account_id", "'unknown'")} AS VARCHAR) AS billing_account_id,
+        CAST({account} AS VARCHAR) AS account_id,
+        CAST(coalesce(NULLIF({name}, ''), {account}) AS VARCHAR) AS account_name,
+        coalesce({service}, '') AS service,
+        coalesce({_col(columns, "product_region_code", "NULL")}, '') AS region,
+        {CUR_CATEGORY_SQL.format(t=kind)} AS charge_category,
+        {unblended} AS billed_cost,
+        {effective} AS effective_cost,
+        coalesce(NULLIF({_col(columns, "line_item_currency_code", "NULL")}, ''), 'USD') AS currency"""
+
+
+EMPTY_ROWS = f"""SELECT NULL::DATE AS charge_date, NULL::VARCHAR AS billing_account_id,
+    NULL::VARCHAR AS account_id, NULL::VARCHAR AS account_name, NULL::VARCHAR AS service,
+    NULL::VARCHAR AS region, NULL::VARCHAR AS charge_category, NULL::{MONEY} AS billed_cost,
+    NULL::{MONEY} AS effective_cost, NULL::VARCHAR AS currency LIMIT 0"""
+
+DAILY_SQL = """SELECT charge_date, 'aws' AS provider, billing_account_id, account_id,
+    max(account_name) AS account_name, service, region, charge_category,
+    round(sum(billed_cost), 6) AS billed_cost, round(sum(effective_cost), 6) AS effective_cost,
+    currency, false AS estimated
+    FROM period_rows
+    GROUP BY charge_date, billing_account_id, account_id, service, region, charge_category, currency"""

@@ -1,0 +1,1 @@
+"""Azure: Cost Management exports in Blob Storage."""
