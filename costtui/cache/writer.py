@@ -81,13 +81,14 @@ class CacheWriter:
         """What publishing now would drop that no replace asked for, as words; None if nothing."""
         if not self._cleared:
             lost = self._con.execute(
-                """SELECT f.provider, f.billing_account_id, count(*), min(f.charge_date), max(f.charge_date)
-                   FROM found_days f
-                   WHERE NOT EXISTS (SELECT 1 FROM charges c WHERE c.provider = f.provider
-                       AND c.billing_account_id = f.billing_account_id AND c.charge_date = f.charge_date)
-                     AND NOT EXISTS (SELECT 1 FROM replaced_scopes s WHERE s.provider = f.provider
-                       AND (s.billing_account_id IS NULL OR s.billing_account_id = f.billing_account_id)
-                       AND f.charge_date BETWEEN s.start_date AND s.end_date)
+                """WITH gone AS (
+                       SELECT provider, billing_account_id, charge_date FROM found_days
+                       EXCEPT SELECT DISTINCT provider, billing_account_id, charge_date FROM charges)
+                   SELECT g.provider, g.billing_account_id, count(*), min(g.charge_date), max(g.charge_date)
+                   FROM gone g
+                   WHERE NOT EXISTS (SELECT 1 FROM replaced_scopes s WHERE s.provider = g.provider
+                       AND (s.billing_account_id IS NULL OR s.billing_account_id = g.billing_account_id)
+                       AND g.charge_date BETWEEN s.start_date AND s.end_date)
                    GROUP BY ALL ORDER BY 1, 2 LIMIT 1"""
             ).fetchone()
             if lost:

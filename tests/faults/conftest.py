@@ -25,6 +25,7 @@ FOCUS_HEADER = (
     "ChargePeriodStart,BilledCost,EffectiveCost,BillingCurrency,ChargeCategory,ProviderName,"
     "BillingAccountId,SubAccountId,SubAccountName,ServiceName,RegionId\n"
 )
+REPO = Path(__file__).resolve().parents[2]  # children run this checkout's code
 SCRATCH = re.compile(r"^costtui-[a-z]+-\d+-")
 
 
@@ -108,7 +109,7 @@ class Result:
 
 def run(setup: Setup, command: list[str], prefix: tuple[str, ...] = (), timeout: float = 120) -> Result:
     """`python -m costtui` in a child process (killable, and able to drop privileges)."""
-    env = {**os.environ, "COSTTUI_TODAY": TODAY, "TMPDIR": str(setup.temp), "PYTHONPATH": os.getcwd()}
+    env = {**os.environ, "COSTTUI_TODAY": TODAY, "TMPDIR": str(setup.temp), "PYTHONPATH": str(REPO)}
     done = subprocess.run(
         [*prefix, sys.executable, "-m", "costtui", *setup.argv(command)],
         capture_output=True, text=True, timeout=timeout, env=env,

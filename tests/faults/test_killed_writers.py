@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 
-from tests.faults.conftest import TODAY, litter, totals, write_focus
+from tests.faults.conftest import REPO, TODAY, litter, totals, write_focus
 
 # 20 kills a run; fewer of `demo`, whose full run (over 200,000 rows whatever --rows says) is the slowest.
 KILLS = {"import": 9, "refresh": 8, "demo": 3}
@@ -19,7 +19,7 @@ SEED = int(os.environ.get("COSTTUI_FAULT_SEED", time.time_ns() % 100_000))
 
 
 def start(stage, command: list[str]) -> subprocess.Popen:
-    env = {**os.environ, "COSTTUI_TODAY": TODAY, "TMPDIR": str(stage.temp), "PYTHONPATH": os.getcwd()}
+    env = {**os.environ, "COSTTUI_TODAY": TODAY, "TMPDIR": str(stage.temp), "PYTHONPATH": str(REPO)}
     return subprocess.Popen(
         [sys.executable, "-m", "costtui", *stage.argv(command)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
