@@ -56,14 +56,16 @@ def error_number(exc: BaseException) -> int | None:
     return None
 
 
-def storage_error(exc: BaseException, where: object, doing: str = "cannot write") -> StorageError | None:
+def storage_error(
+    exc: BaseException, where: object, doing: str = "cannot write", full_hint: str = ""
+) -> StorageError | None:
     """A one-line error naming `where` for a full disk, read-only filesystem or refused
-    permission; None for any other failure (the caller decides what that means)."""
+    permission (`full_hint` is added for a full disk); None for any other failure."""
     number = error_number(exc)
     if number not in _BY_ERRNO:
         return None
     kind, reason = _BY_ERRNO[number]
-    hint = " (free some space; a write needs about twice the cache size)" if kind is DiskFull else ""
+    hint = f" ({full_hint})" if full_hint and kind is DiskFull else ""
     return kind(f"{where}: {doing}: {reason}{hint}")
 
 

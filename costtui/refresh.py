@@ -277,7 +277,15 @@ def load_once(
     workdir = scratch_dir("load")
     try:
         known: dict[str, str] = {}
-        result = provider.fetch(FetchContext(start, end, workdir, known))
+        try:
+            result = provider.fetch(FetchContext(start, end, workdir, known))
+        except CostError:
+            raise
+        except Exception as exc:  # staging into a full or read-only temp dir: one line, its exit code
+            problem = storage_error(exc, workdir, "cannot stage data", "point TMPDIR at a folder with room")
+            if problem is None:
+                raise
+            raise problem from None
         with open_writer(cache_path, lock_timeout=lock_timeout, fresh=fresh, rebuild=rebuild) as writer:
             stored = writer.replace_charges(result.scopes, result.rows, result.parquet_files)
             writer.record_ingested_objects(provider.name, result.ingested_objects)

@@ -136,7 +136,9 @@ def storage_errors(where: Path) -> Iterator[None]:
     try:
         yield
     except (OSError, duckdb.Error) as exc:
-        problem = storage_error(exc, getattr(exc, "filename", None) or where)
+        problem = storage_error(
+            exc, getattr(exc, "filename", None) or where, full_hint="a write needs about twice the cache size free"
+        )
         if problem is None:
             raise
         raise problem from None

@@ -21,6 +21,7 @@ from tests.faults.conftest import (
     run,
     run_inline,
     totals,
+    write_focus,
     write_history,
 )
 
@@ -169,3 +170,26 @@ def test_out_of_range_config_values(tmp_path, capsys, monkeypatch):
         expected = dict.fromkeys(setup.commands(), (exitcodes.USAGE, key))
         expected["check"] = (UNKNOWN, key)
         expect_everywhere(setup, expected, lambda c, s=setup: run_inline(s, c, capsys, monkeypatch))
+
+
+def test_a_temp_dir_too_full_to_stage_the_data(tmp_path, small_disk, capsys, monkeypatch):
+    """Files and demo data are staged in TMPDIR before the lock is taken. (`refresh` reports a
+    provider that cannot stage as that provider's failure, exit 1, and goes on with the others.)"""
+    temp = small_disk(0.5, "tmpdisk")
+    setup = make_setup(tmp_path / "data", temp)
+    write_history(setup.cache)
+    write_focus(setup.focus, days=1)
+    with setup.focus.open("a") as out:  # 20,000 more rows: their staged copy needs more than is left
+        out.writelines(
+            f"2026-11-{1 + i % 14:02d},1.00,1.00,USD,Usage,Azure,ea,sub-{i},Sub {i},Service {i},region-{i}\n"
+            for i in range(20_000)
+        )
+    fill_up(temp / "filler")
+    os.truncate(temp / "filler", (temp / "filler").stat().st_size - 16_000)  # 16 kB left
+    full = (exitcodes.DISK_FULL, "no space left")
+    runner = lambda c: run_inline(setup, c, capsys, monkeypatch)  # noqa: E731
+    expect_everywhere(setup, {"import": full, "demo": full}, runner, only=("import", "demo", "costs"))
+    (temp / "filler").unlink()
+    result = runner(["import", str(setup.focus)])
+    assert result.code == 0, result
+    assert litter(setup.cache, setup.temp) == []
