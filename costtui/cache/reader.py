@@ -12,7 +12,7 @@ import duckdb
 
 from costtui.cache.errors import CacheError, CacheMissing
 from costtui.cache.queries import CostQueries
-from costtui.cache.schema import SCHEMA_VERSION, read_schema_version
+from costtui.cache.schema import READABLE_VERSIONS, SCHEMA_VERSION, read_schema_version
 
 
 def spill_directory() -> str:
@@ -25,7 +25,9 @@ def spill_directory() -> str:
 
 def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
     """Every read-only open of a cache path uses this, so in-process connections share one configuration."""
-    return duckdb.connect(str(path), read_only=True, config={"temp_directory": spill_directory()})
+    con = duckdb.connect(str(path), read_only=True, config={"temp_directory": spill_directory()})
+    con.execute("SET TimeZone = 'UTC'")  # days are UTC dates on every host
+    return con
 
 
 class CacheReader:
@@ -56,7 +58,7 @@ class CacheReader:
             raise CacheError(f"{self.path}: cannot open cache: {_first_line(exc)}") from None
         try:
             version = read_schema_version(con)
-            if version != SCHEMA_VERSION:
+            if version not in READABLE_VERSIONS:
                 raise CacheError(
                     f"{self.path}: not a costtui v{SCHEMA_VERSION} cache (schema {version}); "
                     "run `costtui refresh` to rebuild it"

@@ -24,10 +24,17 @@ import duckdb
 from costtui.cache.alert_rows import ALERT_COLUMNS, alert_values
 from costtui.cache.errors import CacheBusy, CacheError
 from costtui.cache.reader import connect_read_only
+from costtui.cache.restatement import (
+    CACHED_IN_SCOPE,
+    INCOMING_IN_SCOPE,
+    STORED_COLUMNS,
+    incoming_view,
+    load_scopes,
+    slice_changes,
+)
 from costtui.cache.schema import SCHEMA_VERSION, create_schema, read_schema_version
-from costtui.model import COST_ROW_COLUMNS, AlertEvent, CostRow, ReplaceScope
+from costtui.model import AlertEvent, CostRow, ReplaceScope, SliceChange
 
-COLUMN_LIST = ", ".join(COST_ROW_COLUMNS)
 CSV_OPTIONS = (
     "header = false, quote = '\"', escape = '\"', auto_detect = false, columns = {"
     "'charge_date': 'DATE', 'provider': 'VARCHAR', 'billing_account_id': 'VARCHAR', "
@@ -65,6 +72,7 @@ class CacheWriter:
     def __init__(self, con: duckdb.DuckDBPyConnection, workdir: Path) -> None:
         self._con = con
         self._workdir = workdir
+        self.last_changes: list[SliceChange] = []  # of the latest replace_charges
 
     def replace_charges(
         self,
@@ -75,38 +83,29 @@ class CacheWriter:
         """Delete what the scopes cover, then insert the new rows; returns rows inserted.
 
         Every new row must fall inside one of the scopes, so a restatement replaces
-        exactly what it covers and nothing is counted twice. Staged files are read
-        where they lie (no copy in memory): ten million rows need no more RAM than DuckDB's buffers."""
+        exactly what it covers and nothing is counted twice (see cache/restatement.py for
+        billing-period and day-range scopes). What each scope changed is kept in
+        `last_changes`. Staged files are read where they lie (no copy in memory): ten
+        million rows need no more RAM than DuckDB's buffers."""
         con = self._con
-        sources = [f"SELECT {COLUMN_LIST} FROM read_parquet({_sql_path(p)})" for p in parquet_files]
         csv_path = self._stage_python_rows(rows)
-        if csv_path:
-            sources.append(f"SELECT * FROM read_csv({_sql_path(csv_path)}, {CSV_OPTIONS})")
+        extra = [f"SELECT *, NULL::DATE AS billing_period_start FROM read_csv({_sql_path(csv_path)}, {CSV_OPTIONS})"] if csv_path else []
         con.execute("BEGIN")
         try:
-            self._load_scopes(scopes)
-            if sources:
-                con.execute("CREATE OR REPLACE TEMP VIEW incoming AS " + " UNION ALL ".join(sources))
-            else:
-                con.execute("CREATE OR REPLACE TEMP VIEW incoming AS SELECT * FROM charges LIMIT 0")
+            load_scopes(con, scopes)
+            incoming_view(con, parquet_files, extra)
             outside = con.execute(
-                """SELECT provider, billing_account_id, charge_date FROM incoming i
-                   WHERE NOT EXISTS (SELECT 1 FROM scopes s WHERE i.provider = s.provider
-                     AND (s.billing_account_id IS NULL OR i.billing_account_id = s.billing_account_id)
-                     AND i.charge_date BETWEEN s.start_date AND s.end_date) LIMIT 1"""
+                f"""SELECT provider, billing_account_id, charge_date FROM incoming i
+                   WHERE NOT EXISTS (SELECT 1 FROM scopes s WHERE {INCOMING_IN_SCOPE}) LIMIT 1"""
             ).fetchone()
             if outside:
                 raise CacheError(
                     f"row for {outside[0]} account {outside[1]} on {outside[2]} "
                     "is outside the range it claims to replace"
                 )
-            con.execute(
-                """DELETE FROM charges c WHERE EXISTS (SELECT 1 FROM scopes s
-                   WHERE c.provider = s.provider
-                     AND (s.billing_account_id IS NULL OR c.billing_account_id = s.billing_account_id)
-                     AND c.charge_date BETWEEN s.start_date AND s.end_date)"""
-            )
-            inserted = con.execute("INSERT INTO charges SELECT * FROM incoming").fetchone()[0]
+            self.last_changes = slice_changes(con, scopes)
+            con.execute(f"DELETE FROM charges c WHERE EXISTS (SELECT 1 FROM scopes s WHERE {CACHED_IN_SCOPE})")
+            inserted = con.execute(f"INSERT INTO charges ({STORED_COLUMNS}) SELECT * FROM incoming").fetchone()[0]
             con.execute("DROP VIEW incoming")
             con.execute("COMMIT")
         except BaseException:
@@ -116,18 +115,6 @@ class CacheWriter:
             if csv_path:
                 os.unlink(csv_path)
         return inserted
-
-    def _load_scopes(self, scopes: Sequence[ReplaceScope]) -> None:
-        con = self._con
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE scopes (provider VARCHAR, billing_account_id VARCHAR,"
-            " start_date DATE, end_date DATE)"
-        )
-        if scopes:
-            con.executemany(
-                "INSERT INTO scopes VALUES (?, ?, ?, ?)",
-                [(s.provider, s.billing_account_id, s.start, s.end) for s in scopes],
-            )
 
     def _stage_python_rows(self, rows: Iterable[CostRow]) -> Path | None:
         """Rows as a CSV on disk, in day order (date-range reads then skip row groups):
@@ -229,6 +216,7 @@ def open_writer(path: Path, lock_timeout: float = 600.0, fresh: bool = False) ->
             if path.exists() and not fresh:
                 _copy_if_current(path, draft)
             con = duckdb.connect(str(draft))
+            con.execute("SET TimeZone = 'UTC'")  # days are UTC dates on every host
             try:
                 create_schema(con)
                 yield CacheWriter(con, workdir)
@@ -263,10 +251,11 @@ def _copy_if_current(path: Path, draft: Path) -> None:
             f"{path}: cache schema v{version} was written by a newer costtui (this one knows "
             f"v{SCHEMA_VERSION}); upgrade costtui or use another --cache"
         )
-    if version != SCHEMA_VERSION:
-        # Only v1 exists so far: anything else is rebuilt and refilled by the next fetch.
+    if version is None:
+        # Not a costtui cache (no schema version): rebuilt and refilled by the next fetch.
         print(f"costtui: {path}: old cache schema rebuilt from scratch", file=sys.stderr)
         return
+    # An older version is copied as is; create_schema migrates the copy, keeping every row.
     shutil.copyfile(path, draft)
 
 
