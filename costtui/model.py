@@ -35,6 +35,9 @@ GROUP_BY_CHOICES = ("provider", "account", "service", "region", "day", "month", 
 
 CENT = Decimal("0.01")
 
+# costtui provider ids -> their FOCUS ProviderName (written by `export focus`, read back by every import).
+PROVIDER_NAMES = {"aws": "AWS", "azure": "Microsoft", "gcp": "Google Cloud"}
+
 
 class CostError(Exception):
     """An expected problem with a clear one-line message for the user."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from costtui.model import CHARGE_CATEGORIES
+from costtui.model import CHARGE_CATEGORIES, PROVIDER_NAMES
 
 # Cost-row field -> FOCUS column names accepted for it, preferred first (1.3 names before 1.0 ones).
 FOCUS_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -51,9 +51,8 @@ PROVIDER_ALIASES = {
     "google cloud platform": "gcp",
     "google": "gcp",
     "gcp": "gcp",
+    **{name.lower(): provider for provider, name in PROVIDER_NAMES.items()},  # what `export focus` writes
 }
-# costtui provider ids -> the ProviderName written by `export focus` (read back by PROVIDER_ALIASES).
-PROVIDER_NAMES = {"aws": "AWS", "azure": "Microsoft", "gcp": "Google Cloud"}
 
 # Charge categories, every source's vocabulary in one place. Keys are lower-case, without spaces.
 FOCUS_CHARGE_CATEGORIES = {c.lower(): c for c in CHARGE_CATEGORIES}
