@@ -188,39 +188,66 @@ class FocusFile:
         raise FocusFileError(f"{self.path}: not a FOCUS file (expected .csv, .csv.gz or .parquet)")
 
     def _type_and_validate(self, source: str, types: dict[str, str], mapping: dict[str, str]) -> None:
-        con = self.con
+        """Fill `typed`: the file grouped by its raw key values (hours x accounts x services: far
+        fewer than its rows), parsed and checked per group; a problem is then located row by row."""
+        con, sql = self.con, FileSql(mapping, types, self.latest_day)
+        con.execute(f"CREATE OR REPLACE TABLE typed AS {sql.typed(sql.grouped(source))}")
+        rows, first_problem = con.execute(
+            "SELECT sum(rows), min(problem) FILTER (WHERE problem IS NOT NULL) FROM typed"
+        ).fetchone()
+        if not rows:
+            raise FocusFileError(f"{self.path}: no rows")
+        if first_problem is None:
+            return
+        # Rows keep file order in a table, so the first bad row's position is its line (or Parquet row).
+        con.execute(f"CREATE OR REPLACE TABLE row_problems AS SELECT problem FROM ({sql.typed(sql.rows(source))})")
+        index, code = con.execute(
+            "SELECT rowid + 1, problem FROM row_problems WHERE problem IS NOT NULL ORDER BY rowid LIMIT 1"
+        ).fetchone()
+        con.execute("DROP TABLE row_problems")
+        _, field, message = sql.checks[code]
+        if message != "missing value":
+            shown = con.execute(
+                f"SELECT CAST({sql.raw(field)} AS VARCHAR) FROM {source} LIMIT 1 OFFSET ?", [index - 1]
+            ).fetchone()[0]
+            message = f"{message}: {shown}"
+        where = f"row {index}" if self.is_parquet else f"line {index + 1}"  # line 1 is the header
+        raise FocusFileError(f"{self.path}: {where}, column {mapping[field]}: {message}")
 
-        def raw(field: str) -> str:
-            return f'"{_sql_identifier(mapping[field])}"' if field in mapping else "NULL"
 
-        def text(field: str) -> str:
-            return f"nullif(CAST({raw(field)} AS VARCHAR), '')" if field in mapping else "NULL"
+# Raw key columns a file is grouped by before anything is parsed.
+KEY_COLUMNS = (
+    "start_raw", "end_raw", "period_raw", "category_text", "provider_text", "billing_account_id",
+    "account_id_text", "service", "region_text", "currency_text", "estimated_raw",
+)
+MONEY_FLAGS = tuple(f"{m}_{flag}" for m in ("billed", "effective") for flag in ("missing", "invalid", "too_large"))
 
-        def kind(field: str) -> str:
-            return types[mapping[field]] if field in mapping else "VARCHAR"
 
-        def timestamp(field: str) -> str:
-            return timestamp_sql(raw(field), kind(field)) if field in mapping else "NULL::TIMESTAMPTZ"
+class FileSql:
+    """The SQL reading one FOCUS file: raw rows, their groups, and the parsed, checked `typed` rows."""
 
-        categories = category_sql(raw("charge_category"), FOCUS_CHARGE_CATEGORIES, default=None)
-        plausible = f"BETWEEN DATE '{EARLIEST_DAY}' AND DATE '{self.latest_day}'"
+    def __init__(self, mapping: dict[str, str], types: dict[str, str], latest_day: date) -> None:
+        self.mapping, self.types = mapping, types
+        plausible = f"BETWEEN DATE '{EARLIEST_DAY}' AND DATE '{latest_day}'"
+        between = f"not between {EARLIEST_DAY} and {latest_day}"
+        iso = "not an ISO 8601 date or timestamp"
         checks = [
-            (f"{raw('charge_period_start')} IS NULL", "charge_period_start", "missing value"),
-            ("start_ts IS NULL", "charge_period_start", "not an ISO 8601 date or timestamp"),
-            (f"NOT CAST(start_ts AS DATE) {plausible}", "charge_period_start", f"not between {EARLIEST_DAY} and {self.latest_day}"),
-            (f"{raw('charge_period_end')} IS NOT NULL AND end_ts IS NULL", "charge_period_end", "not an ISO 8601 date or timestamp"),
+            ("start_raw IS NULL", "charge_period_start", "missing value"),
+            ("start_ts IS NULL", "charge_period_start", iso),
+            (f"NOT CAST(start_ts AS DATE) {plausible}", "charge_period_start", between),
+            ("end_raw IS NOT NULL AND end_ts IS NULL", "charge_period_end", iso),
         ]
         if "billing_period_start" in mapping:
             checks += [
-                (f"{raw('billing_period_start')} IS NULL", "billing_period_start", "missing value"),
-                ("period_ts IS NULL", "billing_period_start", "not an ISO 8601 date or timestamp"),
-                (f"NOT CAST(period_ts AS DATE) {plausible}", "billing_period_start", f"not between {EARLIEST_DAY} and {self.latest_day}"),
+                ("period_raw IS NULL", "billing_period_start", "missing value"),
+                ("period_ts IS NULL", "billing_period_start", iso),
+                (f"NOT CAST(period_ts AS DATE) {plausible}", "billing_period_start", between),
             ]
-        for money in ("billed_cost", "effective_cost"):
+        for money in ("billed", "effective"):
             checks += [
-                (f"{raw(money)} IS NULL", money, "missing value"),
-                (f"{money} IS NULL", money, "not a number"),
-                (money_out_of_range(money), money, "too large for the cache (DECIMAL(18, 6): under 10^12)"),
+                (f"{money}_missing", f"{money}_cost", "missing value"),
+                (f"{money}_invalid", f"{money}_cost", "not a number"),
+                (f"{money}_too_large", f"{money}_cost", "too large for the cache (DECIMAL(18, 6): under 10^12)"),
             ]
         checks += [
             ("category_text IS NULL", "charge_category", "missing value"),
@@ -231,57 +258,70 @@ class FocusFile:
             ("currency IS NULL", "currency", "missing value"),
             (f"NOT {currency_is_valid('currency')}", "currency", "not a three-letter currency code"),
         ]
-        problem = "CASE " + " ".join(f"WHEN {cond} THEN {i}" for i, (cond, _, _) in enumerate(checks)) + " END"
-        estimated = f"coalesce(try_cast({raw('estimated')} AS BOOLEAN), false)" if "estimated" in mapping else "false"
-        # One pass over the file; rows keep file order, so a problem's line can be found afterwards.
-        con.execute(
-            f"""CREATE TABLE typed AS
-            WITH parsed AS (
-                SELECT *,
-                       {timestamp("charge_period_start")} AS start_ts, {timestamp("charge_period_end")} AS end_ts,
-                       {timestamp("billing_period_start")} AS period_ts,
-                       {money_sql(raw("billed_cost"), kind("billed_cost"))} AS billed_cost,
-                       {money_sql(raw("effective_cost"), kind("effective_cost"))} AS effective_cost,
-                       {text("charge_category")} AS category_text, {categories} AS charge_category,
-                       {text("provider_name")} AS provider_text,
-                       {text("billing_account_id")} AS billing_account_id, {text("service")} AS service,
-                       upper(trim({text("currency")})) AS currency
-                FROM (SELECT * FROM {source})
-            )
-            SELECT CAST(start_ts AS DATE) AS charge_date,
+        self.checks = checks
+
+    def raw(self, field: str) -> str:
+        return f'"{_sql_identifier(self.mapping[field])}"' if field in self.mapping else "NULL"
+
+    def _text(self, field: str) -> str:
+        return f"nullif(CAST({self.raw(field)} AS VARCHAR), '')" if field in self.mapping else "NULL::VARCHAR"
+
+    def _kind(self, field: str) -> str:
+        return self.types[self.mapping[field]] if field in self.mapping else "VARCHAR"
+
+    def rows(self, source: str) -> str:
+        """One row per file row: raw keys, parsed money and the money's problem flags."""
+        money = {m: money_sql(self.raw(f"{m}_cost"), self._kind(f"{m}_cost")) for m in ("billed", "effective")}
+        flags = []
+        for m in ("billed", "effective"):
+            flags += [
+                f"{self.raw(f'{m}_cost')} IS NULL AS {m}_missing",
+                f"{self.raw(f'{m}_cost')} IS NOT NULL AND __{m} IS NULL AS {m}_invalid",
+                f"coalesce({money_out_of_range(f'__{m}')}, false) AS {m}_too_large",
+            ]
+        return f"""SELECT {self.raw("charge_period_start")} AS start_raw, {self.raw("charge_period_end")} AS end_raw,
+                   {self.raw("billing_period_start")} AS period_raw, {self._text("charge_category")} AS category_text,
+                   {self._text("provider_name")} AS provider_text, {self._text("billing_account_id")} AS billing_account_id,
+                   {self._text("account_id")} AS account_id_text, {self._text("service")} AS service,
+                   {self._text("region")} AS region_text, {self._text("currency")} AS currency_text,
+                   {self.raw("estimated")} AS estimated_raw, {self._text("account_name")} AS account_name_text,
+                   __billed AS billed_cost, __effective AS effective_cost, {", ".join(flags)}, 1 AS rows
+            FROM (SELECT *, {money["billed"]} AS __billed, {money["effective"]} AS __effective FROM {source})"""
+
+    def grouped(self, source: str) -> str:
+        """The rows summed per raw key: what is parsed and checked on the fast path."""
+        flags = ", ".join(f"bool_or({f}) AS {f}" for f in MONEY_FLAGS)
+        return f"""SELECT {", ".join(KEY_COLUMNS)}, max(account_name_text) AS account_name_text,
+                   sum(billed_cost) AS billed_cost, sum(effective_cost) AS effective_cost, {flags},
+                   sum(rows) AS rows
+            FROM ({self.rows(source)}) GROUP BY {", ".join(KEY_COLUMNS)}"""
+
+    def typed(self, base: str) -> str:
+        """`base` (rows or groups) with UTC timestamps, categories, providers, the spread and a problem code."""
+
+        def stamp(column: str, field: str) -> str:
+            if field not in self.mapping:
+                return "NULL::TIMESTAMPTZ"
+            return timestamp_sql(column, self._kind(field))
+
+        categories = category_sql("category_text", FOCUS_CHARGE_CATEGORIES, default=None)
+        problem = "CASE " + " ".join(f"WHEN {c} THEN {i}" for i, (c, _, _) in enumerate(self.checks)) + " END"
+        estimated = "coalesce(try_cast(estimated_raw AS BOOLEAN), false)" if "estimated" in self.mapping else "false"
+        return f"""SELECT CAST(start_ts AS DATE) AS charge_date,
                    CASE WHEN charge_category = 'Usage' AND end_ts - start_ts > INTERVAL 1 DAY
                         THEN date_diff('day', CAST(start_ts AS DATE), CAST(end_ts - INTERVAL 1 MICROSECOND AS DATE)) + 1
                         ELSE 1 END AS spread_days,
                    CAST(period_ts AS DATE) AS billing_period_start,
                    {provider_sql("provider_text")} AS provider, billing_account_id,
-                   coalesce({text("account_id")}, billing_account_id) AS account_id,
-                   coalesce({text("account_name")}, {text("account_id")}, billing_account_id) AS account_name,
-                   service, coalesce({text("region")}, '') AS region, charge_category,
-                   billed_cost, effective_cost, currency, {estimated} AS estimated,
-                   {problem} AS problem
-            FROM parsed"""
-        )
-        rows, first_problem = con.execute(
-            "SELECT count(*), min(problem) FILTER (WHERE problem IS NOT NULL) FROM typed"
-        ).fetchone()
-        if rows == 0:
-            raise FocusFileError(f"{self.path}: no rows")
-        if first_problem is not None:
-            self._refuse_first_problem(source, checks, mapping, raw)
-
-    def _refuse_first_problem(self, source: str, checks: list, mapping: dict[str, str], raw) -> None:
-        line_index, code = self.con.execute(
-            "SELECT line_index, problem FROM (SELECT row_number() OVER () AS line_index, problem FROM typed) "
-            "WHERE problem IS NOT NULL ORDER BY line_index LIMIT 1"
-        ).fetchone()
-        _, field, message = checks[code]
-        if message != "missing value":
-            shown = self.con.execute(
-                f"SELECT CAST({raw(field)} AS VARCHAR) FROM {source} LIMIT 1 OFFSET ?", [line_index - 1]
-            ).fetchone()[0]
-            message = f"{message}: {shown}"
-        where = f"row {line_index}" if self.is_parquet else f"line {line_index + 1}"  # line 1 is the header
-        raise FocusFileError(f"{self.path}: {where}, column {mapping[field]}: {message}")
+                   coalesce(account_id_text, billing_account_id) AS account_id,
+                   coalesce(account_name_text, account_id_text, billing_account_id) AS account_name,
+                   service, coalesce(region_text, '') AS region, charge_category,
+                   billed_cost, effective_cost, currency, {estimated} AS estimated, rows, {problem} AS problem
+            FROM (SELECT *, {stamp("start_raw", "charge_period_start")} AS start_ts,
+                         {stamp("end_raw", "charge_period_end")} AS end_ts,
+                         {stamp("period_raw", "billing_period_start")} AS period_ts,
+                         {categories} AS charge_category, upper(trim(currency_text)) AS currency
+                  FROM ({base}))"""
 
 
 def _share(amount: str) -> str:
