@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from costtui.cache.errors import CacheError
 from costtui.model import COST_ROW_COLUMNS, ReplaceScope, SliceChange
 
 COLUMN_LIST = ", ".join(COST_ROW_COLUMNS)
@@ -92,7 +93,10 @@ def preview_changes(
     from costtui.cache.schema import SCHEMA_SQL
 
     if cache_path is not None:
-        con = connect_read_only(cache_path)
+        try:
+            con = connect_read_only(cache_path)
+        except duckdb.Error as exc:
+            raise CacheError(f"{cache_path}: cannot open cache: {str(exc).strip().splitlines()[0]}") from None
         table = "charges"
         columns = {r[0] for r in con.execute("DESCRIBE charges").fetchall()}
         if BILLING_PERIOD not in columns:  # a v1 cache not migrated yet: no row has a billing period

@@ -119,9 +119,7 @@ def test_overlong_lines_and_headers_are_refused_in_bounded_memory(tmp_path, cach
     assert f"{long_line}: line 3: longer than 1048576 bytes" in result.stderr
     # A newline-free file is refused after reading its first 64 KiB, not read whole.
     no_newline = tmp_path / "blob.csv"
-    with no_newline.open("w") as out:
-        for _ in range(200):
-            out.write("x" * 1_000_000)
+    no_newline.write_text("x" * 5_000_000)
     result = run_import(cache_path, no_newline)
     assert result.returncode == 1
     assert f"{no_newline}: line 1: header longer than 65536 bytes" in result.stderr
@@ -197,3 +195,11 @@ def test_usage_over_a_month_is_spread_exactly_and_other_charges_stay_on_their_da
     assert billed[("2024-11-01", "Tax")] == Decimal("3.00")
     assert billed[("2024-11-01", "Credit")] == Decimal("-6.00")
     assert {k for (d, k) in billed if d != "2024-11-01"} == {"Usage"}
+
+
+def test_x_estimated_marks_estimated_days(tmp_path, cache_path):
+    header = HEADER + ",x_Estimated"
+    rows = [GOOD[0] + ",true", GOOD[1].replace("2024-09-01T11", "2024-09-02T11").replace("2024-09-01T12", "2024-09-02T12") + ",false"]
+    assert run_import(cache_path, write_csv(tmp_path / "est.csv", rows, header)).returncode == 0
+    with CacheReader(cache_path).session() as q:
+        assert [str(d) for d in q.covered_days("aws")[2]] == ["2024-09-01"]
