@@ -80,6 +80,20 @@ AZURE_CHARGE_TYPES = {
     "unusedreservation": "Usage",
     "unusedsavingsplan": "Usage",
 }
+# AWS Cost Explorer RECORD_TYPE (exact values) -> charge category; anything else is an Adjustment.
+COST_EXPLORER_RECORD_TYPES = {
+    "Usage": "Usage",
+    "Credit": "Credit",
+    "Refund": "Credit",
+    "Tax": "Tax",
+    "Upfront reservation fee": "Purchase",
+    "Recurring reservation fee": "Purchase",
+    "SavingsPlanRecurringFee": "Purchase",
+    "SavingsPlanUpfrontFee": "Purchase",
+}
+# GCP billing export cost_type -> charge category (credits[] become Credit rows of their own).
+GCP_COST_TYPES = {"regular": "Usage", "tax": "Tax"}
+UNKNOWN_CATEGORY = "Adjustment"
 
 # ISO 8601 as FOCUS requires: a date, or a date-time with T or space, optional fraction, Z or offset.
 ISO_TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?"
@@ -115,6 +129,12 @@ def category_sql(expr: str, mapping: Mapping[str, str], default: str | None, emp
     blank = f"WHEN '' THEN '{empty}' " if empty else ""
     fallback = "NULL" if default is None else f"'{default}'"
     return f"CASE {key} {blank}{cases} ELSE {fallback} END"
+
+
+def bigquery_category_sql(expr: str) -> str:
+    """GCP_COST_TYPES as a BigQuery CASE (the aggregation runs in BigQuery, not DuckDB)."""
+    cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in GCP_COST_TYPES.items())
+    return f"CASE COALESCE({expr}, 'regular') {cases} ELSE '{UNKNOWN_CATEGORY}' END"
 
 
 def provider_sql(expr: str) -> str:
