@@ -89,7 +89,9 @@ class CacheWriter:
         million rows need no more RAM than DuckDB's buffers."""
         con = self._con
         csv_path = self._stage_python_rows(rows)
-        extra = [f"SELECT *, NULL::DATE AS billing_period_start FROM read_csv({_sql_path(csv_path)}, {CSV_OPTIONS})"] if csv_path else []
+        extra = []
+        if csv_path:  # Python rows name no billing period
+            extra.append(f"SELECT *, NULL::DATE AS billing_period_start FROM read_csv({_sql_path(csv_path)}, {CSV_OPTIONS})")
         con.execute("BEGIN")
         try:
             load_scopes(con, scopes)
