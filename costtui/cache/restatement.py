@@ -13,7 +13,6 @@ from pathlib import Path
 
 import duckdb
 
-from costtui.cache.errors import CacheError
 from costtui.model import COST_ROW_COLUMNS, ReplaceScope, SliceChange
 
 COLUMN_LIST = ", ".join(COST_ROW_COLUMNS)
@@ -36,6 +35,13 @@ def _in_scope(alias: str, cached: bool) -> str:
 
 CACHED_IN_SCOPE = _in_scope("c", cached=True)
 INCOMING_IN_SCOPE = _in_scope("i", cached=False)
+
+
+# Per scope, the days it replaces: its own range widened to every cached row it covers.
+REPLACED_DAYS_SQL = f"""SELECT s.provider, s.billing_account_id, least(s.start_date, min(c.charge_date)),
+    greatest(s.end_date, max(c.charge_date))
+    FROM scopes s LEFT JOIN charges c ON {CACHED_IN_SCOPE}
+    GROUP BY s.idx, s.provider, s.billing_account_id, s.start_date, s.end_date"""
 
 
 def load_scopes(con: duckdb.DuckDBPyConnection, scopes: Sequence[ReplaceScope]) -> None:
@@ -89,14 +95,11 @@ def preview_changes(
 ) -> list[SliceChange]:
     """What replacing `scopes` with the staged files would change, without writing (--dry-run).
     `cache_path` None (no cache yet) compares with an empty cache."""
-    from costtui.cache.reader import connect_read_only
+    from costtui.cache.reader import open_read_only
     from costtui.cache.schema import SCHEMA_SQL
 
     if cache_path is not None:
-        try:
-            con = connect_read_only(cache_path)
-        except duckdb.Error as exc:
-            raise CacheError(f"{cache_path}: cannot open cache: {str(exc).strip().splitlines()[0]}") from None
+        con = open_read_only(cache_path)  # an unopenable cache is one line (in use, corrupt, ...)
         table = "charges"
         columns = {r[0] for r in con.execute("DESCRIBE charges").fetchall()}
         if BILLING_PERIOD not in columns:  # a v1 cache not migrated yet: no row has a billing period

@@ -7,14 +7,15 @@ from pathlib import Path
 
 import click
 
-from costtui.commands.context import AppContext, pass_app
+from costtui.commands.context import AppContext, pass_app, rebuild_option
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check the files and show what would be replaced; write nothing.")
+@rebuild_option
 @pass_app
-def import_files(app_context: AppContext, paths: tuple[Path, ...], dry_run: bool) -> None:
+def import_files(app_context: AppContext, paths: tuple[Path, ...], dry_run: bool, rebuild: bool) -> None:
     """Import FOCUS 1.0-1.3 files (CSV, CSV.gz, Parquet) or folders of them.
 
     Files with BillingPeriodStart replace exactly the (provider, billing account, billing
@@ -34,6 +35,7 @@ def import_files(app_context: AppContext, paths: tuple[Path, ...], dry_run: bool
         app_context.today,
         lock_timeout=config.cache.lock_timeout_seconds,
         dry_run=dry_run,
+        rebuild=rebuild,
     )
     verb = "would replace" if dry_run else "replaced"
     for change in outcome.changes:
