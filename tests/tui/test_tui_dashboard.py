@@ -55,7 +55,7 @@ async def test_month_to_date_cards_show_the_cache_totals_and_change(demo_cache: 
             texts = card_texts(cards[provider])
             assert texts[0] == provider_name(provider)
             assert texts[1] == money(current, "USD")
-            assert texts[2] == f"{change_text(percent_change(current, previous))} vs 1-14 Oct"
+            assert texts[2] == f"{change_text(percent_change(current, previous))} vs 1-15 Oct"
         total_now = sum(current for current, _ in expected.values())
         total_before = sum(previous for _, previous in expected.values())
         total_texts = card_texts(cards[None])
@@ -111,7 +111,7 @@ async def test_range_key_cycles_presets_and_provider_key_filters(demo_cache: Pat
         assert (app.data.start, app.data.end) == (date(2026, 8, 17), date(2026, 11, 14))
         await pilot.press("d")
         await settle(app, pilot)
-        assert (app.data.start, app.data.end) == (date(2026, 11, 1), date(2026, 11, 14))
+        assert (app.data.start, app.data.end) == (date(2026, 11, 1), date(2026, 11, 15))
         assert "month to date" in str(app.query_one("#status").render())
         await pilot.press("p")
         await settle(app, pilot)
