@@ -23,3 +23,22 @@ class LoadFailed(Message):
         super().__init__()
         self.generation = generation
         self.message = message
+
+
+class ForecastLoaded(Message):
+    """The month-end forecast per (provider, currency) for the choices in `key`."""
+
+    def __init__(self, key: tuple, forecasts: dict) -> None:
+        super().__init__()
+        self.key = key
+        self.forecasts = forecasts
+
+
+class TimelineLoaded(Message):
+    """A drill-down's chart points, read for `options`."""
+
+    def __init__(self, screen, options, points: list) -> None:
+        super().__init__()
+        self.screen = screen
+        self.options = options
+        self.points = points

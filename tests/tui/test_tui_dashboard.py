@@ -75,7 +75,7 @@ async def test_top_services_follow_the_cache_cost_order(demo_cache: Path, today:
         table = app.query_one("#top-services", DataTable)
         assert table.row_count == 10
         for index, group in enumerate(groups):
-            provider, service, cost, share = (str(cell) for cell in table.get_row_at(index))
+            provider, service, cost, share, _change = (str(cell) for cell in table.get_row_at(index))
             assert (provider, service) == (provider_name(group.keys["provider"]), group.keys["service"])
             assert cost == money(group.cost, "USD")
             assert share == f"{(group.cost / total * 100).quantize(Decimal('0.1'))}%"
@@ -148,7 +148,7 @@ async def test_breakdown_tables_sort_by_a_selected_header(demo_cache: Path, toda
         await pilot.press("4")
         await pilot.pause()
         table = app.query_one("#regions-table", CostTable)
-        costs = [row.group.cost for row in table.rows_shown]
+        costs = [row.cost for row in table.rows_shown]
         assert costs == sorted(costs, reverse=True)
         await pilot.click("#regions-table", offset=(13, 0))  # the "Region" header
         await pilot.pause()
@@ -168,7 +168,8 @@ async def test_help_screen_lists_every_key(demo_cache: Path, today: date) -> Non
         assert isinstance(app.screen, HelpScreen)
         keys = app.screen.query_one("#help-keys", DataTable)
         listed = {str(keys.get_row_at(index)[0]) for index in range(keys.row_count)}
-        assert {"q", "r", "d", "m", "g", "p", "?", "1", "2", "3", "4", "5"} <= listed
+        assert {"q", "r", "R", "d", "D", "t", "m", "g", "p", "s", "S", "/", "e", "esc", "enter", "?", "1", "2", "3",
+                "4", "5"} <= listed
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, HelpScreen)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from costtui.cache import open_writer
 from costtui.model import CostRow, ReplaceScope
-from costtui.tui.data import ViewOptions, load_dashboard, view_window
+from costtui.tui.data import RANGE_CYCLE, ViewOptions, load_dashboard
 from costtui.tui.format import age_text, change_text, day_span, money
 
 
@@ -95,23 +95,31 @@ def test_no_comparison_when_last_month_is_not_cached(cache_path: Path) -> None:
 
 def test_the_view_is_the_last_complete_days_even_when_the_cache_stopped_early(cache_path: Path) -> None:
     write_rows(cache_path, [row(date(2026, 11, 2), "aws", "10.00")])
-    data = load_dashboard(cache_path, ViewOptions(days=7), date(2026, 11, 15))
+    data = load_dashboard(cache_path, ViewOptions(preset="7d"), date(2026, 11, 15))
     assert (data.start, data.end) == (date(2026, 11, 8), date(2026, 11, 14))
     assert data.totals == {}
 
 
-def test_range_presets_cycle_and_month_to_date_starts_on_the_first() -> None:
-    options = ViewOptions(days=30)
+def test_range_presets_cycle_through_the_core_presets() -> None:
+    today = date(2026, 11, 15)
+    options = ViewOptions(preset="30d")
     seen = []
-    for _ in range(4):
+    for _ in range(len(RANGE_CYCLE)):
         options = options.next_range()
-        seen.append(options.days)
-    assert seen == [90, None, 7, 30]
-    month = view_window(None, date(2026, 11, 15))
-    assert (month.start, month.end) == (date(2026, 11, 1), date(2026, 11, 15))
-    week = view_window(7, date(2026, 11, 15))
-    assert (week.start, week.end) == (date(2026, 11, 8), date(2026, 11, 14))
-    assert ViewOptions(days=14).next_range().days == 7
+        window = options.window(today)
+        seen.append((options.preset, window.start, window.end))
+    assert seen == [
+        ("90d", date(2026, 8, 17), date(2026, 11, 14)),
+        ("mtd", date(2026, 11, 1), date(2026, 11, 15)),
+        ("last-month", date(2026, 10, 1), date(2026, 10, 31)),
+        ("12m", date(2025, 11, 1), date(2026, 10, 31)),
+        ("7d", date(2026, 11, 8), date(2026, 11, 14)),
+        ("30d", date(2026, 10, 16), date(2026, 11, 14)),
+    ]
+    # A configured default outside the presets is still N complete days, and `d` goes on to the presets.
+    fourteen = ViewOptions.from_days(14)
+    assert (fourteen.window(today).start, fourteen.window(today).end) == (date(2026, 11, 1), date(2026, 11, 14))
+    assert fourteen.next_range().preset == "7d"
 
 
 def test_formatting_of_money_changes_spans_and_ages() -> None:
