@@ -176,6 +176,17 @@ class AlertEvent:
         return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:24]
 
 
+def exact_text(amount: Decimal) -> str:
+    """Money for machines: every significant digit the cache holds, no float noise, no padding
+    beyond the cent (DECIMAL(18,6) 9.005000 -> "9.005", 20.000000 -> "20.00")."""
+    if not amount.is_finite():
+        raise ValueError(f"not a finite amount: {amount}")
+    if amount == 0:
+        return "0.00"  # never "-0.00"
+    whole, _, fraction = format(amount, "f").partition(".")
+    return f"{whole}.{fraction.rstrip('0').ljust(2, '0')}"
+
+
 def to_cents(amount: Decimal) -> Decimal:
     """Round money to the cent the way an invoice does (half away from zero)."""
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
