@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from costtui.core.reports import record_columns, records
-from costtui.model import CostGroup
+from costtui.model import CostGroup, exact_text
 from costtui.tui.rollup import Row
 
 
@@ -30,4 +30,4 @@ def export_path(folder: Path, name: str, now: datetime) -> Path:
 
 
 def _text(value) -> str:
-    return format(value, "f") if isinstance(value, Decimal) else str(value)
+    return exact_text(value) if isinstance(value, Decimal) else str(value)

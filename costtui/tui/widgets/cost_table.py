@@ -16,6 +16,7 @@ from costtui.tui.format import change_text, money, provider_name, share_text
 from costtui.tui.rollup import Row
 
 NUMBER_COLUMNS = ("cost", "share", "change")
+SORT_CYCLE_FIRST = ("cost", "change", "share")  # `s` visits the figures first, then the names
 NUMBER_LABELS = {"cost": "Cost", "share": "Share", "change": "vs before"}
 
 
@@ -52,7 +53,7 @@ class CostTable(DataTable):
 
     @property
     def column_order(self) -> tuple[str, ...]:
-        return (*(column.key for column in self.key_columns), *NUMBER_COLUMNS)
+        return (*SORT_CYCLE_FIRST, *(column.key for column in self.key_columns))
 
     def on_mount(self) -> None:
         self._add_columns()
