@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from itertools import pairwise
 
 import duckdb
 
@@ -36,12 +37,17 @@ class WindowSums:
 def window_sums(
     con: duckdb.DuckDBPyConnection, query: CostQuery, windows: Sequence[tuple[date, date]]
 ) -> list[WindowSums]:
-    """Sums per group of `query.group_by` and currency for each window; the query's own dates, metric
-    and gross are ignored (the scan covers all windows, net and gross, billed and effective)."""
+    """Sums per group of `query.group_by` and currency for each of the disjoint `windows`; the query's
+    filters apply, its own dates, metric and gross are ignored (the scan gives net and gross, billed
+    and effective at once). One scan grouped by window and credit flag: cheaper than filtered sums."""
     from costtui.cache.queries import where_clause  # one filter rule for every read
 
     if not windows:
         return []
+    ordered = sorted(windows)
+    for (_, end), (start, _) in pairwise(ordered):
+        if start <= end:
+            raise ValueError("window_sums needs disjoint windows")
     select: list[str] = []
     keys: list[str] = []
     group: list[str] = []
@@ -51,29 +57,34 @@ def window_sums(
             keys.append(key)
             if not expr.startswith("max("):
                 group.append(expr)
-    params: list = []
-    sums: list[str] = []
-    for start, end in windows:
-        for column in ("billed_cost", "effective_cost"):
-            sums.append(f"sum({column}) FILTER (WHERE charge_date BETWEEN ? AND ?)")
-            params.extend((start, end))
-        for column in ("billed_cost", "effective_cost"):
-            sums.append(f"sum({column}) FILTER (WHERE charge_category = 'Credit' AND charge_date BETWEEN ? AND ?)")
-            params.extend((start, end))
+    bucket = "CASE " + " ".join("WHEN charge_date BETWEEN ? AND ? THEN " + str(i) for i in range(len(windows))) + " END"
+    params: list = [day for window in windows for day in window]
     scan = replace(query, start=min(s for s, _ in windows), end=max(e for _, e in windows), gross=False)
     where, where_params = where_clause(scan)
     sql = (
-        f"SELECT {', '.join([*select, 'currency', *sums])} FROM charges{where} "
-        f"GROUP BY {', '.join([*group, 'currency'])}"
+        f"SELECT {', '.join([*select, 'currency'])}, {bucket} AS bucket, charge_category = 'Credit' AS credit, "
+        f"sum(billed_cost), sum(effective_cost) FROM charges{where} "
+        f"GROUP BY {', '.join([*group, 'currency', 'bucket', 'credit'])}"
     )
-    result = []
     width = len(keys)
+    folded: dict[tuple, tuple[dict, list[list[Decimal]]]] = {}
     for row in con.execute(sql, params + where_params).fetchall():
         values = dict(zip(keys, row[:width], strict=True))
-        numbers = [_money(value) for value in row[width + 1 :]]
-        per_window = tuple(tuple(numbers[i : i + 4]) for i in range(0, len(numbers), 4))
-        result.append(WindowSums(values, row[width], per_window))  # type: ignore[arg-type]
-    return result
+        currency, window, credit, billed, effective = row[width:]
+        if window is None:
+            continue  # between two windows
+        identity = (*(values[k] for k in keys if k != "account_name"), currency)
+        entry = folded.setdefault(identity, (values, [[Decimal(0)] * 4 for _ in windows]))
+        sums = entry[1][window]
+        sums[0] += _money(billed)
+        sums[1] += _money(effective)
+        if credit:
+            sums[2] += _money(billed)
+            sums[3] += _money(effective)
+    return [
+        WindowSums(values, identity[-1], tuple(tuple(w) for w in sums))  # type: ignore[misc]
+        for identity, (values, sums) in folded.items()
+    ]
 
 
 def _money(value) -> Decimal:

@@ -12,6 +12,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Header, LoadingIndicator, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
@@ -19,16 +20,16 @@ from costtui.cache import CacheReader
 from costtui.config import Config
 from costtui.core.forecast import forecast
 from costtui.model import CostError, CostQuery
-from costtui.tui.data import DashboardData, ViewOptions, load_dashboard, load_timeline
+from costtui.tui.data import DashboardData, ViewOptions, load_dashboard, load_drill
 from costtui.tui.export import export_path, table_csv
-from costtui.tui.messages import DashboardLoaded, ForecastLoaded, LoadFailed, TimelineLoaded
+from costtui.tui.messages import DashboardLoaded, DrillLoaded, ForecastLoaded, LoadFailed
 from costtui.tui.refresh_runner import RefreshRunner
 from costtui.tui.rollup import Filter
 from costtui.tui.screens.finding import FindingScreen
 from costtui.tui.screens.help import HelpScreen
 from costtui.tui.screens.range import RangeScreen
 from costtui.tui.views.breakdown import BreakdownView
-from costtui.tui.views.drill import DrillScreen, chart_in_memory
+from costtui.tui.views.drill import DrillScreen
 from costtui.tui.views.trends import TrendsView
 from costtui.tui.widgets.alerts import AlertList
 from costtui.tui.widgets.cost_table import CostTable
@@ -39,6 +40,7 @@ TABS = ("trends", "services", "accounts", "regions", "alerts")
 SNAPSHOT_POLL_SECONDS = 5.0
 AGE_TICK_SECONDS = 30.0
 LOADING_DELAY_SECONDS = 0.1  # a load this long shows the loading indicator
+FORECAST_DELAY_SECONDS = 0.5
 
 
 def empty_message(cache_path: Path) -> str:
@@ -99,6 +101,9 @@ class CostApp(App[None]):
         self.loading_data = False
         self._generation = 0
         self._notice = ""
+        self._stale_tabs: set[str] = set()
+        self._stale_drills: set[DrillScreen] = set()
+        self._forecast_timer: Timer | None = None
         self._snapshot_id = CacheReader(self.cache_path).snapshot_id()
         self.refresh_runner = RefreshRunner(self)
 
@@ -166,10 +171,9 @@ class CostApp(App[None]):
             result = {key: value.total for key, value in forecast(queries, selection, self.today).items()}
         self.post_message(ForecastLoaded(self._forecast_key(options), result))
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="timeline")
-    def _load_timeline(self, screen: DrillScreen, options: ViewOptions) -> None:
-        points = load_timeline(self.cache_path, options, self.today, screen.filters)
-        self.post_message(TimelineLoaded(screen, options, points))
+    @work(thread=True, exclusive=True, exit_on_error=False, group="drill")
+    def _load_drill(self, screen: DrillScreen, base: DashboardData) -> None:
+        self.post_message(DrillLoaded(screen, load_drill(self.cache_path, base, self.today, screen.filters)))
 
     def reload_if_new_snapshot(self) -> None:
         """Reload in place when a refresh has published a new cache snapshot since the last look."""
@@ -182,7 +186,7 @@ class CostApp(App[None]):
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR and event.worker.group in ("load", "forecast", "timeline"):
+        if event.state == WorkerState.ERROR and event.worker.group in ("load", "forecast", "drill"):
             error = event.worker.error
             if event.worker.group == "load":
                 self.loading_data = False
@@ -242,10 +246,11 @@ class CostApp(App[None]):
         if self.data is not None and message.key == self._forecast_key(self.options):
             self.query_one(TrendsView).show_forecast(self.data, message.forecasts)
 
-    @on(TimelineLoaded)
-    def _timeline_loaded(self, message: TimelineLoaded) -> None:
-        if self.data is not None and message.options == self.options and message.screen.is_attached:
-            message.screen.show_chart(self.data, message.points)
+    @on(DrillLoaded)
+    def _drill_loaded(self, message: DrillLoaded) -> None:
+        message.screen.local = message.data
+        if self.data is not None and message.screen.is_attached:
+            message.screen.show(self.data, self.clock())
 
     def _forecast_key(self, options: ViewOptions) -> tuple:
         return (options.metric, options.gross, options.provider)
@@ -259,24 +264,47 @@ class CostApp(App[None]):
         self.sub_title = f"{data.options.metric} cost, {'gross' if data.options.gross else 'net'}"
         self.query_one(StatusLine).update(status_text(data, now, extra=self._filter_note()))
         self.query_one(Banner).show_problems(stale_problems(data, now, self.config.cache.max_age_hours))
-        forecasts = self.forecasts.get(self._forecast_key(self.options))
-        if forecasts is None:
-            self._load_forecast(self.options)
-        self.query_one(TrendsView).show(data, forecasts)
-        for view in self.query(BreakdownView):
-            view.show(data)
-        self.query_one(AlertList).show(data.alert_events)
-        self.query_one("#alerts", TabPane)  # the label carries the count
         self.query_one(TabbedContent).get_tab("alerts").label = f"Alerts ({len(data.alert_events)})"
-        for screen in self.screen_stack:
-            if isinstance(screen, DrillScreen):
-                self._render_drill(screen)
+        # Only what is on screen is drawn now; the other tabs when they are shown.
+        self._stale_tabs = set(TABS)
+        screen = self.screen
+        if isinstance(screen, DrillScreen):
+            self._render_drill(screen)
+            self._stale_drills = {s for s in self.screen_stack if isinstance(s, DrillScreen)} - {screen}
+        else:
+            self._render_tab(self.query_one(TabbedContent).active or "trends")
+
+    def _render_tab(self, tab: str) -> None:
+        data = self.data
+        if data is None or tab not in self._stale_tabs:
+            return
+        self._stale_tabs.discard(tab)
+        if tab == "trends":
+            forecasts = self.forecasts.get(self._forecast_key(self.options))
+            if forecasts is None:
+                self._schedule_forecast()
+            self.query_one(TrendsView).show(data, forecasts)
+        elif tab == "alerts":
+            self.query_one(AlertList).show(data.alert_events)
+        else:
+            self.query_one(f"#{tab}-view", BreakdownView).show(data)
+
+    def _schedule_forecast(self) -> None:
+        """The forecast is a heavy read: start it once the keys have stopped for a moment."""
+        if self._forecast_timer is not None:
+            self._forecast_timer.stop()
+        options = self.options
+
+        def start() -> None:
+            if options == self.options and self._forecast_key(options) not in self.forecasts:
+                self._load_forecast(options)
+
+        self._forecast_timer = self.set_timer(FORECAST_DELAY_SECONDS, start)
 
     def _render_drill(self, screen: DrillScreen) -> None:
         assert self.data is not None
-        screen.show(self.data, self.clock())
-        if not chart_in_memory(screen.filters):
-            self._load_timeline(screen, self.options)
+        if not screen.show(self.data, self.clock()):
+            self._load_drill(screen, self.data)
 
     def _tick(self) -> None:
         """The data age moves on; the stale banner appears by itself when the age passes the limit."""
@@ -344,6 +372,7 @@ class CostApp(App[None]):
 
     @on(TabbedContent.TabActivated)
     def _tab_shown(self) -> None:
+        self._render_tab(self.query_one(TabbedContent).active or "trends")
         bar = self.query_one("#filter", FilterBar)
         table = self.active_table()
         if table is not None:
@@ -388,6 +417,17 @@ class CostApp(App[None]):
             return
         if isinstance(self.screen, DrillScreen):
             self.pop_screen()
+            self._render_uncovered()
+
+    def _render_uncovered(self) -> None:
+        """The screen a back step uncovers catches up with what changed meanwhile."""
+        screen = self.screen
+        if isinstance(screen, DrillScreen):
+            if screen in self._stale_drills:
+                self._stale_drills.discard(screen)
+                self._render_drill(screen)
+        else:
+            self._render_tab(self.query_one(TabbedContent).active or "trends")
 
     @on(CostTable.Drill)
     def _drill(self, message: CostTable.Drill) -> None:

@@ -1,6 +1,7 @@
-"""What the dashboard shows: one range read from the cache in one go (window sums per series for the
-range, the period before and month to date; a time series per provider and service), then every view
-derived from that in memory. No Textual here."""
+"""What the dashboard shows: one range read from the cache once (small window sums by service and
+region, by account, by provider for month to date, and a time series by provider and service, each
+net and gross, billed and effective), then every view, switch and most drill-downs derived from that
+in memory. No Textual here."""
 
 from __future__ import annotations
 
@@ -16,14 +17,13 @@ from costtui.cache.rollups import WindowSums
 from costtui.core.windows import PRESETS, Window, last_days, month_to_date, same_days_last_month
 from costtui.model import CostGroup, CostQuery, Metric, percent_change
 from costtui.tui import rollup
-from costtui.tui.rollup import CURRENT, MONTH, MONTH_BEFORE, PREVIOUS, Filter, Row
+from costtui.tui.rollup import CURRENT, PREVIOUS, Filter, Row
 
 # The presets `d` cycles through (the core's names and windows).
 RANGE_CYCLE: tuple[str, ...] = ("7d", "30d", "90d", "mtd", "last-month", "12m")
 CUSTOM = "custom"
 ALL_PROVIDERS = "all"
 GRANULARITIES = ("day", "month")
-SERIES_DIMENSIONS = ("provider", "account", "service", "region")
 
 
 @dataclass(frozen=True)
@@ -113,8 +113,11 @@ class DashboardData:
     data_as_of: datetime | None
     providers: tuple[str, ...]
     first_days: dict[str, date]
-    series: tuple[WindowSums, ...]
-    timeline: tuple[WindowSums, ...]
+    pieces: tuple[WindowSums, ...]  # (provider, service, region): range and the period before
+    account_sums: tuple[WindowSums, ...]  # (provider, account): range and the period before
+    month_sums: tuple[WindowSums, ...]  # (provider): month to date and the same days last month
+    timeline: tuple[WindowSums, ...]  # (day or month, provider, service) over the range
+    prefiltered: tuple[Filter, ...] = ()  # a drill-down's own read: these filters are applied already
     failed_fetches: tuple[FetchStatus, ...] = ()
     alert_events: tuple[dict, ...] = ()
     forecasts: dict[tuple, dict[str, Decimal]] = field(default_factory=dict, compare=False)
@@ -130,17 +133,31 @@ class DashboardData:
     def with_options(self, options: ViewOptions) -> DashboardData:
         return replace(self, options=options)
 
-    def rows(self, filters: tuple[Filter, ...] = ()) -> list[WindowSums]:
-        return list(rollup.selected(self.series, self.options.providers, filters))
+    def source(self, dimensions: tuple[str, ...], filters: tuple[Filter, ...]) -> list[WindowSums] | None:
+        """The in-memory sums that answer a breakdown by `dimensions` under `filters`; None when they
+        cannot (e.g. accounts of one service): the caller reads that drill-down on its own."""
+        filters = tuple(f for f in filters if f not in self.prefiltered)
+        if "account" in dimensions:
+            items, known = self.account_sums, {"provider", "account"}
+        else:
+            items, known = self.pieces, {"provider", "service", "region"}
+        if not all(dimension in known for dimension, _ in filters):
+            return None
+        return list(rollup.selected(items, self.options.providers, filters))
 
-    def breakdown(self, dimensions: tuple[str, ...], filters: tuple[Filter, ...] = ()) -> list[Row]:
-        return rollup.breakdown(self.rows(filters), dimensions, self.options.metric, self.options.gross)
+    def breakdown(self, dimensions: tuple[str, ...], filters: tuple[Filter, ...] = ()) -> list[Row] | None:
+        items = self.source(dimensions, filters)
+        if items is None:
+            return None
+        return rollup.breakdown(items, dimensions, self.options.metric, self.options.gross)
 
     def range_totals(self, filters: tuple[Filter, ...] = ()) -> dict[str, Decimal]:
-        return rollup.totals(self.rows(filters), CURRENT, self.options.metric, self.options.gross)
+        items = self.source(("provider",), filters) or self.source(("account",), filters) or []
+        return rollup.totals(items, CURRENT, self.options.metric, self.options.gross)
 
     def previous_totals(self, filters: tuple[Filter, ...] = ()) -> dict[str, Decimal]:
-        return rollup.totals(self.rows(filters), PREVIOUS, self.options.metric, self.options.gross)
+        items = self.source(("provider",), filters) or self.source(("account",), filters) or []
+        return rollup.totals(items, PREVIOUS, self.options.metric, self.options.gross)
 
     @cached_property
     def totals(self) -> dict[str, Decimal]:
@@ -148,20 +165,23 @@ class DashboardData:
 
     @cached_property
     def services(self) -> list[Row]:
-        return self.breakdown(("provider", "service"))
+        return self.breakdown(("provider", "service")) or []
 
     @cached_property
     def accounts(self) -> list[Row]:
-        return self.breakdown(("provider", "account"))
+        return self.breakdown(("provider", "account")) or []
 
     @cached_property
     def regions(self) -> list[Row]:
-        return self.breakdown(("provider", "region"))
+        return self.breakdown(("provider", "region")) or []
 
-    def daily(self, filters: tuple[Filter, ...] = ()) -> list[CostGroup]:
-        """The chart's points per provider (and currency) for the time series' filters (provider and
-        service: other filters need their own read, see `load_timeline`)."""
-        items = rollup.selected(self.timeline, self.options.providers, [f for f in filters if f[0] in ("provider", "service")])
+    def daily(self, filters: tuple[Filter, ...] = ()) -> list[CostGroup] | None:
+        """The chart's points per provider (and currency); None when the in-memory time series (by
+        provider and service) cannot answer `filters`."""
+        filters = tuple(f for f in filters if f not in self.prefiltered)
+        if not all(dimension in ("provider", "service") for dimension, _ in filters):
+            return None
+        items = rollup.selected(self.timeline, self.options.providers, filters)
         key = self.options.granularity
         return [CostGroup({key: bucket, "provider": provider}, cost, currency)
                 for bucket, provider, currency, cost in rollup.time_series(items, key, self.options.metric, self.options.gross)]
@@ -179,9 +199,9 @@ def month_to_date_figures(data: DashboardData) -> tuple[MonthToDate, ...]:
     options = data.options
     cards: list[MonthToDate] = []
     for provider in options.providers or data.providers:
-        items = [item for item in data.series if item.keys.get("provider") == provider]
-        current = rollup.totals(items, MONTH, options.metric, options.gross)
-        previous = rollup.totals(items, MONTH_BEFORE, options.metric, options.gross)
+        items = [item for item in data.month_sums if item.keys.get("provider") == provider]
+        current = rollup.totals(items, 0, options.metric, options.gross)
+        previous = rollup.totals(items, 1, options.metric, options.gross)
         covered = provider in data.first_days and data.first_days[provider] <= before.start
         for currency in sorted(set(current) | set(previous)):
             cards.append(MonthToDate(provider, currency, month.start, month.end, current.get(currency, Decimal(0)),
@@ -218,39 +238,48 @@ def _read(queries: CostQueries, options: ViewOptions, today: date) -> DashboardD
     bounds = queries.date_bounds()
     if bounds is None:
         return None
-    window = options.window(today)
-    month = month_to_date(today)
-    windows = [window, window.previous(), month, same_days_last_month(month)]
-    everything = CostQuery(group_by=SERIES_DIMENSIONS)
-    series = queries.window_sums(everything, [(w.start, w.end) for w in windows])
-    timeline = queries.window_sums(CostQuery(group_by=(options.granularity, "provider", "service")),
-                                   [(window.start, window.end)])
     first_days = queries.first_days()
+    month = month_to_date(today)
+    month_sums = queries.window_sums(CostQuery(group_by=("provider",)), _spans([month, same_days_last_month(month)]))
     return DashboardData(
         options=options,
-        window=window,
         month=month,
         first_day=bounds[0],
         last_day=bounds[1],
         data_as_of=queries.data_as_of(),
         providers=tuple(sorted(first_days)),
         first_days=first_days,
-        series=tuple(series),
-        timeline=tuple(timeline),
+        month_sums=tuple(month_sums),
         failed_fetches=tuple(f for f in queries.latest_fetches() if f.status != "ok"),
         alert_events=tuple(queries.alert_events()),
+        **_range_sums(queries, options, today, CostQuery()),
     )
 
 
-def load_timeline(cache_path: Path, options: ViewOptions, today: date, filters: tuple[Filter, ...]) -> list[CostGroup]:
-    """The chart of a drill-down by account or region (the in-memory timeline has providers and
-    services only): one filtered read."""
+def _spans(windows: list[Window]) -> list[tuple[date, date]]:
+    return [(window.start, window.end) for window in windows]
+
+
+def _range_sums(queries: CostQueries, options: ViewOptions, today: date, selection: CostQuery) -> dict:
+    """The range's sums at the grains the views need: a few small scans rather than one per key."""
     window = options.window(today)
-    query = CostQuery(start=window.start, end=window.end, providers=options.providers,
-                      accounts=tuple(v for d, v in filters if d == "account"),
-                      services=tuple(v for d, v in filters if d == "service"),
-                      regions=tuple(v for d, v in filters if d == "region"),
-                      metric=options.metric, gross=options.gross, group_by=(options.granularity, "provider"))
+    windows = _spans([window, window.previous()])
+    return {
+        "window": window,
+        "pieces": tuple(queries.window_sums(replace(selection, group_by=("provider", "service", "region")), windows)),
+        "account_sums": tuple(queries.window_sums(replace(selection, group_by=("provider", "account")), windows)),
+        "timeline": tuple(queries.window_sums(replace(selection, group_by=(options.granularity, "provider", "service")),
+                                              windows[:1])),
+    }
+
+
+def load_drill(cache_path: Path, base: DashboardData, today: date, filters: tuple[Filter, ...]) -> DashboardData:
+    """A drill-down the in-memory sums cannot answer (accounts of a service, services of an account):
+    the same sums, read for its filters only."""
+    options = base.options
+    selection = CostQuery(accounts=tuple(v for d, v in filters if d == "account"),
+                          services=tuple(v for d, v in filters if d == "service"),
+                          regions=tuple(v for d, v in filters if d == "region"),
+                          providers=tuple(v for d, v in filters if d == "provider"))
     with CacheReader(cache_path).session() as queries:
-        return [CostGroup({**g.keys, options.granularity: str(g.keys[options.granularity])}, g.cost, g.currency)
-                for g in queries.cost_groups(query)]
+        return replace(base, prefiltered=filters, **_range_sums(queries, options, today, selection))

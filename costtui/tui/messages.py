@@ -34,11 +34,10 @@ class ForecastLoaded(Message):
         self.forecasts = forecasts
 
 
-class TimelineLoaded(Message):
-    """A drill-down's chart points, read for `options`."""
+class DrillLoaded(Message):
+    """A drill-down's own read (what the dashboard's sums cannot answer)."""
 
-    def __init__(self, screen, options, points: list) -> None:
+    def __init__(self, screen, data: DashboardData) -> None:
         super().__init__()
         self.screen = screen
-        self.options = options
-        self.points = points
+        self.data = data

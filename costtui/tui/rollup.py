@@ -12,8 +12,8 @@ from decimal import Decimal
 from costtui.cache.rollups import WindowSums
 from costtui.model import Metric, percent_change
 
-# Window slots of the range rollup, in the order the loader asks for them.
-CURRENT, PREVIOUS, MONTH, MONTH_BEFORE = range(4)
+# Window slots of the range sums: the range, then the period of the same length before it.
+CURRENT, PREVIOUS = range(2)
 
 # Key names each dimension brings into a row (an account also carries its name).
 DIMENSION_KEYS = {"provider": ("provider",), "account": ("account", "account_name"), "service": ("service",),

@@ -69,9 +69,11 @@ async def test_every_breakdown_equals_the_core_changes(demo_cache: Path, today: 
     window = last_days(30, today)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        for table_id, group_by in (("#services-table", ("provider", "service")),
-                                   ("#accounts-table", ("provider", "account")),
-                                   ("#regions-table", ("provider", "region"))):
+        for key, table_id, group_by in (("2", "#services-table", ("provider", "service")),
+                                        ("3", "#accounts-table", ("provider", "account")),
+                                        ("4", "#regions-table", ("provider", "region"))):
+            await pilot.press(key)
+            await settle(app, pilot)
             shown = table_changes(app.query_one(table_id, CostTable), group_by)
             expected = core_changes(demo_cache, window, group_by)
             assert shown.keys() == expected.keys()
@@ -185,6 +187,8 @@ async def test_range_presets_and_a_custom_range_typed_as_dates(demo_cache: Path,
         await pilot.press("enter")
         await settle(app, pilot)
         assert (app.data.start, app.data.end) == (date(2026, 9, 1), date(2026, 9, 30))
+        await pilot.press("2")
+        await settle(app, pilot)
         expected = core_changes(demo_cache, Window(date(2026, 9, 1), date(2026, 9, 30), ""), ("provider", "service"))
         assert table_changes(app.query_one("#services-table", CostTable), ("provider", "service")).keys() == expected.keys()
         await pilot.press("t")
@@ -197,7 +201,7 @@ async def test_switches_are_answered_from_memory_without_a_new_read(demo_cache: 
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         generation = app._generation
-        await pilot.press("m", "g", "p", "s")
+        await pilot.press("m", "g", "p", "s", "2")
         await settle(app, pilot)
         assert app._generation == generation
         assert (app.data.options.metric, app.data.options.gross, app.data.options.provider) == ("effective", True, "aws")

@@ -116,6 +116,8 @@ async def test_range_key_cycles_presets_and_provider_key_filters(demo_cache: Pat
         await pilot.press("p")
         await settle(app, pilot)
         assert set(shown_cards(app)) == {"aws"}
+        await pilot.press("2")
+        await settle(app, pilot)
         providers = {
             str(row[0])
             for row in map(

@@ -47,4 +47,4 @@ class BreakdownView(Vertical):
 
     def show(self, data: DashboardData) -> None:
         self.query_one(Label).update(period_title(self.breakdown, data))
-        self.query_one(CostTable).show(data.breakdown(self.dimensions, self.filters))
+        self.query_one(CostTable).show(data.breakdown(self.dimensions, self.filters) or [])

@@ -11,7 +11,6 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
-from costtui.model import CostGroup
 from costtui.tui.data import DashboardData
 from costtui.tui.rollup import Filter
 from costtui.tui.views.breakdown import BreakdownView
@@ -35,19 +34,16 @@ def drilled(filters: tuple[Filter, ...]) -> str:
     return next((d for d in reversed(dimensions) if d != "provider"), "provider")
 
 
-def chart_in_memory(filters: tuple[Filter, ...]) -> bool:
-    """The in-memory time series knows providers and services; accounts and regions need a read."""
-    return all(dimension in ("provider", "service") for dimension, _ in filters)
-
-
 class DrillScreen(Screen[None]):
-    """The range narrowed to `filters`."""
+    """The range narrowed to `filters`: answered from the dashboard's sums when they can, else from
+    its own read (`local`, requested by the app)."""
 
     BINDINGS = [Binding("escape", "app.back", "Back", tooltip="Back one drill-down step", id="drill.back")]
 
     def __init__(self, filters: tuple[Filter, ...]) -> None:
         super().__init__()
         self.filters = filters
+        self.local: DashboardData | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
@@ -62,16 +58,26 @@ class DrillScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query(CostTable).first().focus(scroll_visible=False)
 
-    def show(self, data: DashboardData, now: datetime) -> None:
-        self.query_one(StatusLine).update(status_text(data, now, self.filters))
-        for view in self.query(BreakdownView):
-            view.show(data)
-        if chart_in_memory(self.filters):
-            self.show_chart(data, data.daily(self.filters))
-        else:
-            self.query_one(CostChart).show([], data.options.granularity, "Loading the chart…")
+    def answers(self, data: DashboardData) -> bool:
+        views = self.query(BreakdownView)
+        return data.daily(self.filters) is not None and all(
+            data.source(view.dimensions, self.filters) is not None for view in views)
 
-    def show_chart(self, data: DashboardData, points: list[CostGroup]) -> None:
+    def show(self, data: DashboardData, now: datetime) -> bool:
+        """Render from `data`, or from the own read when it is for the same range; False when a read
+        of this drill-down is needed first."""
+        source = data
+        if not self.answers(data):
+            local = self.local
+            if local is None or local.options.load_key(data.month.end) != data.options.load_key(data.month.end):
+                self.query_one(StatusLine).update(status_text(data, now) + f"\nAll > {filter_text(self.filters)}  "
+                                                  "(loading…)")
+                return False
+            source = local.with_options(data.options)
+        self.query_one(StatusLine).update(status_text(source, now, self.filters))
+        for view in self.query(BreakdownView):
+            view.show(source)
         grain = "Monthly" if data.options.granularity == "month" else "Daily"
-        self.query_one(CostChart).show(points, data.options.granularity,
+        self.query_one(CostChart).show(source.daily(self.filters) or [], data.options.granularity,
                                        f"{grain} {data.options.metric} cost of {filter_text(self.filters)}")
+        return True

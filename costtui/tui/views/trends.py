@@ -50,7 +50,7 @@ class TrendsView(VerticalScroll):
         self.query_one(MonthToDateCards).figures = data.month_to_date
         self.show_forecast(data, forecasts)
         grain = "Monthly" if data.options.granularity == "month" else "Daily"
-        self.query_one(CostChart).show(data.daily(), data.options.granularity,
+        self.query_one(CostChart).show(data.daily() or [], data.options.granularity,
                                        f"{grain} {data.options.metric} cost by provider")
         window = data.window
         self.query_one("#top-services-title", Label).update(

@@ -16,6 +16,7 @@ from costtui.tui.format import change_text, money, provider_name, share_text
 from costtui.tui.rollup import Row
 
 NUMBER_COLUMNS = ("cost", "share", "change")
+MAX_ROWS_DRAWN = 300  # more rows than a screen can use; `/` and the sort reach the rest
 SORT_CYCLE_FIRST = ("cost", "change", "share")  # `s` visits the figures first, then the names
 NUMBER_LABELS = {"cost": "Cost", "share": "Share", "change": "vs before"}
 
@@ -139,7 +140,7 @@ class CostTable(DataTable):
         self.clear(columns=True)
         self._add_columns()
         width = self._name_width()
-        for row in self.rows_shown:
+        for row in self.rows_shown[:MAX_ROWS_DRAWN]:
             cells: list[str | Text] = [_cut(self._key_value(c.key, row), width) for c in self.key_columns]
             cells.append(Text(money(row.cost, row.currency), style="green" if row.cost < 0 else "", justify="right"))
             cells.append(Text(share_text(row.share), justify="right"))
@@ -147,8 +148,11 @@ class CostTable(DataTable):
             style = "" if change is None or change == 0 else "red" if change > 0 else "green"
             cells.append(Text(change_text(change), style=style, justify="right"))
             self.add_row(*cells)
+        hidden = len(self.rows_shown) - MAX_ROWS_DRAWN
+        if hidden > 0:
+            self.add_row(Text(f"… {hidden:,} more rows: / filters by name, s sorts", style="dim"))
         if self.rows_shown:
-            self.move_cursor(row=min(max(cursor, 0), len(self.rows_shown) - 1), animate=False)
+            self.move_cursor(row=min(max(cursor, 0), len(self.rows_shown) - 1, MAX_ROWS_DRAWN - 1), animate=False)
 
     def _name_width(self) -> int | None:
         """Names give way so figures are never cut: each key column gets a fair part of what the
