@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from platformdirs import user_downloads_dir
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -46,6 +47,11 @@ FORECAST_DELAY_SECONDS = 0.5
 def empty_message(cache_path: Path) -> str:
     return (f"No cost data in {cache_path}.\nRun `costtui refresh` to fetch it (or press R), or `costtui demo` "
             "to try the dashboard on synthetic data (it keeps its own demo cache).")
+
+
+def screenshot_dir() -> Path:
+    downloads = Path(user_downloads_dir())
+    return downloads if downloads.is_dir() else Path.cwd()
 
 
 def utc_now() -> datetime:
@@ -132,6 +138,11 @@ class CostApp(App[None]):
         if self.config.display.auto_refresh_seconds:
             self.set_interval(self.config.display.auto_refresh_seconds, self.action_reload)
         self.action_reload()
+
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        """Screenshots go to ~/Downloads, or to the working directory where there is none."""
+        return super().deliver_screenshot(filename, path or str(screenshot_dir()), time_format)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every dashboard action in the command palette, with the key that does it."""

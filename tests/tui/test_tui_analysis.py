@@ -307,3 +307,31 @@ async def test_every_action_is_in_the_command_palette(demo_cache: Path, today: d
         for title in ("Range (d)", "Dates (D)", "Sort (s)", "Filter (/)", "Export (e)", "Refresh (R)",
                       "Day/month (t)", "Back (esc)"):
             assert title in titles
+
+
+async def test_a_screenshot_goes_to_the_working_directory_without_downloads(
+    demo_cache: Path, today: date, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_DOWNLOAD_DIR", raising=False)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    app = make_app(demo_cache, today)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.deliver_screenshot("shot.svg")
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if (work / "shot.svg").exists():
+                break
+    assert (work / "shot.svg").read_text().startswith("<svg")
+
+
+def test_demo_help_names_the_demo_cache(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "costtui", "demo", "--help"], capture_output=True, text=True,
+                            check=True, env={"HOME": str(tmp_path), "PYTHONPATH": str(Path.cwd()),
+                                             "XDG_DATA_HOME": str(tmp_path / "data")})
+    assert f"  {tmp_path / 'data' / 'costtui' / 'demo.duckdb'}\n" in result.stdout
