@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
@@ -112,7 +112,7 @@ class DashboardData:
     last_day: date
     data_as_of: datetime | None
     providers: tuple[str, ...]
-    first_days: dict[str, date]
+    compared: frozenset[str]  # providers with costs on the first day of last month's comparison days
     pieces: tuple[WindowSums, ...]  # (provider, service, region): range and the period before
     account_sums: tuple[WindowSums, ...]  # (provider, account): range and the period before
     month_sums: tuple[WindowSums, ...]  # (provider): month to date and the same days last month
@@ -201,14 +201,23 @@ def month_to_date_figures(data: DashboardData) -> tuple[MonthToDate, ...]:
     for provider in options.providers or data.providers:
         items = [item for item in data.month_sums if item.keys.get("provider") == provider]
         current = rollup.totals(items, 0, options.metric, options.gross)
-        previous = rollup.totals(items, 1, options.metric, options.gross)
-        covered = provider in data.first_days and data.first_days[provider] <= before.start
+        previous = _add(*(rollup.totals(items, w, options.metric, options.gross) for w in range(1, len(items[0].sums)))) \
+            if items else {}
+        covered = provider in data.compared
         for currency in sorted(set(current) | set(previous)):
             cards.append(MonthToDate(provider, currency, month.start, month.end, current.get(currency, Decimal(0)),
                                      before.start, before.end, previous.get(currency, Decimal(0)), covered))
     if len({card.provider for card in cards}) > 1:
         cards.extend(_totals_per_currency(cards))
     return tuple(cards)
+
+
+def _add(*parts: dict[str, Decimal]) -> dict[str, Decimal]:
+    total: dict[str, Decimal] = defaultdict(Decimal)
+    for part in parts:
+        for currency, value in part.items():
+            total[currency] += value
+    return dict(total)
 
 
 def _totals_per_currency(cards: list[MonthToDate]) -> list[MonthToDate]:
@@ -238,21 +247,29 @@ def _read(queries: CostQueries, options: ViewOptions, today: date) -> DashboardD
     bounds = queries.date_bounds()
     if bounds is None:
         return None
-    first_days = queries.first_days()
     month = month_to_date(today)
-    month_sums = queries.window_sums(CostQuery(group_by=("provider",)), _spans([month, same_days_last_month(month)]))
+    before = same_days_last_month(month)
+    # Last month's days split at their first day: costs on it mean the provider has a base to compare
+    # (no separate scan for each provider's first day).
+    spans = [(month.start, month.end), (before.start, before.start)]
+    if before.end > before.start:
+        spans.append((before.start + timedelta(days=1), before.end))
+    month_sums = queries.window_sums(CostQuery(group_by=("provider",)), spans)
+    sums = _range_sums(queries, options, today, CostQuery())
+    providers = {str(item.keys["provider"]) for group in (month_sums, sums["pieces"], sums["account_sums"])
+                 for item in group}
     return DashboardData(
         options=options,
         month=month,
         first_day=bounds[0],
         last_day=bounds[1],
         data_as_of=queries.data_as_of(),
-        providers=tuple(sorted(first_days)),
-        first_days=first_days,
+        providers=tuple(sorted(providers)),
+        compared=frozenset(str(item.keys["provider"]) for item in month_sums if any(item.sums[1])),
         month_sums=tuple(month_sums),
         failed_fetches=tuple(f for f in queries.latest_fetches() if f.status != "ok"),
         alert_events=tuple(queries.alert_events()),
-        **_range_sums(queries, options, today, CostQuery()),
+        **sums,
     )
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Input
-from tui_helpers import make_app, settle
+from tui_helpers import make_app, settle, settle_drill
 
 from costtui.cache import CacheReader, open_writer
 from costtui.core.reports import changes
@@ -93,7 +93,7 @@ async def test_enter_drills_down_with_breadcrumbs_and_esc_goes_back(demo_cache: 
         await settle(app, pilot)
         top = app.query_one("#services-table", CostTable).rows_shown[0]
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle_drill(app, pilot)
         screen = app.screen
         assert isinstance(screen, DrillScreen)
         service = top.keys["service"]
@@ -107,7 +107,7 @@ async def test_enter_drills_down_with_breadcrumbs_and_esc_goes_back(demo_cache: 
         assert isinstance(app.focused, CostTable)
         account = accounts.rows_shown[0].keys["account"]
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle_drill(app, pilot)
         assert app.screen.filters == (("provider", "aws"), ("service", service), ("account", account))
         assert f"account {account}" in status(app)
         await pilot.press("escape")

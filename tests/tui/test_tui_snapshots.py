@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from tui_helpers import make_app, settle
+from tui_helpers import make_app, settle, settle_drill
 
 
 async def wait_for_data(pilot) -> None:
@@ -62,7 +62,7 @@ def test_empty_cache_message(snap_compare, tmp_path: Path, monkeypatch, today: d
 async def drill_into_top_service(pilot) -> None:
     await wait_for_data(pilot)
     await pilot.press("2", "enter")
-    await wait_for_data(pilot)
+    await settle_drill(pilot.app, pilot)
 
 
 async def filter_services(pilot) -> None:

@@ -25,14 +25,14 @@ def series_by_provider(points: list[CostGroup], key: str) -> dict[tuple[str, str
     return dict(sorted(series.items()))
 
 
-def tick_labels(top: float) -> tuple[list[float], list[str]]:
-    """Round y ticks from zero: 0, 2,500, 5,000 ..."""
+def tick_labels(top: float, ticks: int = TICKS) -> tuple[list[float], list[str]]:
+    """Round y ticks from zero: 0, 2,500, 5,000 ... (`ticks` at most, so no two share a row)."""
     if top <= 0:
         return [0.0], ["0"]
-    raw = top / (TICKS - 1)
+    raw = top / max(1, ticks - 1)
     magnitude = 10 ** (len(str(int(raw))) - 1)
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
-    values = [step * i for i in range(TICKS + 1) if step * i <= top + step]
+    values = [step * i for i in range(ticks + 1) if step * i <= top + step]
     return values, [f"{v:,.0f}" for v in values]
 
 
@@ -58,7 +58,8 @@ class CostChart(PlotextPlot):
             shown = list(range(0, len(buckets), every))
             plt.xticks(shown, [_short(buckets[i], key) for i in shown])
             plt.xlim(-0.5, len(buckets) - 0.5)
-        values, labels = tick_labels(top)
+        rows = (self.size.height or 16) - 5  # title, x axis and its labels, frame
+        values, labels = tick_labels(top, max(2, min(TICKS, rows // 2)))
         plt.yticks(values, labels)
         plt.ylim(0, max(values[-1], top * 1.25))  # headroom above the top line keeps the legend off data
         self.refresh()

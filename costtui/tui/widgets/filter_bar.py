@@ -13,6 +13,7 @@ class FilterBar(Input):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(placeholder="filter rows by name (Enter keeps, Esc clears)", **kwargs)
+        self.cursor_blink = False  # a steady cursor: the same screen every time it is looked at
 
     def open(self) -> None:
         self.add_class("-visible")
