@@ -38,6 +38,7 @@ class FetchStatus:
     row_count: int
     api_calls: int
     bytes_processed: int | None
+    duration_seconds: float | None = None
 
 
 def where_clause(query: CostQuery) -> tuple[str, list]:
@@ -125,7 +126,7 @@ class CostQueries:
         """The newest fetch of each provider and source."""
         rows = self._con.execute(
             """SELECT provider, source, status, finished_at, error_kind, error_message,
-                      range_start, range_end, row_count, api_calls, bytes_processed
+                      range_start, range_end, row_count, api_calls, bytes_processed, duration_seconds
                FROM fetches QUALIFY row_number() OVER
                    (PARTITION BY provider, source ORDER BY finished_at DESC) = 1
                ORDER BY provider, source"""

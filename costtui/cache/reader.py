@@ -59,7 +59,7 @@ class CacheReader:
             if version != SCHEMA_VERSION:
                 raise CacheError(
                     f"{self.path}: not a costtui v{SCHEMA_VERSION} cache (schema {version}); "
-                    "run `costtui refresh` to rebuild it"
+                    "run `costtui refresh` to upgrade or rebuild it"
                 )
             yield CostQueries(con)
         finally:

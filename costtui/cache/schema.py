@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import duckdb
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+# Statements that bring a cache of version N to N + 1; a writer applies them in order to its copy.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: ("ALTER TABLE fetches ADD COLUMN IF NOT EXISTS duration_seconds DOUBLE",),  # v2: time each fetch took
+}
 
 # Money columns are DECIMAL(18,6): exact sums, sub-cent precision the clouds report.
 SCHEMA_SQL = """
@@ -38,7 +43,8 @@ CREATE TABLE IF NOT EXISTS fetches (
     error_message VARCHAR,
     row_count BIGINT NOT NULL DEFAULT 0,
     api_calls INTEGER NOT NULL DEFAULT 0,
-    bytes_processed BIGINT
+    bytes_processed BIGINT,
+    duration_seconds DOUBLE
 );
 CREATE TABLE IF NOT EXISTS ingested_objects (
     provider VARCHAR NOT NULL,
@@ -69,6 +75,22 @@ CREATE TABLE IF NOT EXISTS alert_events (
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA_SQL)
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+
+
+def can_migrate(version: int) -> bool:
+    """Whether a cache of this version can be brought to SCHEMA_VERSION in place."""
+    return all(step in MIGRATIONS for step in range(version, SCHEMA_VERSION))
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring an older costtui cache up to SCHEMA_VERSION (a new or current one is left alone)."""
+    version = read_schema_version(con)
+    if version is None or version >= SCHEMA_VERSION:
+        return
+    for step in range(version, SCHEMA_VERSION):
+        for statement in MIGRATIONS[step]:
+            con.execute(statement)
     con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
 

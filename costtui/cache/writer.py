@@ -24,7 +24,7 @@ import duckdb
 from costtui.cache.alert_rows import ALERT_COLUMNS, alert_values
 from costtui.cache.errors import CacheBusy, CacheError
 from costtui.cache.reader import connect_read_only
-from costtui.cache.schema import SCHEMA_VERSION, create_schema, read_schema_version
+from costtui.cache.schema import SCHEMA_VERSION, can_migrate, create_schema, migrate, read_schema_version
 from costtui.model import COST_ROW_COLUMNS, AlertEvent, CostRow, ReplaceScope
 
 COLUMN_LIST = ", ".join(COST_ROW_COLUMNS)
@@ -57,6 +57,7 @@ class FetchRecord:
     row_count: int = 0
     api_calls: int = 0
     bytes_processed: int | None = None
+    duration_seconds: float | None = None  # how long the fetch took (None: not measured)
 
 
 class CacheWriter:
@@ -143,7 +144,9 @@ class CacheWriter:
 
     def record_fetch(self, record: FetchRecord) -> None:
         self._con.execute(
-            "INSERT INTO fetches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO fetches (provider, source, range_start, range_end, started_at, finished_at, status,"
+            " error_kind, error_message, row_count, api_calls, bytes_processed, duration_seconds)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 record.provider,
                 record.source,
@@ -157,6 +160,7 @@ class CacheWriter:
                 record.row_count,
                 record.api_calls,
                 record.bytes_processed,
+                record.duration_seconds,
             ],
         )
 
@@ -230,6 +234,7 @@ def open_writer(path: Path, lock_timeout: float = 600.0, fresh: bool = False) ->
                 _copy_if_current(path, draft)
             con = duckdb.connect(str(draft))
             try:
+                migrate(con)
                 create_schema(con)
                 yield CacheWriter(con, workdir)
                 con.execute(
@@ -263,8 +268,8 @@ def _copy_if_current(path: Path, draft: Path) -> None:
             f"{path}: cache schema v{version} was written by a newer costtui (this one knows "
             f"v{SCHEMA_VERSION}); upgrade costtui or use another --cache"
         )
-    if version != SCHEMA_VERSION:
-        # Only v1 exists so far: anything else is rebuilt and refilled by the next fetch.
+    if version is None or not can_migrate(version):
+        # Not a costtui cache we know how to upgrade: rebuilt and refilled by the next fetch.
         print(f"costtui: {path}: old cache schema rebuilt from scratch", file=sys.stderr)
         return
     shutil.copyfile(path, draft)

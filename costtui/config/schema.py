@@ -39,6 +39,10 @@ class Section:
     __pydantic_config__ = {"extra": "forbid"}
 
 
+DEFAULT_PROVIDER_TIMEOUT_SECONDS = 300.0
+"""A provider still fetching after this long is recorded as failed and the others are published."""
+
+
 @dataclass(frozen=True)
 class CacheConfig(Section):
     path: Path | None = None
@@ -76,6 +80,8 @@ class AwsConfig(Section):
     min_refresh_hours: Annotated[float, Min(0)] = 6.0
     """Cost Explorer bills each request (USD 0.01) and updates a few times a day: a refresh
     within this many hours of the last good fetch skips AWS. 0 fetches every time."""
+    timeout_seconds: Annotated[float, Above(0)] = DEFAULT_PROVIDER_TIMEOUT_SECONDS
+    """Deadline of one fetch; past it the provider is recorded as failed (kind timeout)."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,8 @@ class AzureConfig(Section):
     dataset: Literal["actual", "focus"] = "actual"
     amortized_path: str | None = None
     api_version: str | None = None
+    timeout_seconds: Annotated[float, Above(0)] = DEFAULT_PROVIDER_TIMEOUT_SECONDS
+    """Deadline of one fetch; past it the provider is recorded as failed (kind timeout)."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,8 @@ class GcpConfig(Section):
     api_endpoint: str | None = None
     anonymous: bool = False
     restatement_days: Annotated[int, Min(0)] = 5
+    timeout_seconds: Annotated[float, Above(0)] = DEFAULT_PROVIDER_TIMEOUT_SECONDS
+    """Deadline of one fetch; past it the provider is recorded as failed (kind timeout)."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +117,8 @@ class FocusConfig(Section):
     enabled: bool = False
     paths: list[Path] = field(default_factory=list)
     """FOCUS CSV / CSV.gz / Parquet files or folders refreshed like a provider."""
+    timeout_seconds: Annotated[float, Above(0)] = DEFAULT_PROVIDER_TIMEOUT_SECONDS
+    """Deadline of one fetch; past it the provider is recorded as failed (kind timeout)."""
 
 
 @dataclass(frozen=True)

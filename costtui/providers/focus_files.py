@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from costtui.model import CHARGE_CATEGORIES, CostError, FetchResult, ReplaceScope
-from costtui.providers.base import FetchContext
+from costtui.providers.base import FetchContext, RefreshPolicy
 from costtui.providers.engine import memory_engine, stage_parquet
 
 FILE_SUFFIXES = (".csv", ".csv.gz", ".parquet")
@@ -86,8 +86,9 @@ class FocusFilesProvider:
     name = "focus"
     source = "files"
 
-    def __init__(self, paths: Sequence[Path]) -> None:
+    def __init__(self, paths: Sequence[Path], timeout_seconds: float = 300.0) -> None:
         self.paths = [Path(p) for p in paths]
+        self.policy = RefreshPolicy(restatement_days=3, timeout_seconds=timeout_seconds)
 
     def check_auth(self) -> None:
         for path in expand_paths(self.paths):

@@ -11,7 +11,7 @@ from typing import Any
 
 from costtui.config import GcpConfig
 from costtui.model import CostRow, FetchResult, ReplaceScope
-from costtui.providers.base import FetchContext, ProviderError
+from costtui.providers.base import FetchContext, ProviderError, RefreshPolicy
 
 # project (optionally domain-scoped, "example.com:proj") . dataset . table. The table name is
 # formatted into the SQL (BigQuery takes no parameter for it), so nothing else may pass.
@@ -100,7 +100,9 @@ class GcpBillingExportProvider:
         self.config = config
         self.table = validate_table(config.table)
         self.project_id = config.project_id or TABLE_PATTERN.match(self.table).group("project")
-        self.restatement_days = config.restatement_days
+        self.policy = RefreshPolicy(
+            restatement_days=config.restatement_days, timeout_seconds=config.timeout_seconds
+        )
         self._client: Any = None
 
     def _bigquery_client(self) -> Any:

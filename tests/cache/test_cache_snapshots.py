@@ -151,6 +151,32 @@ def test_older_cache_is_rebuilt_not_crashed(tmp_path):
         assert q.row_count() == 1
 
 
+V1_FETCHES = """CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+INSERT INTO meta VALUES ('schema_version', '1');
+CREATE TABLE fetches (provider VARCHAR NOT NULL, source VARCHAR NOT NULL, range_start DATE, range_end DATE,
+    started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP NOT NULL, status VARCHAR NOT NULL, error_kind VARCHAR,
+    error_message VARCHAR, row_count BIGINT NOT NULL DEFAULT 0, api_calls INTEGER NOT NULL DEFAULT 0,
+    bytes_processed BIGINT);
+INSERT INTO fetches VALUES ('gcp', 'bigquery', '2026-11-01', '2026-11-02', '2026-11-02 10:00',
+    '2026-11-02 10:01', 'ok', NULL, NULL, 5, 1, NULL);"""
+
+
+def test_a_v1_cache_is_migrated_keeping_its_fetch_history(tmp_path):
+    path = tmp_path / "cache.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(V1_FETCHES)
+    con.close()
+    with pytest.raises(CacheError, match="run `costtui refresh` to upgrade"), CacheReader(path).session():
+        pass
+
+    write_rows(path, [row(FIRST)])
+
+    with CacheReader(path).session() as q:
+        [fetch] = q.latest_fetches()
+        assert (fetch.provider, fetch.row_count, fetch.duration_seconds) == ("gcp", 5, None)
+        assert q.row_count() == 1
+
+
 def test_garbage_file_is_a_clear_error_for_readers(tmp_path):
     path = tmp_path / "cache.duckdb"
     path.write_bytes(b"not a database at all" * 100)

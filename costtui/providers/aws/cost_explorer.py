@@ -35,7 +35,7 @@ from costtui.providers.aws.plan import (
     category_requests,
     reconcile,
 )
-from costtui.providers.base import FetchContext, ProviderError
+from costtui.providers.base import FetchContext, ProviderError, RefreshPolicy
 
 DEFAULT_REGION = "us-east-1"  # Cost Explorer's only endpoint
 DEFAULT_MAX_ATTEMPTS = 8
@@ -199,6 +199,10 @@ class AwsSource:
 
     name = "aws"
 
+    @property
+    def policy(self) -> RefreshPolicy:
+        return RefreshPolicy(self.config.restatement_days, 0.0, self.config.timeout_seconds)
+
     def __init__(
         self,
         config: AwsConfig,
@@ -220,6 +224,12 @@ class AwsCostExplorerProvider(AwsSource):
     """AWS Cost Explorer get_cost_and_usage, DAILY, through the request plan in aws.plan."""
 
     source = "cost_explorer"
+
+    @property
+    def policy(self) -> RefreshPolicy:
+        # Each request is billed (USD 0.01) and the data changes a few times a day.
+        config = self.config
+        return RefreshPolicy(config.restatement_days, config.min_refresh_hours, config.timeout_seconds)
 
     def _client(self):
         try:

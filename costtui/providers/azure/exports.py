@@ -37,7 +37,7 @@ from costtui.providers.azure.runs import (
     overlap_clusters,
     parse_manifest,
 )
-from costtui.providers.base import FetchContext, ProviderError
+from costtui.providers.base import FetchContext, ProviderError, RefreshPolicy
 
 PERMISSION_HINT = "grant Storage Blob Data Reader on the storage account or container"
 CREDENTIAL_HINT = (
@@ -54,6 +54,11 @@ class AzureExportsProvider:
         self._retry_total = retry_total
         self._client: ContainerClient | None = None
         self._calls = 0
+
+    @property
+    def policy(self) -> RefreshPolicy:
+        # Export runs restate whole ranges and unchanged runs are skipped by ETag: a few days suffice.
+        return RefreshPolicy(restatement_days=3, timeout_seconds=self.config.timeout_seconds)
 
     # -- credentials and errors ------------------------------------------------------------
 
