@@ -1,7 +1,7 @@
 """The DuckDB cache: the only package that opens it or holds SQL."""
 
 from costtui.cache.errors import CacheBusy, CacheError, CacheMissing
-from costtui.cache.queries import CostQueries, FetchStatus
+from costtui.cache.queries import CostQueries, FetchHistory, FetchStatus
 from costtui.cache.reader import CacheReader
 from costtui.cache.writer import CacheWriter, FetchRecord, open_writer
 
@@ -12,6 +12,7 @@ __all__ = [
     "CacheReader",
     "CacheWriter",
     "CostQueries",
+    "FetchHistory",
     "FetchRecord",
     "FetchStatus",
     "open_writer",
