@@ -101,8 +101,8 @@ def provider_freshness(
     for provider in wanted:
         history = histories.get(provider)
         last_success = history.last_success if history else None
-        if last_success is None and provider in with_rows:
-            last_success = published  # rows from demo or import: as fresh as their publication
+        if history is None and provider in with_rows:
+            last_success = published  # rows from demo or import, never fetched: as fresh as their publication
         age = None if last_success is None else max(0, int((now - last_success).total_seconds()))
         failed = history is not None and history.last_status != "ok"
         result.append(
