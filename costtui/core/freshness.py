@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from costtui.cache import CostQueries
+    from costtui.cache import CostQueries, FetchHistory
 
 Verdict = Literal["fresh", "stale", "failed"]
 
@@ -79,6 +79,22 @@ class ProviderFreshness:
         return f"{self.provider}: {data}"
 
 
+@dataclass(frozen=True)
+class FreshnessFacts:
+    """What the cache says about its providers' fetches, read once (a face that judges
+    later, like the dashboard with its own clock, keeps this and calls judge_freshness)."""
+
+    histories: tuple[FetchHistory, ...]
+    providers_with_rows: frozenset[str]
+    published_at: datetime | None
+
+
+def read_freshness_facts(queries: CostQueries) -> FreshnessFacts:
+    return FreshnessFacts(
+        tuple(queries.fetch_histories()), frozenset(queries.distinct_values("provider")), queries.published_at()
+    )
+
+
 def provider_freshness(
     queries: CostQueries,
     providers: Sequence[str] = (),
@@ -90,19 +106,28 @@ def provider_freshness(
 
     For `/api/health/ready` and any face: the data is trustworthy when every entry is
     `.fresh`; otherwise each bad entry's `.describe()` says why in one line, `.verdict`
-    ("failed" | "stale") and `.since` say what and since when. `now` defaults to the current
-    UTC time; `max_age_seconds` is usually `cache.max_age_hours * 3600` (or check's --max-age)."""
+    ("failed" | "stale") and `.since` say what and since when. An entry with `.known` False is
+    a provider the cache has nothing of (asked for by name). `now` defaults to the current UTC
+    time; `max_age_seconds` is usually `cache.max_age_hours * 3600` (or check's --max-age)."""
+    return judge_freshness(read_freshness_facts(queries), providers, now, max_age_seconds)
+
+
+def judge_freshness(
+    facts: FreshnessFacts,
+    providers: Sequence[str] = (),
+    now: datetime | None = None,
+    max_age_seconds: float = 36 * 3600,
+) -> list[ProviderFreshness]:
+    """The one rule, on facts already read (see provider_freshness for the meaning)."""
     now = now or datetime.now(UTC).replace(tzinfo=None)
-    histories = {history.provider: history for history in queries.fetch_histories()}
-    with_rows = set(queries.distinct_values("provider"))
-    wanted = list(providers) or sorted(set(histories) | with_rows)
-    published = queries.published_at()
+    histories = {history.provider: history for history in facts.histories}
+    wanted = list(providers) or sorted(set(histories) | facts.providers_with_rows)
     result = []
     for provider in wanted:
         history = histories.get(provider)
         last_success = history.last_success if history else None
-        if history is None and provider in with_rows:
-            last_success = published  # rows from demo or import, never fetched: as fresh as their publication
+        if history is None and provider in facts.providers_with_rows:
+            last_success = facts.published_at  # rows from demo or import, never fetched: as fresh as their publication
         age = None if last_success is None else max(0, int((now - last_success).total_seconds()))
         failed = history is not None and history.last_status != "ok"
         result.append(

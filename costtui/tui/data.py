@@ -8,7 +8,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from costtui.cache import CacheMissing, CacheReader, CostQueries, FetchStatus
+from costtui.cache import CacheMissing, CacheReader, CostQueries
+from costtui.core.freshness import FreshnessFacts, read_freshness_facts
 from costtui.model import (
     CostGroup,
     CostQuery,
@@ -105,7 +106,7 @@ class DashboardData:
     accounts: tuple[CostGroup, ...]
     regions: tuple[CostGroup, ...]
     totals: dict[str, Decimal] = field(default_factory=dict)
-    failed_fetches: tuple[FetchStatus, ...] = ()
+    freshness: FreshnessFacts | None = None
     alert_events: tuple[dict, ...] = ()
 
 
@@ -146,7 +147,7 @@ def _read(queries: CostQueries, options: ViewOptions, today: date) -> DashboardD
         accounts=tuple(queries.cost_groups(replace(base, group_by=("provider", "account")))),
         regions=tuple(queries.cost_groups(replace(base, group_by=("provider", "region")))),
         totals=queries.totals(base),
-        failed_fetches=tuple(f for f in queries.latest_fetches() if f.status != "ok"),
+        freshness=read_freshness_facts(queries),
         alert_events=tuple(queries.alert_events()),
     )
 
