@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Literal
@@ -177,6 +177,17 @@ class AlertEvent:
         return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:24]
 
 
+def exact_text(amount: Decimal) -> str:
+    """Money for machines: every significant digit the cache holds, no float noise, no padding
+    beyond the cent (DECIMAL(18,6) 9.005000 -> "9.005", 20.000000 -> "20.00")."""
+    if not amount.is_finite():
+        raise ValueError(f"not a finite amount: {amount}")
+    if amount == 0:
+        return "0.00"  # never "-0.00"
+    whole, _, fraction = format(amount, "f").partition(".")
+    return f"{whole}.{fraction.rstrip('0').ljust(2, '0')}"
+
+
 def to_cents(amount: Decimal) -> Decimal:
     """Round money to the cent the way an invoice does (half away from zero)."""
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
@@ -194,25 +205,8 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, last))
 
 
-def month_to_date(today: date) -> tuple[date, date]:
-    """First of the month through today, inclusive."""
-    return month_start(today), today
-
-
-def same_days_last_month(today: date) -> tuple[date, date]:
-    """The comparable days of the previous month: its 1st through the same day of
-    month (clipped, so 31 March compares with 1-28/29 February)."""
-    previous = add_months(today, -1)
-    return month_start(previous), previous
-
-
 def days_in_month(day: date) -> int:
     return calendar.monthrange(day.year, day.month)[1]
-
-
-def latest_complete_day(today: date) -> date:
-    """Yesterday: today's costs are still arriving."""
-    return today - timedelta(days=1)
 
 
 def percent_change(current: Decimal, previous: Decimal) -> Decimal | None:

@@ -9,9 +9,7 @@ from costtui.model import (
     CostQuery,
     CostRow,
     add_months,
-    month_to_date,
     percent_change,
-    same_days_last_month,
     to_cents,
 )
 
@@ -47,11 +45,9 @@ def test_to_cents_rounds_half_up_like_an_invoice():
     assert to_cents(Decimal("0.1") + Decimal("0.2")) == Decimal("0.30")
 
 
-def test_same_days_last_month_clips_to_month_end():
-    assert same_days_last_month(date(2026, 3, 31)) == (date(2026, 2, 1), date(2026, 2, 28))
-    assert same_days_last_month(date(2026, 1, 15)) == (date(2025, 12, 1), date(2025, 12, 15))
-    assert month_to_date(date(2026, 11, 15)) == (date(2026, 11, 1), date(2026, 11, 15))
+def test_add_months_clips_to_the_month_end():
     assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
+    assert add_months(date(2026, 1, 15), -1) == date(2025, 12, 15)
 
 
 def test_percent_change_has_no_base_for_zero():

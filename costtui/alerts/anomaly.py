@@ -13,7 +13,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from costtui.config.schema import AnomalyConfig
-from costtui.model import AlertEvent, CostQuery, latest_complete_day, to_cents
+from costtui.core.windows import latest_complete_day
+from costtui.model import AlertEvent, CostQuery, to_cents
 
 if TYPE_CHECKING:
     from costtui.cache import CostQueries

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from costtui.config.schema import ThresholdRule
-from costtui.core.periods import Window, forecast_groups, period_window
+from costtui.core.reports import period_totals
+from costtui.core.windows import period_window
 from costtui.model import AlertEvent, CostQuery, to_cents
 
 if TYPE_CHECKING:
@@ -33,19 +33,13 @@ def evaluate_thresholds(
             gross=gross,
         )
         window = period_window(rule.period, today)
-        for currency, value in sorted(_values(queries, query, rule.period, window, today).items()):
+        for currency, value in sorted(period_totals(queries, query, rule.period, today).items()):
             if rule.currency and currency != rule.currency.upper():
                 continue
             event = _judge(rule, value, currency, window.start, window.end, window.label)
             if event:
                 events.append(event)
     return events
-
-
-def _values(queries: CostQueries, query: CostQuery, period: str, window: Window, today: date) -> dict[str, Decimal]:
-    if period == "forecast":
-        return {key[-1]: forecast.total for key, forecast in forecast_groups(queries, query, today).items()}
-    return queries.totals(replace(query, start=window.start, end=window.end))
 
 
 def _judge(rule: ThresholdRule, value: Decimal, currency: str, start: date, end: date, label: str) -> AlertEvent | None:

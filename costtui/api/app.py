@@ -7,18 +7,19 @@ HTTP layer stays thin. Money is written as JSON numbers from the Decimal, never 
 from __future__ import annotations
 
 import hmac
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from costtui.cache import CacheReader
+from costtui.core.reports import breakdown, records
+from costtui.core.windows import Window, WindowError, resolve_window
 from costtui.exactjson import encode_json
-from costtui.model import CostError, CostGroup, CostQuery, percent_change, to_cents
+from costtui.model import CostError, CostQuery, percent_change
 
 HEALTH_PATHS = ("/api/health/live", "/api/health/ready")
 JSON = "application/json"
@@ -141,31 +142,29 @@ class ApiApp:
     # --- costs ----------------------------------------------------------------------------
 
     def summary(self, params: dict[str, list[str]]) -> Response:
+        from costtui.core.reports import summary
+
         query = self._query(params)
-        days = (query.end - query.start).days + 1
-        previous = replace(query, start=query.start - timedelta(days=days), end=query.start - timedelta(days=1))
+        window = Window(query.start, query.end, "")  # type: ignore[arg-type]
         with CacheReader(self.settings.cache_path).session() as queries:
-            by_provider = queries.cost_groups(replace(query, group_by=("provider",)))
-            before = queries.totals(previous)
-            as_of = queries.data_as_of()
-        totals: dict[str, Decimal] = defaultdict(Decimal)  # the providers' sum: no second scan
-        for group in by_provider:
-            totals[group.currency] += group.cost
+            result = summary(queries, query, window)
+        metric = f"{query.metric}_cost"
         return json_response(
             {
                 **self._header(query),
-                "data_as_of": as_of,
+                "data_as_of": result.data_as_of,
                 "totals": [
                     {
                         "currency": currency,
-                        "cost": to_cents(cost),
-                        "previous_cost": to_cents(before.get(currency, Decimal(0))),
-                        "change_percent": percent_change(cost, before.get(currency, Decimal(0))),
+                        metric: cost,
+                        f"previous_{metric}": result.previous_totals.get(currency, Decimal(0)),
+                        "change_percent": percent_change(cost, result.previous_totals.get(currency, Decimal(0))),
                     }
-                    for currency, cost in sorted(totals.items())
+                    for currency, cost in sorted(result.totals.items())
                 ],
-                "providers": _records(by_provider, ("provider",)),
-                "previous_period": {"start_date": previous.start, "end_date": previous.end},
+                "providers": records(result.providers, ("provider",), query.metric),
+                "previous_period": {"start_date": result.previous_window.start,
+                                    "end_date": result.previous_window.end},
             }
         )
 
@@ -193,10 +192,10 @@ class ApiApp:
     ) -> Response:
         query = replace(self._query(params), group_by=group_by)
         with CacheReader(self.settings.cache_path).session() as queries:
-            groups = queries.cost_groups(query)
+            groups = breakdown(queries, query)
         if grain in ("day", "month"):
             groups = sorted(groups, key=lambda g: (str(g.keys[grain]), -g.cost))
-        rows = _records(groups, group_by)
+        rows = records(groups, group_by, query.metric)
         truncated = limit is not None and len(rows) > limit
         return json_response(
             {
@@ -226,18 +225,15 @@ class ApiApp:
         }
 
     def _query(self, params: dict[str, list[str]]) -> CostQuery:
-        today = self.settings.today()
-        start, end = _day(params, "start_date"), _day(params, "end_date")
-        span = timedelta(days=self.settings.default_days - 1)
-        if end is None:
-            end = today
-        if start is None:
-            start = end - span
-        if start > end:
-            raise ApiError(400, f"start_date {start} is after end_date {end}")
+        try:
+            window = resolve_window(self.settings.today(), self.settings.default_days,
+                                    _day(params, "start_date"), _day(params, "end_date"),
+                                    names=("start_date", "end_date", "days"))
+        except WindowError as exc:
+            raise ApiError(400, str(exc)) from None
         return CostQuery(
-            start=start,
-            end=end,
+            start=window.start,
+            end=window.end,
             providers=tuple(p.lower() for p in _many(params, "provider")),
             accounts=_many(params, "account"),
             services=_many(params, "service"),
@@ -329,20 +325,6 @@ def _positive_int(params: dict[str, list[str]], name: str) -> int | None:
 
 
 # --- answers -------------------------------------------------------------------------------
-
-
-def _records(groups: list[CostGroup], group_by: tuple[str, ...]) -> list[dict[str, Any]]:
-    records = []
-    for group in groups:
-        record: dict[str, Any] = {}
-        for key in group_by:
-            record[key] = group.keys.get(key)
-            if key == "account":
-                record["account_name"] = group.keys.get("account_name")
-        record["cost"] = to_cents(group.cost)
-        record["currency"] = group.currency
-        records.append(record)
-    return records
 
 
 def json_response(value: Any, status: int = 200) -> Response:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import duckdb
@@ -77,6 +77,90 @@ def where_clause(query: CostQuery) -> tuple[str, list]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
+# The grain at which the forecast classifies and projects charges: summing per-series forecasts
+# makes every grouping's forecast add up to the total exactly.
+SERIES_KEYS = ("provider", "account_id", "service", "region", "charge_category", "currency")
+SERIES_GROUPS = {"provider": "provider", "account": "account_id", "service": "service", "region": "region",
+                 "charge_category": "charge_category"}
+_ON = " AND ".join(f"{{a}}.{k} IS NOT DISTINCT FROM {{b}}.{k}" for k in SERIES_KEYS)
+
+FORECAST_SQL = """
+WITH base AS (
+    SELECT provider, account_id, service, region, charge_category, currency, charge_date,
+           max(account_name) AS account_name, sum({metric}) AS cost
+    FROM charges {where}
+    GROUP BY provider, account_id, service, region, charge_category, currency, charge_date
+),
+lookback AS (SELECT * FROM base WHERE charge_date BETWEEN $lookback_start AND $yesterday),
+series AS (
+    -- what recurs: not a purchase or tax, and billed on at least half the days since it first
+    -- appeared in the classification window (long enough to see a monthly fee twice)
+    SELECT provider, account_id, service, region, charge_category, currency, min(charge_date) AS first_day
+    FROM base WHERE charge_date BETWEEN $classify_start AND $yesterday
+      AND charge_category NOT IN ('Purchase', 'Tax')
+    GROUP BY provider, account_id, service, region, charge_category, currency
+    HAVING count(*) * 2 >= date_diff('day', min(charge_date), $yesterday) + 1
+),
+filled AS (
+    SELECT s.provider, s.account_id, s.service, s.region, s.charge_category, s.currency,
+           dayofweek(d.day) AS weekday, coalesce(l.cost, 0) AS cost
+    FROM series s
+    JOIN (SELECT CAST(range AS DATE) AS day FROM range($lookback_start, $yesterday + INTERVAL 1 DAY, INTERVAL 1 DAY)) d
+      ON d.day >= s.first_day
+    LEFT JOIN lookback l ON {on_sl} AND l.charge_date = d.day
+),
+levels AS (
+    SELECT provider, account_id, service, region, charge_category, currency, weekday, median(cost) AS level
+    FROM filled GROUP BY ALL
+),
+typical AS (
+    SELECT provider, account_id, service, region, charge_category, currency, median(cost) AS level
+    FROM filled GROUP BY ALL
+),
+remaining AS (
+    SELECT dayofweek(CAST(range AS DATE)) AS weekday, count(*) AS days
+    FROM range($today, $month_end + INTERVAL 1 DAY, INTERVAL 1 DAY) GROUP BY 1
+),
+projection AS (
+    SELECT t.provider, t.account_id, t.service, t.region, t.charge_category, t.currency,
+           sum(coalesce(v.level, t.level) * r.days) AS projected
+    FROM typical t CROSS JOIN remaining r
+    LEFT JOIN levels v ON {on_tv} AND v.weekday = r.weekday
+    GROUP BY ALL
+),
+actual AS (
+    -- recurring series count their complete days (today is projected); the rest count all they billed
+    SELECT b.provider, b.account_id, b.service, b.region, b.charge_category, b.currency, sum(b.cost) AS actual
+    FROM base b LEFT JOIN series s ON {on_bs}
+    WHERE b.charge_date >= $month_start AND (s.provider IS NULL OR b.charge_date <= $yesterday)
+    GROUP BY ALL
+),
+parts AS (
+    SELECT coalesce(a.provider, p.provider) AS provider, coalesce(a.account_id, p.account_id) AS account_id,
+           coalesce(a.service, p.service) AS service, coalesce(a.region, p.region) AS region,
+           coalesce(a.charge_category, p.charge_category) AS charge_category,
+           coalesce(a.currency, p.currency) AS currency,
+           coalesce(a.actual, 0) AS actual, coalesce(p.projected, 0) AS projected
+    FROM actual a FULL JOIN projection p ON {on_ap}
+),
+names AS (SELECT provider, account_id, max(account_name) AS account_name FROM base GROUP BY ALL)
+SELECT {select} currency, sum(actual) AS actual, sum(projected) AS projected
+FROM parts LEFT JOIN names USING (provider, account_id)
+GROUP BY {group} currency
+ORDER BY sum(actual) + sum(projected) DESC, {order} currency
+"""
+
+
+@dataclass(frozen=True)
+class ForecastPart:
+    """One group's month so far (`actual`) and its projection for today through the month's end."""
+
+    keys: dict[str, object]
+    currency: str
+    actual: Decimal
+    projected: Decimal
+
+
 class CostQueries:
     """Queries on one open read-only connection."""
 
@@ -110,6 +194,48 @@ class CostQueries:
                 values["day"] = values["day"].isoformat()
             result.append(CostGroup(values, _money(row[-1]), row[-2]))
         return result
+
+    def forecast_parts(
+        self, query: CostQuery, *, month_start: date, today: date, month_end: date, lookback_start: date,
+        classify_start: date,
+    ) -> list[ForecastPart]:
+        """The forecast's inputs per group of `query.group_by` (provider, account, service, region,
+        charge_category): each charge series (SERIES_KEYS) is either projected from the median of its
+        same weekdays since `lookback_start` (recurring usage, credits, adjustments: billed on at least
+        half the days since they first appeared after `classify_start`) or counted as billed
+        (purchases, tax, anything billed on fewer days). The query's dates are ignored."""
+        for name in query.group_by:
+            if name not in SERIES_GROUPS:
+                raise ValueError(f"cannot forecast by {name!r}")
+        where, params = where_clause(replace(query, start=min(classify_start, lookback_start, month_start), end=today))
+        metric = METRIC_COLUMNS[query.metric]
+        select, group, order, keys = [], [], [], []
+        for name in query.group_by:
+            column = SERIES_GROUPS[name]
+            select.append(f"{column} AS {name},")
+            group.append(f"{column},")
+            order.append(f"{column},")
+            keys.append(name)
+            if name == "account":
+                select.append("max(account_name) AS account_name,")
+                keys.append("account_name")
+        sql = FORECAST_SQL.format(
+            metric=metric, where=where, select=" ".join(select), group=" ".join(group), order=" ".join(order),
+            on_sl=_ON.format(a="l", b="s"), on_tv=_ON.format(a="v", b="t"), on_bs=_ON.format(a="s", b="b"),
+            on_ap=_ON.format(a="a", b="p"),
+        )
+        named = {"classify_start": classify_start, "lookback_start": lookback_start, "yesterday": today - timedelta(days=1), "today": today,
+                 "month_start": month_start, "month_end": month_end}
+        # DuckDB takes either positional or named parameters: number the named ones after the filters.
+        for offset, (name, value) in enumerate(named.items(), start=len(params) + 1):
+            sql = sql.replace(f"${name}", f"${offset}")
+            params.append(value)
+        sql = _positional(sql, len(params) - len(named))
+        parts = []
+        for row in self._con.execute(sql, params).fetchall():
+            values = dict(zip(keys, row[: len(keys)], strict=True))
+            parts.append(ForecastPart(values, row[-3], _money(row[-2]), _money(row[-1])))
+        return parts
 
     def totals(self, query: CostQuery) -> dict[str, Decimal]:
         """Total per currency for the query's filters (its grouping is ignored)."""
@@ -223,6 +349,13 @@ class CostQueries:
         cursor = self._con.execute("SELECT * FROM alert_events ORDER BY created_at DESC LIMIT ?", [limit])
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _positional(sql: str, count: int) -> str:
+    """Number the filters' `?` placeholders $1..$count, so they mix with numbered parameters."""
+    for number in range(1, count + 1):
+        sql = sql.replace("?", f"${number}", 1)
+    return sql
 
 
 def _money(value) -> Decimal:

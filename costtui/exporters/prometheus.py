@@ -5,7 +5,6 @@ Sums stay Decimal; the exposition format is float, so values are converted at th
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -14,7 +13,8 @@ from prometheus_client import CollectorRegistry, Gauge
 
 from costtui import __version__
 from costtui.core.freshness import provider_freshness
-from costtui.core.periods import forecast_groups, period_window
+from costtui.core.reports import period_groups
+from costtui.core.windows import period_window
 from costtui.model import CostQuery
 
 if TYPE_CHECKING:
@@ -40,11 +40,10 @@ def build_registry(
 
     `max_age_seconds` (cache.max_age_hours) decides costtui_data_fresh, as it does for `check`."""
     base = CostQuery(metric=metric, gross=gross, group_by=GROUP_BY)  # type: ignore[arg-type]
-    month = period_window("month", today)
     day = period_window("day", today)
-    month_to_date = _costs(queries, replace(base, start=month.start, end=month.end))
-    daily = _costs(queries, replace(base, start=day.start, end=day.end))
-    forecast = {key: f.total for key, f in forecast_groups(queries, base, today).items()}
+    month_to_date = _costs(queries, base, "month", today)
+    daily = _costs(queries, base, "day", today)
+    forecast = _costs(queries, base, "forecast", today)
     kept = top_services(month_to_date, [daily, forecast], top_services_per_account)
 
     registry = CollectorRegistry(auto_describe=True)
@@ -63,10 +62,11 @@ def build_registry(
     return registry
 
 
-def _costs(queries: CostQueries, query: CostQuery) -> dict[CostKey, Decimal]:
+def _costs(queries: CostQueries, query: CostQuery, period: str, today: date) -> dict[CostKey, Decimal]:
+    """(provider, account, service, currency) -> cost for one period."""
     return {
-        (str(g.keys["provider"]), str(g.keys["account"]), str(g.keys["service"]), g.currency): g.cost
-        for g in queries.cost_groups(query)
+        (str(key[0]), str(key[1]), str(key[-2]), str(key[-1])): cost
+        for key, cost in period_groups(queries, query, period, today).items()
     }
 
 

@@ -1,4 +1,7 @@
-"""Cost groups as a text table, JSON or CSV: stdout data for people and scripts."""
+"""Cost groups as a text table, JSON or CSV: stdout data for people and scripts.
+
+JSON and CSV carry money exactly, at the cache's full precision; only the table (for people) rounds
+to the cent."""
 
 from __future__ import annotations
 
@@ -7,41 +10,21 @@ import io
 from collections.abc import Sequence
 from decimal import Decimal
 
+from costtui.core.reports import record_columns, records
 from costtui.exactjson import encode_json
-from costtui.model import CostGroup, to_cents
+from costtui.model import CostGroup, exact_text, to_cents
 
 FORMATS = ("table", "json", "csv")
 
 
-def output_columns(group_by: Sequence[str], metric: str) -> list[str]:
-    columns: list[str] = []
-    for name in group_by:
-        columns.append(name)
-        if name == "account":
-            columns.append("account_name")
-    return [*columns, f"{metric}_cost", "currency"]
-
-
-def group_records(groups: Sequence[CostGroup], group_by: Sequence[str], metric: str) -> list[dict]:
-    """One dict per group in output column order; money rounded to the cent, as Decimal."""
-    columns = output_columns(group_by, metric)
-    records = []
-    for group in groups:
-        record = {key: group.keys.get(key) for key in columns[:-2]}
-        record[columns[-2]] = to_cents(group.cost)
-        record["currency"] = group.currency
-        records.append(record)
-    return records
-
-
 def render(groups: Sequence[CostGroup], group_by: Sequence[str], metric: str, fmt: str) -> str:
-    records = group_records(groups, group_by, metric)
-    columns = output_columns(group_by, metric)
+    exact = records(groups, group_by, metric)
+    columns = record_columns(group_by, metric)
     if fmt == "json":
-        return render_json(records)
+        return render_json(exact)
     if fmt == "csv":
-        return render_csv(records, columns)
-    return render_table(records, columns)
+        return render_csv(exact, columns)
+    return render_table(exact, columns)
 
 
 def render_json(records: Sequence[dict]) -> str:
@@ -63,7 +46,7 @@ def render_csv(records: Sequence[dict], columns: Sequence[str]) -> str:
 def render_table(records: Sequence[dict], columns: Sequence[str]) -> str:
     if not records:
         return "No costs for this selection.\n"
-    rows = [[_text(record[c]) for c in columns] for record in records]
+    rows = [[_text(to_cents(record[c]) if c.endswith("_cost") else record[c]) for c in columns] for record in records]
     numeric = {c for c in columns if c.endswith("_cost")}
     widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
     lines = [
@@ -86,5 +69,5 @@ def _text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return format(value, "f")
+        return exact_text(value)
     return str(value)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from costtui.core.periods import FORECAST_METHOD, PERIODS
+from costtui.core.forecast import FORECAST_METHOD
+from costtui.core.windows import PERIODS
 from costtui.model import METRICS
 from costtui.plugin.durations import DurationError, parse_duration
 from costtui.plugin.ranges import RangeError, parse_range

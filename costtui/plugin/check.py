@@ -6,15 +6,18 @@ loads argparse, tomllib and duckdb only: no click, pydantic, textual or cloud SD
 from __future__ import annotations
 
 from argparse import Namespace
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from costtui.config.fast import load_fast_config, resolve_cache_path
+from costtui.core.forecast import FORECAST_METHOD, forecast
 from costtui.core.freshness import ProviderFreshness, provider_freshness
-from costtui.core.periods import FORECAST_METHOD, forecast_groups, period_window
+from costtui.core.reports import period_groups, period_totals
 from costtui.core.today import resolve_today
+from costtui.core.windows import period_window
 from costtui.model import CostError, CostQuery, to_cents
 from costtui.plugin.args import HelpShown, UsageError, parse_arguments
 from costtui.plugin.ranges import Range
@@ -170,31 +173,23 @@ def period_values(
     """The period's cost per currency, and the -v breakdown lines."""
     from dataclasses import replace
 
-    window = period_window(period, today)
     limit = None if verbose > 1 else BREAKDOWN_LINES
+    if not verbose:
+        return period_totals(queries, query, period, today), []
+    details: list[str] = []
     if period == "forecast":
-        forecasts = forecast_groups(queries, query, today)
-        values = {key[-1]: forecast.total for key, forecast in forecasts.items()}
-        details: list[str] = []
-        if verbose:
-            details.append(f"method: {FORECAST_METHOD}")
-            for key, f in sorted(forecasts.items()):
-                details.append(
-                    f"{key[-1]}: {to_cents(f.month_to_date):f} so far + {to_cents(f.daily_average):f}/day"
-                    f" x {f.remaining_days} days = {to_cents(f.total):f}"
-                )
-            by_service = forecast_groups(queries, replace(query, group_by=("provider", "service")), today)
-            rows = [(forecast.total, key) for key, forecast in by_service.items()]
-            details.extend(_breakdown(rows, limit))
-        return values, details
-    dated = replace(query, start=window.start, end=window.end)
-    values = queries.totals(dated)
-    details = []
-    if verbose:
-        groups = queries.cost_groups(replace(dated, group_by=("provider", "service")))
-        rows = [(g.cost, (g.keys["provider"], g.keys["service"], g.currency)) for g in groups]
-        details = _breakdown(rows, limit)
-    return values, details
+        details.append(f"method: {FORECAST_METHOD}")
+        for key, f in sorted(forecast(queries, query, today).items()):
+            details.append(
+                f"{key[-1]}: {to_cents(f.month_to_date):f} so far + {to_cents(f.projected):f} projected"
+                f" over {f.remaining_days} days = {to_cents(f.total):f}"
+            )
+    by_service = period_groups(queries, replace(query, group_by=("provider", "service")), period, today)
+    values: dict[str, Decimal] = defaultdict(Decimal)  # the services' sum: one scan, the same total
+    for key, cost in by_service.items():
+        values[key[-1]] += cost
+    details.extend(_breakdown([(cost, key) for key, cost in by_service.items()], limit))
+    return dict(values), details
 
 
 def _breakdown(rows: list[tuple[Decimal, tuple]], limit: int | None) -> list[str]:

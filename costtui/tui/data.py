@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from costtui.cache import CacheMissing, CacheReader, CostQueries
 from costtui.core.freshness import FreshnessFacts, read_freshness_facts
-from costtui.model import (
-    CostGroup,
-    CostQuery,
-    Metric,
-    latest_complete_day,
-    month_to_date,
-    percent_change,
-    same_days_last_month,
-)
+from costtui.core.windows import Window, last_days, month_to_date, same_days_last_month
+from costtui.model import CostGroup, CostQuery, Metric, percent_change
 
 # Range presets the `d` key cycles through: a number of days ending on the last complete day,
 # or None for the month to date.
@@ -61,11 +54,9 @@ class ViewOptions:
         return "month to date" if self.days is None else f"last {self.days} days"
 
 
-def view_range(days: int | None, end: date) -> tuple[date, date]:
-    """The inclusive day range shown: `days` days ending on `end`, or its month to date."""
-    if days is None:
-        return month_to_date(end)
-    return end - timedelta(days=days - 1), end
+def view_window(days: int | None, today: date) -> Window:
+    """The days shown, by the core's one rule: `days` complete days, or the month to date."""
+    return month_to_date(today) if days is None else last_days(days, today)
 
 
 @dataclass(frozen=True)
@@ -126,9 +117,8 @@ def _read(queries: CostQueries, options: ViewOptions, today: date) -> DashboardD
     if bounds is None:
         return None
     first_day, last_day = bounds
-    # Today's costs are still arriving; a cache that stopped earlier ends the view at its last day.
-    end = min(latest_complete_day(today), last_day)
-    start, end = view_range(options.days, end)
+    window = view_window(options.days, today)
+    start, end = window.start, window.end
     providers = tuple(queries.distinct_values("provider"))
     base = CostQuery(
         start=start, end=end, providers=options.providers, metric=options.metric, gross=options.gross
@@ -155,17 +145,18 @@ def _read(queries: CostQueries, options: ViewOptions, today: date) -> DashboardD
 def _month_to_date(queries: CostQueries, options: ViewOptions, today: date) -> tuple[MonthToDate, ...]:
     """Per provider and currency, then one total per currency when several providers show.
 
-    Each provider's month runs through its own last complete cached day, so a provider whose
-    data lags is compared with the same (fewer) days of last month, not with more."""
+    Month to date is the core's (the 1st through today), compared with the same days of last month;
+    a provider with no data for those days has no base to compare."""
+    window = month_to_date(today)
+    previous_window = same_days_last_month(window)
     wanted = options.providers or tuple(queries.distinct_values("provider"))
     cards: list[MonthToDate] = []
     for provider in wanted:
         provider_first, provider_last, _ = queries.covered_days(provider)
         if provider_first is None or provider_last is None:
             continue
-        anchor = min(latest_complete_day(today), provider_last)
-        start, end = month_to_date(anchor)
-        previous_start, previous_end = same_days_last_month(anchor)
+        start, end = window.start, window.end
+        previous_start, previous_end = previous_window.start, previous_window.end
         query = CostQuery(providers=(provider,), metric=options.metric, gross=options.gross)
         current = queries.totals(replace(query, start=start, end=end))
         previous = queries.totals(replace(query, start=previous_start, end=previous_end))

@@ -60,12 +60,12 @@ def test_each_period_and_filter_reports_the_known_cost(capsys, known_cache, args
     assert expected in out.splitlines()[0]
 
 
-def test_forecast_averages_only_the_days_a_provider_has_data(capsys, known_cache):
+def test_forecast_projects_only_from_the_days_a_provider_has_data(capsys, known_cache):
     # azure has 3 days of 20.00 EUR: 60.00 so far + 20.00/day x 16 days, not 60/7 per day.
     code, out = check(capsys, known_cache, "--provider", "azure", "--period", "forecast", "-v")
     assert code == 0
     assert "forecast for 2026-11 380.00 EUR" in out
-    assert "EUR: 60.00 so far + 20.00/day x 16 days = 380.00" in out
+    assert "EUR: 60.00 so far + 320.00 projected over 16 days = 380.00" in out
 
 
 def test_forecast_on_the_first_of_the_month_uses_last_months_trailing_days(capsys, known_cache, monkeypatch):

@@ -154,7 +154,7 @@ def test_unreadable_config_is_unknown(capsys, known_cache, tmp_path):
 def test_help_lists_ranges_periods_and_the_forecast_method(capsys):
     assert run_check(["--help"]) == 0
     text = capsys.readouterr().out
-    assert "@N:M" in text and "average daily cost of the last 7 complete days" in text
+    assert "@N:M" in text and "median of its same weekday" in text
 
 
 def test_timeout_on_a_hung_cache_from_a_real_process(tmp_path):

@@ -12,7 +12,8 @@ from textual.widgets import DataTable, Label, TabbedContent
 from tui_helpers import make_app, settle
 
 from costtui.cache import CacheReader
-from costtui.model import CostQuery, month_to_date, percent_change, same_days_last_month
+from costtui.core.windows import month_to_date, same_days_last_month
+from costtui.model import CostQuery, percent_change
 from costtui.tui.format import change_text, money, provider_name
 from costtui.tui.screens.help import HelpScreen
 from costtui.tui.widgets.cards import MonthToDateCard
@@ -24,15 +25,13 @@ pytestmark = pytest.mark.anyio
 def expected_month_to_date(cache: Path, today: date, metric: str = "billed", gross: bool = False):
     """Per provider: (this month's total, same days last month) straight from CostQueries."""
     expected = {}
+    month = month_to_date(today)
+    before = same_days_last_month(month)
     with CacheReader(cache).session() as queries:
         for provider in queries.distinct_values("provider"):
-            last = queries.covered_days(provider)[1]
-            anchor = min(today - timedelta(days=1), last)
             query = CostQuery(providers=(provider,), metric=metric, gross=gross)
-            start, end = month_to_date(anchor)
-            previous_start, previous_end = same_days_last_month(anchor)
-            current = queries.totals(replace(query, start=start, end=end))
-            previous = queries.totals(replace(query, start=previous_start, end=previous_end))
+            current = queries.totals(replace(query, start=month.start, end=month.end))
+            previous = queries.totals(replace(query, start=before.start, end=before.end))
             expected[provider] = (current["USD"], previous["USD"])
     return expected
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from costtui.cache import open_writer
 from costtui.model import CostRow, ReplaceScope
-from costtui.tui.data import ViewOptions, load_dashboard, view_range
+from costtui.tui.data import ViewOptions, load_dashboard, view_window
 from costtui.tui.format import age_text, change_text, day_span, money
 
 
@@ -101,8 +101,10 @@ def test_range_presets_cycle_and_month_to_date_starts_on_the_first() -> None:
         options = options.next_range()
         seen.append(options.days)
     assert seen == [90, None, 7, 30]
-    assert view_range(None, date(2026, 11, 14)) == (date(2026, 11, 1), date(2026, 11, 14))
-    assert view_range(7, date(2026, 11, 14)) == (date(2026, 11, 8), date(2026, 11, 14))
+    month = view_window(None, date(2026, 11, 15))
+    assert (month.start, month.end) == (date(2026, 11, 1), date(2026, 11, 15))
+    week = view_window(7, date(2026, 11, 15))
+    assert (week.start, week.end) == (date(2026, 11, 8), date(2026, 11, 14))
     assert ViewOptions(days=14).next_range().days == 7
 
 
