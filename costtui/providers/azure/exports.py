@@ -174,7 +174,8 @@ class AzureExportsProvider:
                 ) from None
             if exc.status_code in THROTTLED_STATUSES:
                 raise ProviderError(
-                    f"{action}: storage stayed busy (HTTP {exc.status_code} {exc.error_code}) after retries",
+                    f"{action}: storage stayed busy (HTTP {exc.status_code} "
+                    f"{getattr(exc.error_code, 'value', exc.error_code)}) after retries",
                     kind="throttled",
                     hint="retry later, or raise providers.azure.timeout_seconds",
                 ) from None
