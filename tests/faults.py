@@ -94,7 +94,7 @@ class SlowProxy:
         source.settimeout(None)
         try:
             while not self._stop.is_set():
-                data = source.recv(16384)
+                data = source.recv(1024 if slow else 65536)  # small steps: answers really trickle
                 if not data:
                     break
                 target.sendall(data)

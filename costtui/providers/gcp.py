@@ -276,6 +276,10 @@ def provider_error(exc: Exception, table: str, api_calls: int = 0) -> ProviderEr
         return error(f"BigQuery rejected the query on {table}: {_summary(exc)}", "invalid_table",
                      "providers.gcp.table must be the standard usage cost export table "
                      "(gcp_billing_export_v1_*), not a view or the detailed export")
+    cause = exc.cause if isinstance(exc, api.RetryError) else exc
+    if isinstance(cause, api.TooManyRequests) or _reasons(cause) & {"rateLimitExceeded", "quotaExceeded"}:
+        return error(f"BigQuery kept rate-limiting the query until the deadline: {_summary(cause)}", "throttled",
+                     "retry later, or raise providers.gcp.timeout_seconds")
     if isinstance(exc, api.RetryError | requests.exceptions.ConnectionError | requests.exceptions.Timeout
                   | api.ServiceUnavailable | api.GatewayTimeout | TimeoutError):
         return error("BigQuery is unreachable", "unreachable",

@@ -45,6 +45,7 @@ QUICK_ATTEMPTS = 3  # botocore's own retries: a refused or reset connection fail
 CONNECT_TIMEOUT_S = 5
 READ_TIMEOUT_S = 60
 THROTTLE_PAUSE_S = (1.0, 30.0)  # first and longest pause between throttled rounds
+QUICK_ROUND_S = 4.0  # the longest a round of botocore's quick retries takes (its pauses: up to 1 + 2 s)
 REQUEST_PRICE = Decimal("0.01")  # USD per Cost Explorer API request
 
 PERMISSION_CODES = {"AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "UnauthorizedException"}
@@ -113,7 +114,10 @@ def throttled_call(call, max_attempts: int, deadline: float | None):
                 raise
             attempts += 1 + int(exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0))
             wait = pause * random.uniform(0.5, 1.0)
-            if attempts >= max_attempts or (deadline is not None and time.monotonic() + wait >= deadline):
+            # Another round only if it can end before the deadline: throttled is a clearer answer than timeout.
+            if attempts >= max_attempts or (
+                deadline is not None and time.monotonic() + wait + QUICK_ROUND_S >= deadline
+            ):
                 raise
             time.sleep(wait)
             pause = min(pause * 2, THROTTLE_PAUSE_S[1])
