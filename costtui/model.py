@@ -9,6 +9,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Literal
 
+from costtui import exitcodes
+
 CHARGE_CATEGORIES = ("Usage", "Purchase", "Tax", "Credit", "Adjustment")
 ChargeCategory = Literal["Usage", "Purchase", "Tax", "Credit", "Adjustment"]
 Metric = Literal["billed", "effective"]
@@ -39,7 +41,7 @@ CENT = Decimal("0.01")
 class CostError(Exception):
     """An expected problem with a clear one-line message for the user."""
 
-    exit_code = 1  # the CLI's exit status; 2 for bad usage or config
+    exit_code = exitcodes.FAILURE  # the CLI's exit status (costtui/exitcodes.py)
 
 
 @dataclass(frozen=True, slots=True)

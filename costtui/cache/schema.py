@@ -80,7 +80,7 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def can_migrate(version: int) -> bool:
     """Whether a cache of this version can be brought to SCHEMA_VERSION in place."""
-    return all(step in MIGRATIONS for step in range(version, SCHEMA_VERSION))
+    return version <= SCHEMA_VERSION and all(step in MIGRATIONS for step in range(version, SCHEMA_VERSION))
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> None:

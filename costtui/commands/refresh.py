@@ -8,15 +8,15 @@ from datetime import date
 
 import click
 
-from costtui.commands.context import AppContext, pass_app
+from costtui import exitcodes
+from costtui.commands.context import AppContext, pass_app, rebuild_option
 from costtui.commands.costs import parse_day
 from costtui.providers.registry import PROVIDER_NAMES
 
-# refresh's exit codes (the README's table); kept here until the one exit-code module lands.
-EXIT_OK = 0  # every provider asked was fetched (or skipped inside its minimum interval)
-EXIT_PROVIDER_FAILED = 1  # some providers failed; the others were published
-EXIT_NOTHING_FETCHED = 69  # EX_UNAVAILABLE: every provider tried failed; nothing new was published
-EXIT_BUSY = 75  # EX_TEMPFAIL: cron may simply try again next time
+EXIT_OK = exitcodes.OK  # every provider asked was fetched (or skipped inside its minimum interval)
+EXIT_PROVIDER_FAILED = exitcodes.FAILURE  # some providers failed; the others were published
+EXIT_NOTHING_FETCHED = exitcodes.NOTHING_FETCHED  # every provider tried failed
+EXIT_BUSY = exitcodes.BUSY  # EX_TEMPFAIL: cron may simply try again next time
 
 
 class ProgressPrinter:
@@ -59,6 +59,7 @@ provider_option = click.option(
     "--alerts", "then_alerts", is_flag=True,
     help="Then run `costtui alerts` on the new data (record and notify new findings).",
 )
+@rebuild_option
 @pass_app
 def refresh(
     app_context: AppContext,
@@ -70,6 +71,7 @@ def refresh(
     quiet: bool,
     wait: bool,
     then_alerts: bool,
+    rebuild: bool,
 ) -> int:
     """Fetch costs from the enabled providers and publish them to the cache.
 
@@ -97,6 +99,7 @@ def refresh(
         full=full,
         lock_timeout=config.cache.lock_timeout_seconds if wait else 0,
         force=force,
+        rebuild=rebuild,
     )
     progress = ProgressPrinter(enabled=not quiet and sys.stderr.isatty())
     try:
@@ -176,4 +179,4 @@ def test_auth(app_context: AppContext, providers: tuple[str, ...]) -> int:
             click.echo(f"{name:<6} FAILED  {exc}")
         else:
             click.echo(f"{name:<6} OK")
-    return 1 if failures else 0
+    return exitcodes.FAILURE if failures else exitcodes.OK

@@ -188,5 +188,5 @@ def test_cache_locked_by_a_writing_process_is_unknown_quickly(known_cache, tmp_p
         holder.wait()
     assert result.returncode == 3
     assert result.stdout.startswith("COSTTUI UNKNOWN - ")
-    assert "cannot open cache" in result.stdout or "timed out" in result.stdout
+    assert "cache in use by another program" in result.stdout or "timed out" in result.stdout
     assert result.stderr == ""
