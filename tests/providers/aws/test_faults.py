@@ -12,7 +12,7 @@ from costtui.config import AwsConfig
 from costtui.providers.aws.cost_explorer import AwsCostExplorerProvider
 from costtui.providers.aws.data_exports import AwsDataExportsProvider
 from tests.emulators import free_port, http_ok, on_path, running_server
-from tests.faults import SlowProxy, black_hole, refresh_beside_a_healthy_provider
+from tests.netfaults import SlowProxy, black_hole, refresh_beside_a_healthy_provider
 from tests.providers.aws.test_auth_and_retries import credentials, scripted  # noqa: F401  (fixture)
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from costtui.providers.azure.exports import AzureExportsProvider
 from tests.emulators import free_port, installed, port_open, running_server
-from tests.faults import SlowProxy, black_hole, refresh_beside_a_healthy_provider
+from tests.netfaults import SlowProxy, black_hole, refresh_beside_a_healthy_provider
 from tests.providers.azure.conftest import AZURITE, ENV_VAR, ExportBucket, connection_string, csv_bytes
 from tests.providers.azure.test_exports import EA_HEADER, NOV, ea_row
 

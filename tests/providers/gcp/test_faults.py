@@ -15,7 +15,7 @@ from google.cloud import bigquery
 from costtui.config import GcpConfig
 from costtui.providers.gcp import GcpBillingExportProvider
 from tests.emulators import free_port, http_ok, installed, running_server
-from tests.faults import SlowProxy, black_hole, refresh_beside_a_healthy_provider
+from tests.netfaults import SlowProxy, black_hole, refresh_beside_a_healthy_provider
 from tests.providers.gcp.billing_rows import ROWS, SCHEMA, ndjson
 from tests.providers.gcp.conftest import BQ_HOME, BQEMULATOR, DATASET, EXPORT_TABLE, PROJECT
 

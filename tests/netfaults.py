@@ -1,4 +1,4 @@
-"""Network faults on loopback for the provider tests: a black-holed port and a slow proxy that can be cut."""
+"""Network faults on loopback for the provider tests: a black-holed port, a slow proxy that can be cut, a healthy neighbour."""
 
 from __future__ import annotations
 
