@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 
@@ -195,6 +196,12 @@ class CostQueries:
             result.append(CostGroup(values, _money(row[-1]), row[-2]))
         return result
 
+    def copy_focus(self, query: CostQuery, path: Path, fmt: str) -> int:
+        """Write the query's rows as FOCUS 1.2 (csv or parquet) to `path`; see cache/focus_out."""
+        from costtui.cache.focus_out import copy_focus
+
+        return copy_focus(self._con, query, path, fmt)
+
     def forecast_parts(
         self, query: CostQuery, *, month_start: date, today: date, month_end: date, lookback_start: date,
         classify_start: date,
@@ -263,14 +270,21 @@ class CostQueries:
 
     def latest_fetches(self) -> list[FetchStatus]:
         """The newest fetch of each provider and source."""
+        duration = "duration_seconds" if self._has_column("fetches", "duration_seconds") else "NULL"
         rows = self._con.execute(
-            """SELECT provider, source, status, finished_at, error_kind, error_message,
-                      range_start, range_end, row_count, api_calls, bytes_processed, duration_seconds
+            f"""SELECT provider, source, status, finished_at, error_kind, error_message,
+                      range_start, range_end, row_count, api_calls, bytes_processed, {duration}
                FROM fetches QUALIFY row_number() OVER
                    (PARTITION BY provider, source ORDER BY finished_at DESC) = 1
                ORDER BY provider, source"""
         ).fetchall()
         return [FetchStatus(*row) for row in rows]
+
+    def _has_column(self, table: str, column: str) -> bool:
+        """Older caches stay readable until their next write migrates them (schema.READABLE_VERSIONS)."""
+        return bool(self._con.execute(
+            "SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ?", [table, column]
+        ).fetchone()[0])
 
     def fetch_histories(self) -> list[FetchHistory]:
         """Per provider (any source): its newest fetch, newest success and first failure since."""

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import duckdb
 
-SCHEMA_VERSION = 2
-
-# Statements that bring a cache of version N to N + 1; a writer applies them in order to its copy.
+SCHEMA_VERSION = 3
+# Versions a reader can query as they are (v1 lacks billing_period_start, v1-v2 fetches.duration_seconds);
+# the next write migrates.
+READABLE_VERSIONS = range(1, SCHEMA_VERSION + 1)
+# Older versions this module upgrades in place (no row lost): version -> the statements that lift it by one.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
-    1: ("ALTER TABLE fetches ADD COLUMN IF NOT EXISTS duration_seconds DOUBLE",),  # v2: time each fetch took
+    # v2: the billing period a row was invoiced in, so an import restates exactly its billing periods.
+    1: ("ALTER TABLE charges ADD COLUMN billing_period_start DATE",),
+    # v3: how long each provider fetch took.
+    2: ("ALTER TABLE IF EXISTS fetches ADD COLUMN IF NOT EXISTS duration_seconds DOUBLE",),
 }
 
 # Money columns are DECIMAL(18,6): exact sums, sub-cent precision the clouds report.
@@ -29,7 +34,8 @@ CREATE TABLE IF NOT EXISTS charges (
     billed_cost DECIMAL(18, 6) NOT NULL,
     effective_cost DECIMAL(18, 6) NOT NULL,
     currency VARCHAR NOT NULL,
-    estimated BOOLEAN NOT NULL DEFAULT false
+    estimated BOOLEAN NOT NULL DEFAULT false,
+    billing_period_start DATE  -- first day of the billing period; NULL where the source names none
 );
 CREATE TABLE IF NOT EXISTS fetches (
     provider VARCHAR NOT NULL,
@@ -74,23 +80,13 @@ CREATE TABLE IF NOT EXISTS alert_events (
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(SCHEMA_SQL)
-    con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-
-
-def can_migrate(version: int) -> bool:
-    """Whether a cache of this version can be brought to SCHEMA_VERSION in place."""
-    return version <= SCHEMA_VERSION and all(step in MIGRATIONS for step in range(version, SCHEMA_VERSION))
-
-
-def migrate(con: duckdb.DuckDBPyConnection) -> None:
-    """Bring an older costtui cache up to SCHEMA_VERSION (a new or current one is left alone)."""
+    """Create the tables of a new cache, or bring an older one up to SCHEMA_VERSION."""
     version = read_schema_version(con)
-    if version is None or version >= SCHEMA_VERSION:
-        return
-    for step in range(version, SCHEMA_VERSION):
-        for statement in MIGRATIONS[step]:
+    while version is not None and version < SCHEMA_VERSION:
+        for statement in MIGRATIONS[version]:
             con.execute(statement)
+        version += 1
+    con.execute(SCHEMA_SQL)
     con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
 
