@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from costtui.cache.alert_rows import ALERT_COLUMNS, alert_event
+from costtui.cache.rollups import WindowSums, window_sums
 from costtui.model import AlertEvent, CostGroup, CostQuery
 
 # Group-by name -> (output key, SQL expression, aggregate?) ; expressions are constants, never user text.
@@ -244,6 +245,10 @@ class CostQueries:
             parts.append(ForecastPart(values, row[-3], _money(row[-2]), _money(row[-1])))
         return parts
 
+    def window_sums(self, query: CostQuery, windows: list[tuple[date, date]]) -> list[WindowSums]:
+        """Sums per group for several windows in one scan (see cache.rollups)."""
+        return window_sums(self._con, query, windows)
+
     def totals(self, query: CostQuery) -> dict[str, Decimal]:
         """Total per currency for the query's filters (its grouping is ignored)."""
         metric = METRIC_COLUMNS[query.metric]
@@ -257,6 +262,11 @@ class CostQueries:
     def date_bounds(self) -> tuple[date, date] | None:
         row = self._con.execute("SELECT min(charge_date), max(charge_date) FROM charges").fetchone()
         return (row[0], row[1]) if row and row[0] else None
+
+    def first_days(self) -> dict[str, date]:
+        """Each provider's first cached day."""
+        rows = self._con.execute("SELECT provider, min(charge_date) FROM charges GROUP BY provider").fetchall()
+        return dict(rows)
 
     def row_count(self) -> int:
         return self._con.execute("SELECT count(*) FROM charges").fetchone()[0]

@@ -37,6 +37,7 @@ def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
     """Every read-only open of a cache path uses this, so in-process connections share one configuration."""
     con = duckdb.connect(str(path), read_only=True, config={"temp_directory": spill_directory()})
     con.execute("SET TimeZone = 'UTC'")  # days are UTC dates on every host
+    con.execute("SET enable_progress_bar = false")  # a long query would draw it on stderr, over the dashboard
     return con
 
 

@@ -17,14 +17,14 @@ def demo_cache_path() -> Path:
     return Path(user_data_dir("costtui")) / "demo.duckdb"
 
 
-@click.command()
+@click.command(epilog=f"\b\nThe demo cache (open it again with `costtui --cache PATH`):\n  {demo_cache_path()}")
 @click.option("--no-tui", is_flag=True, help="Only fill the demo cache.")
 @click.option("--seed", default=42, show_default=True, type=int, help="Random seed: same seed, same data.")
 @click.option("--rows", type=click.IntRange(min=1), metavar="N", help="Scale to about N rows (benchmarks).")
 @rebuild_option
 @pass_app
 def demo(app_context: AppContext, no_tui: bool, seed: int, rows: int | None, rebuild: bool) -> None:
-    """Fill a demo cache (the real cache only if --cache names it) and open the dashboard."""
+    """Fill the demo cache (the real cache only if --cache names it) and open the dashboard."""
     from costtui.providers.demo import DemoProvider, demo_window
     from costtui.refresh import load_once
 

@@ -1,33 +1,57 @@
-"""The dashboard app: loads cache snapshots in a worker and shows them in five tabs."""
+"""The dashboard app: wires the tabs, the global keys and the loading workers; each view renders
+itself from the one in-memory DashboardData (see data.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
+from platformdirs import user_downloads_dir
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Label, Static, TabbedContent, TabPane
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Header, LoadingIndicator, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from costtui.cache import CacheReader
 from costtui.config import Config
-from costtui.model import CostError
-from costtui.tui.data import DashboardData, ViewOptions, load_dashboard
-from costtui.tui.messages import DashboardLoaded, LoadFailed
+from costtui.core.forecast import forecast
+from costtui.model import CostError, CostQuery
+from costtui.tui.data import DashboardData, ViewOptions, load_dashboard, load_drill
+from costtui.tui.export import export_path, table_csv
+from costtui.tui.messages import DashboardLoaded, DrillLoaded, ForecastLoaded, LoadFailed
+from costtui.tui.refresh_runner import RefreshRunner
+from costtui.tui.rollup import Filter
+from costtui.tui.screens.finding import FindingScreen
 from costtui.tui.screens.help import HelpScreen
+from costtui.tui.screens.range import RangeScreen
+from costtui.tui.views.breakdown import BreakdownView
+from costtui.tui.views.drill import DrillScreen
+from costtui.tui.views.trends import TrendsView
 from costtui.tui.widgets.alerts import AlertList
-from costtui.tui.widgets.cards import MonthToDateCards
-from costtui.tui.widgets.chart import DailyCostChart
-from costtui.tui.widgets.cost_table import CostTable, KeyColumn
-from costtui.tui.widgets.status import Banner, StatusLine, stale_problems
+from costtui.tui.widgets.cost_table import CostTable
+from costtui.tui.widgets.filter_bar import FilterBar
+from costtui.tui.widgets.status import Banner, StatusLine, stale_problems, status_text
 
-EMPTY_MESSAGE = "No cost data yet. Run `costtui demo` or `costtui refresh`."
 TABS = ("trends", "services", "accounts", "regions", "alerts")
 SNAPSHOT_POLL_SECONDS = 5.0
+AGE_TICK_SECONDS = 30.0
+LOADING_DELAY_SECONDS = 0.1  # a load this long shows the loading indicator
+FORECAST_DELAY_SECONDS = 0.5
+
+
+def empty_message(cache_path: Path) -> str:
+    return (f"No cost data in {cache_path}.\nRun `costtui refresh` to fetch it (or press R), or `costtui demo` "
+            "to try the dashboard on synthetic data (it keeps its own demo cache).")
+
+
+def screenshot_dir() -> Path:
+    downloads = Path(user_downloads_dir())
+    return downloads if downloads.is_dir() else Path.cwd()
 
 
 def utc_now() -> datetime:
@@ -35,112 +59,111 @@ def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def _key(key: str, action: str, description: str, tooltip: str, show: bool = True) -> Binding:
+    return Binding(key, action, description, tooltip=tooltip, show=show, id=action.split("(")[0])
+
+
 class CostApp(App[None]):
-    """Costs from the cache: trends, services, accounts, regions, alerts."""
+    """Costs from the cache: trends, services, accounts, regions, alerts; drill-downs on top."""
 
     CSS_PATH = "app.tcss"
     TITLE = "costtui"
     BINDINGS = [
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("r", "reload", "Reload", tooltip="Read the cache again", id="reload"),
-        Binding(
-            "d", "next_range", "Range", tooltip="Next date range: 7, 30, 90 days, month to date", id="range"
-        ),
-        Binding(
-            "m",
-            "toggle_metric",
-            "Metric",
-            tooltip="Billed (invoice) or effective (amortised) cost",
-            id="metric",
-        ),
-        Binding(
-            "g",
-            "toggle_gross",
-            "Net/gross",
-            tooltip="Net of credits, or gross (credits left out)",
-            id="gross",
-        ),
-        Binding(
-            "p",
-            "next_provider",
-            "Provider",
-            tooltip="Show all providers or the next one alone",
-            id="provider",
-        ),
-        Binding("question_mark", "help", "Keys", tooltip="This list of keys", id="help"),
-        *(
-            Binding(str(number), f"show_tab('{tab}')", f"{tab.title()} tab", show=False, id=f"tab.{tab}")
-            for number, tab in enumerate(TABS, start=1)
-        ),
+        _key("q", "quit", "Quit", "Leave the dashboard"),
+        _key("d", "next_range", "Range", "Next range: 7, 30, 90 days, month to date, last month, 12 months"),
+        _key("D", "custom_range", "Dates", "Type a custom range of dates", show=False),
+        _key("t", "toggle_granularity", "Day/month", "Daily or monthly chart", show=False),
+        _key("m", "toggle_metric", "Metric", "Billed (invoice) or effective (amortised) cost"),
+        _key("g", "toggle_gross", "Net/gross", "Net of credits, or gross (credits left out)"),
+        _key("p", "next_provider", "Provider", "All providers or the next one alone"),
+        _key("s", "sort", "Sort", "Sort the table by the next column"),
+        _key("S", "reverse_sort", "Reverse", "Reverse the table's sort order", show=False),
+        _key("slash", "filter", "Filter", "Filter the table's rows by name"),
+        _key("escape", "back", "Back", "Clear the filter, or go back one drill-down step", show=False),
+        _key("e", "export", "Export", "Write the table as CSV (exact values) to the working directory", show=False),
+        _key("r", "reload", "Reload", "Read the cache again", show=False),
+        _key("R", "refresh", "Refresh", "Run `costtui refresh` for the configured providers", show=False),
+        _key("question_mark", "help", "Keys", "This list of keys"),
+        *(_key(str(n), f"show_tab('{tab}')", f"{tab.title()} tab", f"Show the {tab.title()} tab", show=False)
+          for n, tab in enumerate(TABS, start=1)),
     ]
+    # Keys the tables own, listed in `?` with the app's.
+    TABLE_KEYS = [("enter", "Drill down into the row (service, account, region); on Alerts the whole finding"),
+                  ("↑ ↓ PgUp PgDn", "Move in the table")]
 
-    def __init__(
-        self,
-        config: Config,
-        cache_path: Path,
-        today: date,
-        clock: Callable[[], datetime] = utc_now,
-    ) -> None:
+    def __init__(self, config: Config, cache_path: Path, today: date, clock: Callable[[], datetime] = utc_now,
+                 config_path: Path | None = None, export_dir: Path | None = None) -> None:
         super().__init__()
         self.config = config
         self.cache_path = Path(cache_path)
+        self.config_path = config_path
+        self.export_dir = export_dir
         self.today = today
         self.clock = clock
         display = config.display
-        self.options = ViewOptions(days=display.default_days, metric=display.metric, gross=display.gross)
+        self.options = ViewOptions.from_days(display.default_days, metric=display.metric, gross=display.gross)
         self.data: DashboardData | None = None
+        self.forecasts: dict[tuple, dict[tuple, Decimal]] = {}
+        self.loading_data = False
         self._generation = 0
+        self._notice = ""
+        self._stale_tabs: set[str] = set()
+        self._stale_drills: set[DrillScreen] = set()
+        self._forecast_timer: Timer | None = None
         self._snapshot_id = CacheReader(self.cache_path).snapshot_id()
+        self.refresh_runner = RefreshRunner(self)
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield Header(icon="")
         yield StatusLine("Loading…", id="status")
         yield Banner(id="banner")
-        yield Static(EMPTY_MESSAGE, id="empty")
-        top = self.config.display.top_services
+        yield LoadingIndicator(id="loading")
+        yield Static(empty_message(self.cache_path), id="empty")
         with TabbedContent(initial="trends", id="tabs"):
-            with TabPane("Trends", id="trends"), VerticalScroll(id="trends-scroll"):
-                yield MonthToDateCards(id="mtd")
-                yield DailyCostChart(id="chart")
-                yield Label(f"Top {top} services", id="top-services-title", classes="section-title")
-                yield CostTable(
-                    [KeyColumn("Provider", "provider"), KeyColumn("Service", "service")],
-                    limit=top,
-                    id="top-services",
-                )
-            with TabPane("Services", id="services"):
-                yield CostTable(
-                    [KeyColumn("Provider", "provider"), KeyColumn("Service", "service")], id="services-table"
-                )
-            with TabPane("Accounts", id="accounts"):
-                yield CostTable(
-                    [
-                        KeyColumn("Provider", "provider"),
-                        KeyColumn("Account", "account"),
-                        KeyColumn("Name", "account_name"),
-                    ],
-                    id="accounts-table",
-                )
-            with TabPane("Regions", id="regions"):
-                yield CostTable(
-                    [KeyColumn("Provider", "provider"), KeyColumn("Region", "region")], id="regions-table"
-                )
+            with TabPane("Trends", id="trends"):
+                yield TrendsView(self.config.display.top_services, id="trends-view")
+            for name in ("services", "accounts", "regions"):
+                with TabPane(name.title(), id=name):
+                    yield BreakdownView(name, id=f"{name}-view")
             with TabPane("Alerts", id="alerts"):
                 yield AlertList(id="alert-list")
+        yield FilterBar(id="filter")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._show_empty(None)
+        self.query_one("#loading").display = False
         self.set_interval(SNAPSHOT_POLL_SECONDS, self.reload_if_new_snapshot)
+        self.set_interval(AGE_TICK_SECONDS, self._tick)
         if self.config.display.auto_refresh_seconds:
             self.set_interval(self.config.display.auto_refresh_seconds, self.action_reload)
         self.action_reload()
 
-    # Loading: a thread worker reads the cache into a plain snapshot and posts it.
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        """Screenshots go to ~/Downloads, or to the working directory where there is none."""
+        return super().deliver_screenshot(filename, path or str(screenshot_dir()), time_format)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every dashboard action in the command palette, with the key that does it."""
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.action != "quit":
+                yield SystemCommand(f"{binding.description} ({self.get_key_display(binding)})",
+                                    binding.tooltip, lambda action=binding.action: self.run_action(action))
+
+    # Loading: thread workers read the cache and post plain data; handlers render it.
 
     def action_reload(self) -> None:
         self._generation += 1
+        self.loading_data = True
         self._load(self._generation, self.options)
+        generation = self._generation
+        self.set_timer(LOADING_DELAY_SECONDS, lambda: self._show_loading(generation))
+
+    def _show_loading(self, generation: int) -> None:
+        if self.loading_data and generation == self._generation:
+            self.query_one("#loading").display = True
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
     def _load(self, generation: int, options: ViewOptions) -> None:
@@ -151,22 +174,41 @@ class CostApp(App[None]):
             return
         self.post_message(DashboardLoaded(generation, data))
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="forecast")
+    def _load_forecast(self, options: ViewOptions) -> None:
+        selection = CostQuery(providers=options.providers, metric=options.metric, gross=options.gross,
+                              group_by=("provider",))
+        with CacheReader(self.cache_path).session() as queries:
+            result = {key: value.total for key, value in forecast(queries, selection, self.today).items()}
+        self.post_message(ForecastLoaded(self._forecast_key(options), result))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="drill")
+    def _load_drill(self, screen: DrillScreen, base: DashboardData) -> None:
+        self.post_message(DrillLoaded(screen, load_drill(self.cache_path, base, self.today, screen.filters)))
+
     def reload_if_new_snapshot(self) -> None:
-        """Reload when a refresh has published a new cache snapshot since the last look."""
+        """Reload in place when a refresh has published a new cache snapshot since the last look."""
         snapshot = CacheReader(self.cache_path).snapshot_id()
         if snapshot != self._snapshot_id:
             self._snapshot_id = snapshot
+            self._notice = "New data from a refresh: reloaded"
+            self.forecasts.clear()
             self.action_reload()
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR and event.worker.group == "load":
+        if event.state == WorkerState.ERROR and event.worker.group in ("load", "forecast", "drill"):
             error = event.worker.error
+            if event.worker.group == "load":
+                self.loading_data = False
+                self.query_one("#loading").display = False
             self._show_error(f"Cannot read the cache: {type(error).__name__}: {error}")
 
     @on(LoadFailed)
     def _load_failed(self, message: LoadFailed) -> None:
         if message.generation == self._generation:
+            self.loading_data = False
+            self.query_one("#loading").display = False
             self._show_error(message.message)
 
     def _show_error(self, text: str) -> None:
@@ -190,48 +232,248 @@ class CostApp(App[None]):
     def _loaded(self, message: DashboardLoaded) -> None:
         if message.generation != self._generation:
             return  # a newer load is on its way
-        self.data = data = message.data
+        self.loading_data = False
+        self.query_one("#loading").display = False
+        data = message.data
         if data is None:
-            self._show_empty(EMPTY_MESSAGE)
+            self.data = None
+            self._show_empty(empty_message(self.cache_path))
             self.query_one(StatusLine).update(f"No cost data in {self.cache_path}")
             self.query_one(Banner).show_problems([])
             return
+        first = self.data is None
+        self.data = data.with_options(self.options)  # keys pressed while it loaded are applied
         self._show_empty(None)
+        self._render()
+        if first:
+            self.action_focus_table()
+        if self._notice:
+            self.notify(self._notice, timeout=4)
+            self._notice = ""
+
+    @on(ForecastLoaded)
+    def _forecast_loaded(self, message: ForecastLoaded) -> None:
+        self.forecasts[message.key] = message.forecasts
+        if self.data is not None and message.key == self._forecast_key(self.options):
+            self.query_one(TrendsView).show_forecast(self.data, message.forecasts)
+
+    @on(DrillLoaded)
+    def _drill_loaded(self, message: DrillLoaded) -> None:
+        message.screen.local = message.data
+        if self.data is not None and message.screen.is_attached:
+            message.screen.show(self.data, self.clock())
+
+    def _forecast_key(self, options: ViewOptions) -> tuple:
+        return (options.metric, options.gross, options.provider)
+
+    def _render(self) -> None:
+        """Every view from the current data and options; drill-downs open on the stack too."""
+        data = self.data
+        if data is None:
+            return
         now = self.clock()
         self.sub_title = f"{data.options.metric} cost, {'gross' if data.options.gross else 'net'}"
-        self.query_one(StatusLine).show(data, now)
+        self.query_one(StatusLine).update(status_text(data, now, extra=self._filter_note()))
         self.query_one(Banner).show_problems(stale_problems(data, now, self.config.cache.max_age_hours))
-        self.query_one(MonthToDateCards).figures = data.month_to_date
-        chart_title = f"Daily {data.options.metric} cost by provider"
-        self.query_one(DailyCostChart).show(data.daily, chart_title, data.start, data.end)
-        self.query_one("#top-services", CostTable).show(data.services, data.totals)
-        self.query_one("#services-table", CostTable).show(data.services, data.totals)
-        self.query_one("#accounts-table", CostTable).show(data.accounts, data.totals)
-        self.query_one("#regions-table", CostTable).show(data.regions, data.totals)
-        self.query_one(AlertList).show(data.alert_events)
+        self.query_one(TabbedContent).get_tab("alerts").label = f"Alerts ({len(data.alert_events)})"
+        # Only what is on screen is drawn now; the other tabs when they are shown.
+        self._stale_tabs = set(TABS)
+        screen = self.screen
+        if isinstance(screen, DrillScreen):
+            self._render_drill(screen)
+            self._stale_drills = {s for s in self.screen_stack if isinstance(s, DrillScreen)} - {screen}
+        else:
+            self._render_tab(self.query_one(TabbedContent).active or "trends")
 
-    # Actions: change the view options and reload.
+    def _render_tab(self, tab: str) -> None:
+        data = self.data
+        if data is None or tab not in self._stale_tabs:
+            return
+        self._stale_tabs.discard(tab)
+        if tab == "trends":
+            forecasts = self.forecasts.get(self._forecast_key(self.options))
+            if forecasts is None:
+                self._schedule_forecast()
+            self.query_one(TrendsView).show(data, forecasts)
+        elif tab == "alerts":
+            self.query_one(AlertList).show(data.alert_events)
+        else:
+            self.query_one(f"#{tab}-view", BreakdownView).show(data)
+
+    def _schedule_forecast(self) -> None:
+        """The forecast is a heavy read: start it once the keys have stopped for a moment."""
+        if self._forecast_timer is not None:
+            self._forecast_timer.stop()
+        options = self.options
+
+        def start() -> None:
+            if options == self.options and self._forecast_key(options) not in self.forecasts:
+                self._load_forecast(options)
+
+        self._forecast_timer = self.set_timer(FORECAST_DELAY_SECONDS, start)
+
+    def _render_drill(self, screen: DrillScreen) -> None:
+        assert self.data is not None
+        if not screen.show(self.data, self.clock()):
+            self._load_drill(screen, self.data)
+
+    def _tick(self) -> None:
+        """The data age moves on; the stale banner appears by itself when the age passes the limit."""
+        if self.data is not None:
+            now = self.clock()
+            self.query_one(StatusLine).update(status_text(self.data, now, extra=self._filter_note()))
+            self.query_one(Banner).show_problems(stale_problems(self.data, now, self.config.cache.max_age_hours))
+
+    def _filter_note(self) -> str:
+        bar = self.query_one("#filter", FilterBar)
+        return f'filter "{bar.value.strip()}"' if bar.active else ""
+
+    # Options: a new range reloads; everything else is answered from memory at once.
+
+    def _apply(self, options: ViewOptions) -> None:
+        old = self.options
+        self.options = options
+        if self.data is None or self.loading_data or options.load_key(self.today) != old.load_key(self.today):
+            self.action_reload()
+            return
+        self.data = self.data.with_options(options)
+        self._render()
 
     def action_next_range(self) -> None:
-        self.options = self.options.next_range()
-        self.action_reload()
+        self._apply(self.options.next_range())
+
+    def action_custom_range(self) -> None:
+        def chosen(window) -> None:
+            if window is not None:
+                self._apply(self.options.with_window(window))
+
+        self.push_screen(RangeScreen(self.options.window(self.today), self.today), chosen)
+
+    def action_toggle_granularity(self) -> None:
+        self._apply(self.options.toggled_granularity())
 
     def action_toggle_metric(self) -> None:
-        self.options = self.options.toggled_metric()
-        self.action_reload()
+        self._apply(self.options.toggled_metric())
 
     def action_toggle_gross(self) -> None:
-        self.options = self.options.toggled_gross()
-        self.action_reload()
+        self._apply(self.options.toggled_gross())
 
     def action_next_provider(self) -> None:
         providers = self.data.providers if self.data else ()
-        self.options = self.options.next_provider(providers)
-        self.action_reload()
+        self._apply(self.options.next_provider(providers))
+
+    # Tables: the visible one takes the arrows, sort, filter, export and Enter.
+
+    def active_table(self) -> CostTable | None:
+        screen = self.screen
+        if isinstance(screen.focused, CostTable):
+            return screen.focused
+        if isinstance(screen, DrillScreen):
+            return screen.query(CostTable).first()
+        pane = self.query_one(TabbedContent).active
+        tables = list(self.query_one(f"#{pane}", TabPane).query(CostTable)) if pane else []
+        return tables[0] if tables else None
+
+    def action_focus_table(self) -> None:
+        table = self.active_table()
+        if table is not None:
+            table.focus(scroll_visible=False)
+        elif self.query_one(TabbedContent).active == "alerts":
+            self.query_one("#alerts-table").focus()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_shown(self) -> None:
+        self._render_tab(self.query_one(TabbedContent).active or "trends")
+        bar = self.query_one("#filter", FilterBar)
+        table = self.active_table()
+        if table is not None:
+            table.set_filter(bar.value)
+        self.call_after_refresh(self.action_focus_table)
 
     def action_show_tab(self, tab: str) -> None:
-        if self.data is not None:
+        if self.data is not None and not isinstance(self.screen, DrillScreen):
             self.query_one(TabbedContent).active = tab
+            self.call_after_refresh(self.action_focus_table)
+
+    def action_sort(self) -> None:
+        if (table := self.active_table()) is not None:
+            table.action_next_sort()
+            self.notify(table.sort_text, timeout=2)
+
+    def action_reverse_sort(self) -> None:
+        if (table := self.active_table()) is not None:
+            table.action_reverse_sort()
+
+    def action_filter(self) -> None:
+        self.screen.query_one(FilterBar).open()
+
+    @on(FilterBar.Changed)
+    def _filter_changed(self, event: FilterBar.Changed) -> None:
+        screen = self.screen
+        tables = [t for t in screen.query(CostTable)] if isinstance(screen, DrillScreen) else []
+        table = self.active_table()
+        for target in [*tables, *([table] if table else [])]:
+            target.set_filter(event.value)
+        if self.data is not None and not isinstance(screen, DrillScreen):
+            self.query_one(StatusLine).update(status_text(self.data, self.clock(), extra=self._filter_note()))
+
+    @on(FilterBar.Submitted)
+    def _filter_done(self) -> None:
+        self.action_focus_table()
+
+    def action_back(self) -> None:
+        bar = self.screen.query(FilterBar).first() if self.screen.query(FilterBar) else None
+        if bar is not None and (bar.active or bar.has_class("-visible")):
+            bar.action_clear_filter()
+            return
+        if isinstance(self.screen, DrillScreen):
+            self.pop_screen()
+            self._render_uncovered()
+
+    def _render_uncovered(self) -> None:
+        """The screen a back step uncovers catches up with what changed meanwhile."""
+        screen = self.screen
+        if isinstance(screen, DrillScreen):
+            if screen in self._stale_drills:
+                self._stale_drills.discard(screen)
+                self._render_drill(screen)
+        else:
+            self._render_tab(self.query_one(TabbedContent).active or "trends")
+
+    @on(CostTable.Drill)
+    def _drill(self, message: CostTable.Drill) -> None:
+        screen = self.screen
+        base: tuple[Filter, ...] = screen.filters if isinstance(screen, DrillScreen) else ()
+        if self.options.provider != "all" and not base:
+            base = (("provider", self.options.provider),)
+        filters = base + tuple(f for f in message.filters if f not in base)
+        drill = DrillScreen(filters)
+        self.push_screen(drill)
+        self.call_later(self._render_drill, drill)
+
+    @on(AlertList.Open)
+    def _open_finding(self, message: AlertList.Open) -> None:
+        self.push_screen(FindingScreen(message.event))
+
+    def action_export(self) -> None:
+        table = self.active_table()
+        if table is None or self.data is None:
+            self.notify("Nothing to export on this tab", severity="warning")
+            return
+        view = next((a for a in table.ancestors if isinstance(a, BreakdownView)), None)
+        group_by = view.dimensions if view else ("provider", "service")
+        name = view.breakdown if view else "top-services"
+        folder = self.export_dir or Path.cwd()
+        path = export_path(folder, name, self.clock())
+        try:
+            path.write_text(table_csv(table.rows_shown, group_by, self.options.metric))
+        except OSError as error:
+            self.notify(f"Cannot write {path}: {error.strerror}", severity="error")
+            return
+        self.notify(f"Wrote {len(table.rows_shown)} rows to {path}", title="Exported", timeout=6)
+
+    def action_refresh(self) -> None:
+        self.refresh_runner.start()
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen([b for b in self.BINDINGS if isinstance(b, Binding)]))
+        self.push_screen(HelpScreen([b for b in self.BINDINGS if isinstance(b, Binding)], self.TABLE_KEYS))

@@ -1,38 +1,65 @@
-"""What the dashboard shows, read from the cache in one go into a plain snapshot (no Textual here)."""
+"""What the dashboard shows: one range read from the cache once (small window sums by service and
+region, by account, by provider for month to date, and a time series by provider and service, each
+net and gross, billed and effective), then every view, switch and most drill-downs derived from that
+in memory. No Textual here."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 
 from costtui.cache import CacheMissing, CacheReader, CostQueries
+from costtui.cache.rollups import WindowSums
 from costtui.core.freshness import FreshnessFacts, read_freshness_facts
-from costtui.core.windows import Window, last_days, month_to_date, same_days_last_month
+from costtui.core.windows import PRESETS, Window, last_days, month_to_date, same_days_last_month
 from costtui.model import CostGroup, CostQuery, Metric, percent_change
+from costtui.tui import rollup
+from costtui.tui.rollup import CURRENT, PREVIOUS, Filter, Row
 
-# Range presets the `d` key cycles through: a number of days ending on the last complete day,
-# or None for the month to date.
-RANGE_CYCLE: tuple[int | None, ...] = (7, 30, 90, None)
+# The presets `d` cycles through (the core's names and windows).
+RANGE_CYCLE: tuple[str, ...] = ("7d", "30d", "90d", "mtd", "last-month", "12m")
+CUSTOM = "custom"
 ALL_PROVIDERS = "all"
+GRANULARITIES = ("day", "month")
 
 
 @dataclass(frozen=True)
 class ViewOptions:
-    """The user's choices: day range, metric, net or gross, provider filter."""
+    """The user's choices: range (a core preset or custom dates), granularity, metric, net or gross,
+    provider filter."""
 
-    days: int | None = 30
+    preset: str = "30d"
+    custom: Window | None = None
+    granularity: str = "day"
     metric: Metric = "billed"
     gross: bool = False
     provider: str = ALL_PROVIDERS
 
+    @classmethod
+    def from_days(cls, days: int, **kwargs) -> ViewOptions:
+        """The configured default window: N complete days (a preset when there is one)."""
+        return cls(preset=f"{days}d", **kwargs)
+
+    def window(self, today: date) -> Window:
+        if self.preset == CUSTOM and self.custom is not None:
+            return self.custom
+        if self.preset in PRESETS:
+            return PRESETS[self.preset](today)
+        return last_days(int(self.preset.removesuffix("d")), today)  # a configured default_days
+
     def next_range(self) -> ViewOptions:
-        if self.days not in RANGE_CYCLE:
-            return replace(self, days=RANGE_CYCLE[0])
-        index = RANGE_CYCLE.index(self.days)
-        return replace(self, days=RANGE_CYCLE[(index + 1) % len(RANGE_CYCLE)])
+        index = RANGE_CYCLE.index(self.preset) if self.preset in RANGE_CYCLE else -1
+        return replace(self, preset=RANGE_CYCLE[(index + 1) % len(RANGE_CYCLE)], custom=None)
+
+    def with_window(self, window: Window) -> ViewOptions:
+        return replace(self, preset=CUSTOM, custom=window)
+
+    def toggled_granularity(self) -> ViewOptions:
+        return replace(self, granularity="month" if self.granularity == "day" else "day")
 
     def toggled_metric(self) -> ViewOptions:
         return replace(self, metric="effective" if self.metric == "billed" else "billed")
@@ -49,14 +76,9 @@ class ViewOptions:
     def providers(self) -> tuple[str, ...]:
         return () if self.provider == ALL_PROVIDERS else (self.provider,)
 
-    @property
-    def range_label(self) -> str:
-        return "month to date" if self.days is None else f"last {self.days} days"
-
-
-def view_window(days: int | None, today: date) -> Window:
-    """The days shown, by the core's one rule: `days` complete days, or the month to date."""
-    return month_to_date(today) if days is None else last_days(days, today)
+    def load_key(self, today: date) -> tuple:
+        """What a cache read depends on; the other choices are answered from memory."""
+        return (self.window(today), self.granularity)
 
 
 @dataclass(frozen=True)
@@ -82,27 +104,137 @@ class MonthToDate:
 
 @dataclass(frozen=True)
 class DashboardData:
-    """Everything one dashboard view shows, read in one cache session."""
+    """One range read from the cache, and the views of it for `options`."""
 
     options: ViewOptions
-    start: date
-    end: date
+    window: Window
+    month: Window
     first_day: date
     last_day: date
     data_as_of: datetime | None
     providers: tuple[str, ...]
-    month_to_date: tuple[MonthToDate, ...]
-    daily: tuple[CostGroup, ...]
-    services: tuple[CostGroup, ...]
-    accounts: tuple[CostGroup, ...]
-    regions: tuple[CostGroup, ...]
-    totals: dict[str, Decimal] = field(default_factory=dict)
-    freshness: FreshnessFacts | None = None
+    compared: frozenset[str]  # providers with costs on the first day of last month's comparison days
+    pieces: tuple[WindowSums, ...]  # (provider, service, region): range and the period before
+    account_sums: tuple[WindowSums, ...]  # (provider, account): range and the period before
+    month_sums: tuple[WindowSums, ...]  # (provider): month to date and the same days last month
+    timeline: tuple[WindowSums, ...]  # (day or month, provider, service) over the range
+    prefiltered: tuple[Filter, ...] = ()  # a drill-down's own read: these filters are applied already
+    freshness: FreshnessFacts | None = None  # judged at the app's clock (widgets.status)
     alert_events: tuple[dict, ...] = ()
+    forecasts: dict[tuple, dict[str, Decimal]] = field(default_factory=dict, compare=False)
+
+    @property
+    def start(self) -> date:
+        return self.window.start
+
+    @property
+    def end(self) -> date:
+        return self.window.end
+
+    def with_options(self, options: ViewOptions) -> DashboardData:
+        return replace(self, options=options)
+
+    def source(self, dimensions: tuple[str, ...], filters: tuple[Filter, ...]) -> list[WindowSums] | None:
+        """The in-memory sums that answer a breakdown by `dimensions` under `filters`; None when they
+        cannot (e.g. accounts of one service): the caller reads that drill-down on its own."""
+        filters = tuple(f for f in filters if f not in self.prefiltered)
+        if "account" in dimensions:
+            items, known = self.account_sums, {"provider", "account"}
+        else:
+            items, known = self.pieces, {"provider", "service", "region"}
+        if not all(dimension in known for dimension, _ in filters):
+            return None
+        return list(rollup.selected(items, self.options.providers, filters))
+
+    def breakdown(self, dimensions: tuple[str, ...], filters: tuple[Filter, ...] = ()) -> list[Row] | None:
+        items = self.source(dimensions, filters)
+        if items is None:
+            return None
+        return rollup.breakdown(items, dimensions, self.options.metric, self.options.gross)
+
+    def range_totals(self, filters: tuple[Filter, ...] = ()) -> dict[str, Decimal]:
+        items = self.source(("provider",), filters) or self.source(("account",), filters) or []
+        return rollup.totals(items, CURRENT, self.options.metric, self.options.gross)
+
+    def previous_totals(self, filters: tuple[Filter, ...] = ()) -> dict[str, Decimal]:
+        items = self.source(("provider",), filters) or self.source(("account",), filters) or []
+        return rollup.totals(items, PREVIOUS, self.options.metric, self.options.gross)
+
+    @cached_property
+    def totals(self) -> dict[str, Decimal]:
+        return self.range_totals()
+
+    @cached_property
+    def services(self) -> list[Row]:
+        return self.breakdown(("provider", "service")) or []
+
+    @cached_property
+    def accounts(self) -> list[Row]:
+        return self.breakdown(("provider", "account")) or []
+
+    @cached_property
+    def regions(self) -> list[Row]:
+        return self.breakdown(("provider", "region")) or []
+
+    def daily(self, filters: tuple[Filter, ...] = ()) -> list[CostGroup] | None:
+        """The chart's points per provider (and currency); None when the in-memory time series (by
+        provider and service) cannot answer `filters`."""
+        filters = tuple(f for f in filters if f not in self.prefiltered)
+        if not all(dimension in ("provider", "service") for dimension, _ in filters):
+            return None
+        items = rollup.selected(self.timeline, self.options.providers, filters)
+        key = self.options.granularity
+        return [CostGroup({key: bucket, "provider": provider}, cost, currency)
+                for bucket, provider, currency, cost in rollup.time_series(items, key, self.options.metric, self.options.gross)]
+
+    @cached_property
+    def month_to_date(self) -> tuple[MonthToDate, ...]:
+        return month_to_date_figures(self)
+
+
+def month_to_date_figures(data: DashboardData) -> tuple[MonthToDate, ...]:
+    """Per provider and currency, then one total per currency when several providers show: the 1st
+    through today against the same days of last month; a provider with no data for those days has no
+    base to compare."""
+    month, before = data.month, same_days_last_month(data.month)
+    options = data.options
+    cards: list[MonthToDate] = []
+    for provider in options.providers or data.providers:
+        items = [item for item in data.month_sums if item.keys.get("provider") == provider]
+        current = rollup.totals(items, 0, options.metric, options.gross)
+        previous = _add(*(rollup.totals(items, w, options.metric, options.gross) for w in range(1, len(items[0].sums)))) \
+            if items else {}
+        covered = provider in data.compared
+        for currency in sorted(set(current) | set(previous)):
+            cards.append(MonthToDate(provider, currency, month.start, month.end, current.get(currency, Decimal(0)),
+                                     before.start, before.end, previous.get(currency, Decimal(0)), covered))
+    if len({card.provider for card in cards}) > 1:
+        cards.extend(_totals_per_currency(cards))
+    return tuple(cards)
+
+
+def _add(*parts: dict[str, Decimal]) -> dict[str, Decimal]:
+    total: dict[str, Decimal] = defaultdict(Decimal)
+    for part in parts:
+        for currency, value in part.items():
+            total[currency] += value
+    return dict(total)
+
+
+def _totals_per_currency(cards: list[MonthToDate]) -> list[MonthToDate]:
+    by_currency: dict[str, list[MonthToDate]] = defaultdict(list)
+    for card in cards:
+        by_currency[card.currency].append(card)
+    return [
+        MonthToDate(None, currency, group[0].start, group[0].end, sum((c.cost for c in group), Decimal(0)),
+                    group[0].previous_start, group[0].previous_end, sum((c.previous_cost for c in group), Decimal(0)),
+                    all(c.previous_covered for c in group))
+        for currency, group in sorted(by_currency.items())
+    ]
 
 
 def load_dashboard(cache_path: Path, options: ViewOptions, today: date) -> DashboardData | None:
-    """Read a dashboard snapshot; None when there is no cost data (missing or empty cache).
+    """Read one range; None when there is no cost data (missing or empty cache).
 
     Other cache problems raise CacheError with a message for the user."""
     try:
@@ -116,86 +248,56 @@ def _read(queries: CostQueries, options: ViewOptions, today: date) -> DashboardD
     bounds = queries.date_bounds()
     if bounds is None:
         return None
-    first_day, last_day = bounds
-    window = view_window(options.days, today)
-    start, end = window.start, window.end
-    providers = tuple(queries.distinct_values("provider"))
-    base = CostQuery(
-        start=start, end=end, providers=options.providers, metric=options.metric, gross=options.gross
-    )
+    month = month_to_date(today)
+    before = same_days_last_month(month)
+    # Last month's days split at their first day: costs on it mean the provider has a base to compare
+    # (no separate scan for each provider's first day).
+    spans = [(month.start, month.end), (before.start, before.start)]
+    if before.end > before.start:
+        spans.append((before.start + timedelta(days=1), before.end))
+    month_sums = queries.window_sums(CostQuery(group_by=("provider",)), spans)
+    sums = _range_sums(queries, options, today, CostQuery())
+    providers = {str(item.keys["provider"]) for group in (month_sums, sums["pieces"], sums["account_sums"])
+                 for item in group}
     return DashboardData(
         options=options,
-        start=start,
-        end=end,
-        first_day=first_day,
-        last_day=last_day,
+        month=month,
+        first_day=bounds[0],
+        last_day=bounds[1],
         data_as_of=queries.data_as_of(),
-        providers=providers,
-        month_to_date=_month_to_date(queries, options, today),
-        daily=tuple(queries.cost_groups(replace(base, group_by=("day", "provider")))),
-        services=tuple(queries.cost_groups(replace(base, group_by=("provider", "service")))),
-        accounts=tuple(queries.cost_groups(replace(base, group_by=("provider", "account")))),
-        regions=tuple(queries.cost_groups(replace(base, group_by=("provider", "region")))),
-        totals=queries.totals(base),
+        providers=tuple(sorted(providers)),
+        compared=frozenset(str(item.keys["provider"]) for item in month_sums if any(item.sums[1])),
+        month_sums=tuple(month_sums),
         freshness=read_freshness_facts(queries),
         alert_events=tuple(queries.alert_events()),
+        **sums,
     )
 
 
-def _month_to_date(queries: CostQueries, options: ViewOptions, today: date) -> tuple[MonthToDate, ...]:
-    """Per provider and currency, then one total per currency when several providers show.
-
-    Month to date is the core's (the 1st through today), compared with the same days of last month;
-    a provider with no data for those days has no base to compare."""
-    window = month_to_date(today)
-    previous_window = same_days_last_month(window)
-    wanted = options.providers or tuple(queries.distinct_values("provider"))
-    cards: list[MonthToDate] = []
-    for provider in wanted:
-        provider_first, provider_last, _ = queries.covered_days(provider)
-        if provider_first is None or provider_last is None:
-            continue
-        start, end = window.start, window.end
-        previous_start, previous_end = previous_window.start, previous_window.end
-        query = CostQuery(providers=(provider,), metric=options.metric, gross=options.gross)
-        current = queries.totals(replace(query, start=start, end=end))
-        previous = queries.totals(replace(query, start=previous_start, end=previous_end))
-        for currency in sorted(set(current) | set(previous)):
-            cards.append(
-                MonthToDate(
-                    provider=provider,
-                    currency=currency,
-                    start=start,
-                    end=end,
-                    cost=current.get(currency, Decimal(0)),
-                    previous_start=previous_start,
-                    previous_end=previous_end,
-                    previous_cost=previous.get(currency, Decimal(0)),
-                    previous_covered=provider_first <= previous_start,
-                )
-            )
-    if len({card.provider for card in cards}) > 1:
-        cards.extend(_totals_per_currency(cards))
-    return tuple(cards)
+def _spans(windows: list[Window]) -> list[tuple[date, date]]:
+    return [(window.start, window.end) for window in windows]
 
 
-def _totals_per_currency(cards: list[MonthToDate]) -> list[MonthToDate]:
-    by_currency: dict[str, list[MonthToDate]] = defaultdict(list)
-    for card in cards:
-        by_currency[card.currency].append(card)
-    totals = []
-    for currency, group in sorted(by_currency.items()):
-        totals.append(
-            MonthToDate(
-                provider=None,
-                currency=currency,
-                start=min(card.start for card in group),
-                end=max(card.end for card in group),
-                cost=sum((card.cost for card in group), Decimal(0)),
-                previous_start=min(card.previous_start for card in group),
-                previous_end=max(card.previous_end for card in group),
-                previous_cost=sum((card.previous_cost for card in group), Decimal(0)),
-                previous_covered=all(card.previous_covered for card in group),
-            )
-        )
-    return totals
+def _range_sums(queries: CostQueries, options: ViewOptions, today: date, selection: CostQuery) -> dict:
+    """The range's sums at the grains the views need: a few small scans rather than one per key."""
+    window = options.window(today)
+    windows = _spans([window, window.previous()])
+    return {
+        "window": window,
+        "pieces": tuple(queries.window_sums(replace(selection, group_by=("provider", "service", "region")), windows)),
+        "account_sums": tuple(queries.window_sums(replace(selection, group_by=("provider", "account")), windows)),
+        "timeline": tuple(queries.window_sums(replace(selection, group_by=(options.granularity, "provider", "service")),
+                                              windows[:1])),
+    }
+
+
+def load_drill(cache_path: Path, base: DashboardData, today: date, filters: tuple[Filter, ...]) -> DashboardData:
+    """A drill-down the in-memory sums cannot answer (accounts of a service, services of an account):
+    the same sums, read for its filters only."""
+    options = base.options
+    selection = CostQuery(accounts=tuple(v for d, v in filters if d == "account"),
+                          services=tuple(v for d, v in filters if d == "service"),
+                          regions=tuple(v for d, v in filters if d == "region"),
+                          providers=tuple(v for d, v in filters if d == "provider"))
+    with CacheReader(cache_path).session() as queries:
+        return replace(base, prefiltered=filters, **_range_sums(queries, options, today, selection))

@@ -23,3 +23,21 @@ class LoadFailed(Message):
         super().__init__()
         self.generation = generation
         self.message = message
+
+
+class ForecastLoaded(Message):
+    """The month-end forecast per (provider, currency) for the choices in `key`."""
+
+    def __init__(self, key: tuple, forecasts: dict) -> None:
+        super().__init__()
+        self.key = key
+        self.forecasts = forecasts
+
+
+class DrillLoaded(Message):
+    """A drill-down's own read (what the dashboard's sums cannot answer)."""
+
+    def __init__(self, screen, data: DashboardData) -> None:
+        super().__init__()
+        self.screen = screen
+        self.data = data

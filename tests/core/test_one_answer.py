@@ -99,7 +99,7 @@ def test_month_to_date_is_one_number_everywhere(demo_cache, today, prometheus, a
     assert check_value(demo_cache, today, "month") == to_cents(exact)
     assert abs(prometheus[GAUGES["month"]] - exact) < Decimal("0.005")
     assert api_total(api, start_date=window.start.isoformat(), end_date=window.end.isoformat()) == exact
-    dashboard = load_dashboard(demo_cache, ViewOptions(days=None), today)
+    dashboard = load_dashboard(demo_cache, ViewOptions(preset="mtd"), today)
     assert dashboard.totals == {"USD": exact}
     cards = {card.provider: card.cost for card in dashboard.month_to_date}
     assert cards[None] == exact
@@ -119,7 +119,7 @@ def test_the_default_window_is_one_number_everywhere(demo_cache, today, api):
     window = last_days(30, today)  # display.default_days
     assert costs_json(demo_cache, today, "--days", "30") == {"USD": exact}
     assert api_total(api) == exact
-    assert load_dashboard(demo_cache, ViewOptions(days=30), today).totals == {"USD": exact}
+    assert load_dashboard(demo_cache, ViewOptions.from_days(30), today).totals == {"USD": exact}
     assert (window.end - today).days == -1  # the window ends yesterday, on every face
 
 

@@ -55,7 +55,7 @@ async def test_month_to_date_cards_show_the_cache_totals_and_change(demo_cache: 
             texts = card_texts(cards[provider])
             assert texts[0] == provider_name(provider)
             assert texts[1] == money(current, "USD")
-            assert texts[2] == f"{change_text(percent_change(current, previous))} vs 1-14 Oct"
+            assert texts[2] == f"{change_text(percent_change(current, previous))} vs 1-15 Oct"
         total_now = sum(current for current, _ in expected.values())
         total_before = sum(previous for _, previous in expected.values())
         total_texts = card_texts(cards[None])
@@ -75,7 +75,7 @@ async def test_top_services_follow_the_cache_cost_order(demo_cache: Path, today:
         table = app.query_one("#top-services", DataTable)
         assert table.row_count == 10
         for index, group in enumerate(groups):
-            provider, service, cost, share = (str(cell) for cell in table.get_row_at(index))
+            provider, service, cost, share, _change = (str(cell) for cell in table.get_row_at(index))
             assert (provider, service) == (provider_name(group.keys["provider"]), group.keys["service"])
             assert cost == money(group.cost, "USD")
             assert share == f"{(group.cost / total * 100).quantize(Decimal('0.1'))}%"
@@ -111,11 +111,13 @@ async def test_range_key_cycles_presets_and_provider_key_filters(demo_cache: Pat
         assert (app.data.start, app.data.end) == (date(2026, 8, 17), date(2026, 11, 14))
         await pilot.press("d")
         await settle(app, pilot)
-        assert (app.data.start, app.data.end) == (date(2026, 11, 1), date(2026, 11, 14))
+        assert (app.data.start, app.data.end) == (date(2026, 11, 1), date(2026, 11, 15))
         assert "month to date" in str(app.query_one("#status").render())
         await pilot.press("p")
         await settle(app, pilot)
         assert set(shown_cards(app)) == {"aws"}
+        await pilot.press("2")
+        await settle(app, pilot)
         providers = {
             str(row[0])
             for row in map(
@@ -148,7 +150,7 @@ async def test_breakdown_tables_sort_by_a_selected_header(demo_cache: Path, toda
         await pilot.press("4")
         await pilot.pause()
         table = app.query_one("#regions-table", CostTable)
-        costs = [row.group.cost for row in table.rows_shown]
+        costs = [row.cost for row in table.rows_shown]
         assert costs == sorted(costs, reverse=True)
         await pilot.click("#regions-table", offset=(13, 0))  # the "Region" header
         await pilot.pause()
@@ -168,7 +170,8 @@ async def test_help_screen_lists_every_key(demo_cache: Path, today: date) -> Non
         assert isinstance(app.screen, HelpScreen)
         keys = app.screen.query_one("#help-keys", DataTable)
         listed = {str(keys.get_row_at(index)[0]) for index in range(keys.row_count)}
-        assert {"q", "r", "d", "m", "g", "p", "?", "1", "2", "3", "4", "5"} <= listed
+        assert {"q", "r", "R", "d", "D", "t", "m", "g", "p", "s", "S", "/", "e", "esc", "enter", "?", "1", "2", "3",
+                "4", "5"} <= listed
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, HelpScreen)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from costtui.cache import open_writer
 from costtui.model import CostRow, ReplaceScope
-from costtui.tui.data import ViewOptions, load_dashboard, view_window
+from costtui.tui.data import RANGE_CYCLE, ViewOptions, load_dashboard
 from costtui.tui.format import age_text, change_text, day_span, money
 
 
@@ -49,26 +49,29 @@ def test_currencies_get_their_own_figures_and_are_never_summed(cache_path: Path)
     write_rows(
         cache_path,
         daily("aws", date(2026, 10, 1), 31, "10.00")
-        + daily("aws", date(2026, 11, 1), 14, "11.00")
+        + daily("aws", date(2026, 11, 1), 15, "11.00")
         + daily("azure", date(2026, 10, 1), 31, "5.00", "EUR")
-        + daily("azure", date(2026, 11, 1), 14, "4.00", "EUR")
+        + daily("azure", date(2026, 11, 1), 15, "4.00", "EUR")
         + [row(date(2026, 11, 4), "azure", "-5.00", "EUR", "Credit")],
     )
     data = load_dashboard(cache_path, ViewOptions(), today)
     assert data is not None
     figures = {(f.provider, f.currency): f for f in data.month_to_date}
     assert set(figures) == {("aws", "USD"), ("azure", "EUR"), (None, "USD"), (None, "EUR")}
-    assert figures[(None, "USD")].cost == Decimal("154.00")
-    assert figures[(None, "EUR")].cost == Decimal("51.00")  # the credit counts (net)
-    assert figures[("aws", "USD")].change == Decimal("10.0")  # 154 vs 140 on 1-14 Oct
-    assert figures[("azure", "EUR")].change == Decimal("-27.1")  # 51 vs 70
+    # Month to date is the 1st through today (15 Nov), against 1-15 Oct.
+    assert figures[(None, "USD")].cost == Decimal("165.00")
+    assert figures[(None, "EUR")].cost == Decimal("55.00")  # the credit counts (net)
+    assert figures[("aws", "USD")].change == Decimal("10.0")  # 165 vs 150 on 1-15 Oct
+    assert figures[("azure", "EUR")].change == Decimal("-26.7")  # 55 vs 75
     assert data.totals == {"EUR": Decimal("131.00"), "USD": Decimal("314.00")}  # 16 Oct - 14 Nov
 
     gross = load_dashboard(cache_path, ViewOptions(gross=True), today)
-    assert {(f.provider, f.currency): f.cost for f in gross.month_to_date}[(None, "EUR")] == Decimal("56.00")
+    assert {(f.provider, f.currency): f.cost for f in gross.month_to_date}[(None, "EUR")] == Decimal("60.00")
 
 
-def test_a_lagging_provider_is_compared_with_as_many_days_of_last_month(cache_path: Path) -> None:
+def test_every_provider_shows_the_same_month_to_date_even_when_its_data_lags(cache_path: Path) -> None:
+    """One rule for every face: the 1st through today against the same days of last month; a lagging
+    provider's missing days are a stale-data matter, not a shorter window."""
     today = date(2026, 11, 15)
     write_rows(
         cache_path,
@@ -76,9 +79,11 @@ def test_a_lagging_provider_is_compared_with_as_many_days_of_last_month(cache_pa
     )
     data = load_dashboard(cache_path, ViewOptions(), today)
     figures = {f.provider: f for f in data.month_to_date}
-    assert (figures["aws"].start, figures["aws"].end) == (date(2026, 11, 1), date(2026, 11, 14))
-    assert (figures["gcp"].end, figures["gcp"].previous_end) == (date(2026, 11, 9), date(2026, 10, 9))
-    assert figures["gcp"].cost == Decimal("90.00") and figures["gcp"].change == Decimal("0.0")
+    for figure in figures.values():
+        assert (figure.start, figure.end) == (date(2026, 11, 1), date(2026, 11, 15))
+        assert (figure.previous_start, figure.previous_end) == (date(2026, 10, 1), date(2026, 10, 15))
+    assert figures["aws"].cost == Decimal("140.00") and figures["aws"].change == Decimal("-6.7")
+    assert figures["gcp"].cost == Decimal("90.00") and figures["gcp"].change == Decimal("-40.0")
 
 
 def test_no_comparison_when_last_month_is_not_cached(cache_path: Path) -> None:
@@ -88,24 +93,33 @@ def test_no_comparison_when_last_month_is_not_cached(cache_path: Path) -> None:
     assert not figure.previous_covered and figure.change is None
 
 
-def test_the_view_ends_at_the_last_cached_day_when_the_cache_stopped_early(cache_path: Path) -> None:
+def test_the_view_is_the_last_complete_days_even_when_the_cache_stopped_early(cache_path: Path) -> None:
     write_rows(cache_path, [row(date(2026, 11, 2), "aws", "10.00")])
-    data = load_dashboard(cache_path, ViewOptions(days=7), date(2026, 11, 15))
-    assert (data.start, data.end) == (date(2026, 10, 27), date(2026, 11, 2))
+    data = load_dashboard(cache_path, ViewOptions(preset="7d"), date(2026, 11, 15))
+    assert (data.start, data.end) == (date(2026, 11, 8), date(2026, 11, 14))
+    assert data.totals == {}
 
 
-def test_range_presets_cycle_and_month_to_date_starts_on_the_first() -> None:
-    options = ViewOptions(days=30)
+def test_range_presets_cycle_through_the_core_presets() -> None:
+    today = date(2026, 11, 15)
+    options = ViewOptions(preset="30d")
     seen = []
-    for _ in range(4):
+    for _ in range(len(RANGE_CYCLE)):
         options = options.next_range()
-        seen.append(options.days)
-    assert seen == [90, None, 7, 30]
-    month = view_window(None, date(2026, 11, 15))
-    assert (month.start, month.end) == (date(2026, 11, 1), date(2026, 11, 15))
-    week = view_window(7, date(2026, 11, 15))
-    assert (week.start, week.end) == (date(2026, 11, 8), date(2026, 11, 14))
-    assert ViewOptions(days=14).next_range().days == 7
+        window = options.window(today)
+        seen.append((options.preset, window.start, window.end))
+    assert seen == [
+        ("90d", date(2026, 8, 17), date(2026, 11, 14)),
+        ("mtd", date(2026, 11, 1), date(2026, 11, 15)),
+        ("last-month", date(2026, 10, 1), date(2026, 10, 31)),
+        ("12m", date(2025, 11, 1), date(2026, 10, 31)),
+        ("7d", date(2026, 11, 8), date(2026, 11, 14)),
+        ("30d", date(2026, 10, 16), date(2026, 11, 14)),
+    ]
+    # A configured default outside the presets is still N complete days, and `d` goes on to the presets.
+    fourteen = ViewOptions.from_days(14)
+    assert (fourteen.window(today).start, fourteen.window(today).end) == (date(2026, 11, 1), date(2026, 11, 14))
+    assert fourteen.next_range().preset == "7d"
 
 
 def test_formatting_of_money_changes_spans_and_ages() -> None:

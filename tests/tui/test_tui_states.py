@@ -10,7 +10,7 @@ from textual.widgets import TabbedContent
 from tui_helpers import FETCHED_AT, make_app, settle
 
 from costtui.cache import FetchRecord, open_writer
-from costtui.tui.app import EMPTY_MESSAGE
+from costtui.tui.app import empty_message
 from costtui.tui.widgets.cards import MonthToDateCard
 from costtui.tui.widgets.status import Banner
 
@@ -26,7 +26,7 @@ async def test_missing_cache_shows_how_to_get_data(cache_path: Path, today: date
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         assert app.query_one("#empty").display
-        assert text_of(app, "#empty") == EMPTY_MESSAGE
+        assert text_of(app, "#empty") == empty_message(cache_path)
         assert not app.query_one(TabbedContent).display
         assert not app.query_one(Banner).has_class("-visible")
 
@@ -37,7 +37,7 @@ async def test_empty_cache_shows_how_to_get_data(cache_path: Path, today: date) 
     app = make_app(cache_path, today)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        assert text_of(app, "#empty") == EMPTY_MESSAGE
+        assert text_of(app, "#empty") == empty_message(cache_path)
         assert not app.query_one(TabbedContent).display
 
 
@@ -117,7 +117,7 @@ async def test_a_newly_published_snapshot_is_picked_up(private_cache: Path, toda
             writer.clear_charges()
         app.reload_if_new_snapshot()
         await settle(app, pilot)
-        assert text_of(app, "#empty") == EMPTY_MESSAGE
+        assert text_of(app, "#empty") == empty_message(private_cache)
 
 
 async def test_an_unexpected_load_error_becomes_a_banner(

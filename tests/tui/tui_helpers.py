@@ -31,3 +31,13 @@ async def settle(app: CostApp, pilot) -> None:
         tables = list(app.screen.query(DataTable))
         if not any(table._require_update_dimensions or table._updated_cells for table in tables):
             break
+
+
+async def settle_drill(app: CostApp, pilot) -> None:
+    """A drill-down the in-memory sums cannot answer reads its own slice: wait for that too."""
+    for _ in range(200):
+        await settle(app, pilot)
+        screen = app.screen
+        if getattr(screen, "local", None) is not None or (app.data is not None and screen.answers(app.data)):
+            break
+    await settle(app, pilot)

@@ -18,16 +18,19 @@ class HelpScreen(ModalScreen[None]):
         Binding("q", "dismiss", "Close", show=False, id="help.close-q"),
     ]
 
-    def __init__(self, bindings: list[Binding]) -> None:
+    def __init__(self, bindings: list[Binding], extra: list[tuple[str, str]] = ()) -> None:
         super().__init__()
         self.key_bindings = bindings
+        self.extra = list(extra)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
-            yield Label("Keys", id="help-title")
+            yield Label("Keys (also in the command palette, ctrl+p)", id="help-title")
             table: DataTable = DataTable(id="help-keys", cursor_type="none", show_cursor=False)
             table.add_columns("Key", "Action")
             for binding in self.key_bindings:
                 table.add_row(self.app.get_key_display(binding), binding.tooltip or binding.description)
+            for key, text in self.extra:
+                table.add_row(key, text)
             yield table
-            yield Label("Select a table header to sort by it. Esc closes.", id="help-hint")
+            yield Label("Esc closes.", id="help-hint")

@@ -1,4 +1,5 @@
-"""A sortable table of cost groups: key columns, cost, and share of the currency's total."""
+"""A breakdown table: key columns, cost, share and change against the previous period; `s`/`S` sort
+it (kept across reloads), a name filter narrows it, Enter asks to drill into a row."""
 
 from __future__ import annotations
 
@@ -8,10 +9,16 @@ from decimal import Decimal
 
 from rich.text import Text
 from textual import on
+from textual.message import Message
 from textual.widgets import DataTable
 
-from costtui.model import CostGroup
-from costtui.tui.format import money, provider_name, share_text
+from costtui.tui.format import change_text, money, provider_name, share_text
+from costtui.tui.rollup import Row
+
+NUMBER_COLUMNS = ("cost", "share", "change")
+MAX_ROWS_DRAWN = 300  # more rows than a screen can use; `/` and the sort reach the rest
+SORT_CYCLE_FIRST = ("cost", "change", "share")  # `s` visits the figures first, then the names
+NUMBER_LABELS = {"cost": "Cost", "share": "Share", "change": "vs before"}
 
 
 @dataclass(frozen=True)
@@ -22,70 +29,150 @@ class KeyColumn:
     key: str
 
 
-@dataclass(frozen=True)
-class TableRow:
-    group: CostGroup
-    share: Decimal | None
-
-
 class CostTable(DataTable):
-    """Cost groups in the order given (cost first); select a header to sort by it, again to reverse."""
+    """Rows in cost order until sorted otherwise; the sort survives new data."""
 
-    def __init__(self, columns: Sequence[KeyColumn], *, limit: int | None = None, id: str | None = None):
+    class Drill(Message):
+        """Enter on a row: the (dimension, value) filters that row stands for."""
+
+        def __init__(self, table: CostTable, filters: tuple[tuple[str, str], ...]) -> None:
+            super().__init__()
+            self.table = table
+            self.filters = filters
+
+    def __init__(self, columns: Sequence[KeyColumn], *, drill: tuple[str, ...] = (), limit: int | None = None,
+                 id: str | None = None):
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.key_columns = tuple(columns)
+        self.drill = drill
         self.limit = limit
-        self.rows_shown: list[TableRow] = []
-        self._sort: tuple[int, bool] | None = None
+        self.all_rows: list[Row] = []
+        self.rows_shown: list[Row] = []
+        self.name_filter = ""
+        self.sort_column = "cost"
+        self.sort_reverse = False
+
+    @property
+    def column_order(self) -> tuple[str, ...]:
+        return (*SORT_CYCLE_FIRST, *(column.key for column in self.key_columns))
 
     def on_mount(self) -> None:
-        for column in self.key_columns:
-            self.add_column(column.label, key=column.key)
-        self.add_column(Text("Cost", justify="right"), key="cost")
-        self.add_column(Text("Share", justify="right"), key="share")
+        self._add_columns()
 
-    def show(self, groups: Sequence[CostGroup], totals: dict[str, Decimal]) -> None:
-        """Show groups (already in cost order) with their share of their currency's total."""
-        shown = groups[: self.limit] if self.limit else groups
-        self.rows_shown = [
-            TableRow(group, _share(group.cost, totals.get(group.currency, Decimal(0)))) for group in shown
-        ]
-        self._sort = None
-        self._fill()
+    def _add_columns(self) -> None:
+        for column in self.key_columns:
+            self.add_column(self._label(column.key, column.label), key=column.key)
+        for key in NUMBER_COLUMNS:
+            self.add_column(self._label(key, NUMBER_LABELS[key], right=True), key=key)
+
+    def _label(self, key: str, text: str, right: bool = False) -> Text:
+        if key == self.sort_column:
+            text += " ▲" if self._ascending() else " ▼"
+        return Text(text, justify="right" if right else "left")
+
+    def _ascending(self) -> bool:
+        """Names read A-Z first, figures largest first; `S` flips either."""
+        return (self.sort_column not in NUMBER_COLUMNS) != self.sort_reverse
+
+    def show(self, rows: Sequence[Row]) -> None:
+        self.all_rows = list(rows)
+        self._refill()
+
+    def set_filter(self, text: str) -> None:
+        self.name_filter = text.strip().lower()
+        self._refill()
+
+    def action_next_sort(self) -> None:
+        order = self.column_order
+        self.sort_column = order[(order.index(self.sort_column) + 1) % len(order)]
+        self.sort_reverse = False
+        self._refill()
+
+    def action_reverse_sort(self) -> None:
+        self.sort_reverse = not self.sort_reverse
+        self._refill()
+
+    @property
+    def sort_text(self) -> str:
+        labels = {column.key: column.label for column in self.key_columns} | NUMBER_LABELS
+        return f"sorted by {labels[self.sort_column]} {'▲' if self._ascending() else '▼'}"
 
     @on(DataTable.HeaderSelected)
     def _sort_by_header(self, event: DataTable.HeaderSelected) -> None:
         event.stop()
-        column = event.column_index
-        reverse = self._sort is not None and self._sort == (column, False)
-        self._sort = (column, reverse)
-        self.rows_shown.sort(key=lambda row: self._sort_key(row, column), reverse=reverse)
-        self._fill()
+        key = str(event.column_key.value)
+        if key == self.sort_column:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_column, self.sort_reverse = key, False
+        self._refill()
 
-    def _sort_key(self, row: TableRow, column: int) -> tuple:
-        if column < len(self.key_columns):
-            return (str(row.group.keys.get(self.key_columns[column].key, "")).lower(),)
-        if column == len(self.key_columns):
-            # Largest first on the first press: that is what a cost column is sorted for.
-            return (-row.group.cost, row.group.currency)
-        return (-(row.share if row.share is not None else Decimal("-Infinity")),)
+    @on(DataTable.RowSelected)
+    def _drill(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if self.drill and 0 <= event.cursor_row < len(self.rows_shown):
+            row = self.rows_shown[event.cursor_row]
+            self.post_message(self.Drill(self, tuple((d, row.name(d)) for d in self.drill)))
 
-    def _fill(self) -> None:
-        self.clear()
-        for row in self.rows_shown:
-            cells: list[str | Text] = [self._key_text(column, row.group) for column in self.key_columns]
-            cost_style = "green" if row.group.cost < 0 else ""
-            cells.append(Text(money(row.group.cost, row.group.currency), style=cost_style, justify="right"))
+    def _matches(self, row: Row) -> bool:
+        if not self.name_filter:
+            return True
+        names = " ".join(self._key_value(column.key, row) for column in self.key_columns).lower()
+        return self.name_filter in names
+
+    def _sort_key(self, row: Row) -> tuple:
+        column = self.sort_column
+        if column == "cost":
+            return (-row.cost, row.currency)
+        if column == "share":
+            return (-(row.share if row.share is not None else Decimal("-Infinity")),)
+        if column == "change":
+            change = row.change_percent
+            return (change is None, -(change or 0))
+        return (self._key_value(column, row).lower(),)
+
+    def _refill(self) -> None:
+        rows = sorted((row for row in self.all_rows if self._matches(row)), key=self._sort_key)
+        if self.sort_reverse:
+            rows.reverse()
+        self.rows_shown = rows[: self.limit] if self.limit else rows
+        cursor = self.cursor_row
+        self.clear(columns=True)
+        self._add_columns()
+        width = self._name_width()
+        for row in self.rows_shown[:MAX_ROWS_DRAWN]:
+            cells: list[str | Text] = [_cut(self._key_value(c.key, row), width) for c in self.key_columns]
+            cells.append(Text(money(row.cost, row.currency), style="green" if row.cost < 0 else "", justify="right"))
             cells.append(Text(share_text(row.share), justify="right"))
+            change = row.change_percent
+            style = "" if change is None or change == 0 else "red" if change > 0 else "green"
+            cells.append(Text(change_text(change), style=style, justify="right"))
             self.add_row(*cells)
+        hidden = len(self.rows_shown) - MAX_ROWS_DRAWN
+        if hidden > 0:
+            self.add_row(Text(f"… {hidden:,} more rows: / filters by name, s sorts", style="dim"))
+        if self.rows_shown:
+            self.move_cursor(row=min(max(cursor, 0), len(self.rows_shown) - 1, MAX_ROWS_DRAWN - 1), animate=False)
 
-    @staticmethod
-    def _key_text(column: KeyColumn, group: CostGroup) -> str:
-        value = group.keys.get(column.key)
-        if column.key == "provider":
+    def _name_width(self) -> int | None:
+        """Names give way so figures are never cut: each key column gets a fair part of what the
+        numbers leave (provider names are short and keep theirs)."""
+        width = self.size.width or (self.app.size.width - 2)
+        numbers = sum(len(money(r.cost, r.currency)) for r in self.all_rows[:1]) or 15
+        free = width - (numbers + 4) - 7 - 10 - 2 * (len(self.key_columns) + 3) - 1
+        names = [c for c in self.key_columns if c.key != "provider"]
+        if any(c.key == "provider" for c in self.key_columns):
+            free -= 8
+        return max(8, free // max(1, len(names)))
+
+    def _key_value(self, key: str, row: Row) -> str:
+        value = row.keys.get(key)
+        if key == "provider":
             return provider_name(str(value))
         return "" if value is None else str(value)
 
 
-def _share(cost: Decimal, total: Decimal) -> Decimal | None:
-    return cost / total * 100 if total > 0 else None
+def _cut(text: str, width: int | None) -> str:
+    if width is None or len(text) <= width:
+        return text
+    return text[: width - 1] + "…"

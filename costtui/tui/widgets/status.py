@@ -1,32 +1,72 @@
-"""The line under the header (freshness, range, switches) and the banner for stale or failed data."""
+"""The lines under the header (freshness and switches; range, filters and total) and the banner for
+stale or failed data."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from rich.text import Text
 from textual.widgets import Static
 
 from costtui.core.freshness import judge_freshness
+from costtui.model import percent_change
 from costtui.tui.data import DashboardData
-from costtui.tui.format import age_text, day_span, provider_name
+from costtui.tui.format import age_text, change_text, day_span, money, provider_name
+from costtui.tui.rollup import Filter
+
+
+def filter_text(filters: tuple[Filter, ...]) -> str:
+    """`AWS > Amazon EC2 > account 1234`: the drill-down path."""
+    parts = []
+    for dimension, value in filters:
+        if dimension == "provider":
+            parts.append(provider_name(value))
+        elif dimension == "service":
+            parts.append(value)
+        else:
+            parts.append(f"{dimension} {value}")
+    return " > ".join(parts)
+
+
+def totals_text(totals: dict[str, Decimal], previous: dict[str, Decimal]) -> str:
+    """`Total 12,345.67 USD ▲ 4.2%` per currency (never summed across currencies)."""
+    if not totals:
+        return "no costs in this range"
+    parts = []
+    for currency, total in totals.items():
+        before = previous.get(currency)
+        change = percent_change(total, before) if before is not None else None
+        parts.append(f"{money(total, currency)} {change_text(change)}")
+    return "Total " + ", ".join(parts)
 
 
 class StatusLine(Static):
-    """`Data as of … · 16 Oct - 14 Nov (last 30 days) · billed · net · all providers`."""
+    """Two short lines: `Data as of … · billed · net · all providers` and
+    `16 Oct - 14 Nov 2026 last 30 days · Total … ▲ 4.2% · filter…`."""
 
-    def show(self, data: DashboardData, now: datetime) -> None:
-        options = data.options
-        if data.data_as_of is None:
-            freshness = "Data age unknown"
-        else:
-            freshness = f"Data as of {data.data_as_of:%Y-%m-%d %H:%M} UTC ({age_text(data.data_as_of, now)})"
-        provider = "all providers" if not options.providers else provider_name(options.provider)
-        year = f" {data.end.year}"
-        self.update(
-            f"{freshness} · {day_span(data.start, data.end)}{year} ({options.range_label}) · "
-            f"{options.metric} · {'gross' if options.gross else 'net'} · {provider}"
-        )
+    def show(self, data: DashboardData, now: datetime, filters: tuple[Filter, ...] = (), extra: str = "") -> None:
+        self.update(status_text(data, now, filters, extra))
+
+
+def status_text(data: DashboardData, now: datetime, filters: tuple[Filter, ...] = (), extra: str = "") -> str:
+    options = data.options
+    if data.data_as_of is None:
+        freshness = "Data age unknown"
+    else:
+        freshness = f"Data as of {data.data_as_of:%Y-%m-%d %H:%M} UTC ({age_text(data.data_as_of, now)})"
+    provider = "all providers" if not options.providers else provider_name(options.provider)
+    grain = " · monthly" if options.granularity == "month" else ""
+    first = f"{freshness} · {options.metric} · {'gross' if options.gross else 'net'} · {provider}{grain}"
+    window = data.window
+    span = f"{day_span(window.start, window.end)} {window.end.year}"
+    label = f" {window.label}" if not window.label.startswith(str(window.start.year)) else ""
+    second = f"{span}{label} · {totals_text(data.range_totals(filters), data.previous_totals(filters))}"
+    if extra:
+        second += f" · {extra}"
+    if filters:
+        second += f"\nAll > {filter_text(filters)}  (Esc: back)"
+    return f"{first}\n{second}"
 
 
 class Banner(Static):

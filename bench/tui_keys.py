@@ -1,0 +1,139 @@
+"""The dashboard on a 10M-row demo cache, driven by Pilot: time to the first cost figures on screen,
+each key's time until its final content is on screen, and peak RSS.
+
+Targets (issue 11): first figures <= 1.0 s; every key <= 100 ms, median <= 50 ms; RSS <= 250 MB.
+Run: python bench/tui_keys.py"""
+
+from __future__ import annotations
+
+import asyncio
+import resource
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from benchdata import BENCH_TODAY, ensure_bench_cache
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from textual import events
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable, TabbedContent, TabPane
+
+from costtui.config import Config
+from costtui.tui.app import CostApp
+
+# What a user does in the morning: tabs, sort, filter, drill down and back, switches, ranges.
+KEYS: list[tuple[str, list[str]]] = [
+    ("tab services", ["2"]), ("tab accounts", ["3"]), ("tab regions", ["4"]), ("tab trends", ["1"]),
+    ("tab services", ["2"]), ("down", ["down"]), ("sort", ["s"]), ("reverse", ["S"]), ("sort", ["s"]),
+    ("metric", ["m"]), ("gross", ["g"]), ("provider", ["p"]), ("provider", ["p"]), ("metric", ["m"]),
+    ("gross", ["g"]), ("filter open", ["slash"]), ("filter key", ["c"]), ("filter key", ["o"]),
+    ("filter key", ["m"]), ("filter clear", ["escape"]), ("drill down", ["enter"]), ("drill down", ["enter"]),
+    ("back", ["escape"]), ("back", ["escape"]), ("day/month", ["t"]), ("day/month", ["t"]),
+    ("range", ["d"]), ("range", ["d"]), ("range", ["d"]), ("range", ["d"]), ("range", ["d"]), ("range", ["d"]),
+    ("tab accounts", ["3"]), ("tab trends", ["1"]),
+]
+
+
+def busy(app: App) -> bool:
+    """A key is done when its loads have finished and no node has a message left to handle (layout,
+    repaint and refresh are messages too). Pilot's own waits (`pause`, 20 ms idle probes that also
+    count DuckDB's threads as work) would measure Pilot, not the dashboard."""
+    if getattr(app, "loading_data", False) or any(w.group in ("load", "drill") and w.is_running for w in app.workers):
+        return True
+    nodes = [app, *app.screen_stack, *app.screen.walk_children()]
+    return any(not node._message_queue.empty() for node in nodes)
+
+
+async def press(app: App, keys: list[str]) -> float:
+    start = time.perf_counter()
+    for key in keys:
+        event = events.Key(key, key if len(key) == 1 else None)
+        event.set_sender(app)
+        app.post_message(event)  # as the driver does, straight into the app's queue
+        await asyncio.sleep(0)
+    while True:
+        await asyncio.sleep(0.001)
+        if not busy(app):
+            await asyncio.sleep(0.001)
+            if not busy(app):
+                return time.perf_counter() - start
+
+
+class BareApp(App[None]):
+    """The baseline: Textual alone, two tabs of a 75-row table, no data work (the framework's own cost
+    per key on this machine, measured in the same run)."""
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent():
+            for name in ("one", "two"):
+                with TabPane(name, id=name):
+                    table: DataTable = DataTable(id=f"t-{name}", cursor_type="row")
+                    table.add_columns("Provider", "Service", "Cost", "Share", "Change")
+                    for n in range(75):
+                        table.add_row("AWS", f"Service {n}", f"{n * 1000:,.2f} USD", "1.0%", "▲ 1.0%")
+                    yield table
+
+    def key_1(self) -> None:
+        self.query_one(TabbedContent).active = "one"
+        self.query_one("#t-one").focus()
+
+    def key_2(self) -> None:
+        self.query_one(TabbedContent).active = "two"
+        self.query_one("#t-two").focus()
+
+
+async def baseline() -> list[float]:
+    app = BareApp()
+    samples = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.query_one("#t-one").focus()
+        for keys in (["down"], ["2"], ["down"], ["1"]) * 4:
+            samples.append(await press(app, keys))  # type: ignore[arg-type]
+            await pilot.pause(0.05)
+        await pilot.pause()
+    return samples
+
+
+async def run(cache: Path) -> tuple[float, list[tuple[str, float]]]:
+    began = time.perf_counter()
+    app = CostApp(Config(), cache, date.fromisoformat(BENCH_TODAY))
+    timings: list[tuple[str, float]] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        while app.data is None:
+            await asyncio.sleep(0.002)
+        await pilot.pause()
+        first = time.perf_counter() - began
+        await app.workers.wait_for_complete()  # the forecast, computed after the figures
+        for name, keys in KEYS:
+            timings.append((name, await press(app, keys)))
+            await pilot.pause(0.05)  # a person does not type faster than this
+    return first, timings
+
+
+def main() -> None:
+    cache = ensure_bench_cache()
+    bare = asyncio.run(baseline())
+    first, timings = asyncio.run(run(cache))
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    values = [t for _, t in timings]
+    print(f"dashboard on {cache.name} (Pilot, 120x40)")
+    print(f"  first cost figures on screen: {first * 1000:7.1f} ms   (target <= 1000 ms: "
+          f"{'met' if first <= 1.0 else 'MISSED'})")
+    for name, seconds in timings:
+        print(f"    {name:<14} {seconds * 1000:7.1f} ms")
+    median, worst = statistics.median(values), max(values)
+    print(f"  per key: median {median * 1000:6.1f} ms (target <= 50: {'met' if median <= 0.05 else 'MISSED'}), "
+          f"max {worst * 1000:6.1f} ms (target <= 100: {'met' if worst <= 0.1 else 'MISSED'})")
+    bare_median = statistics.median(bare)
+    print(f"  baseline (bare Textual, same run): median {bare_median * 1000:6.1f} ms, max {max(bare) * 1000:6.1f} ms "
+          f"per key; dashboard median = {median / bare_median:.1f}x baseline")
+    print(f"  peak RSS: {rss_mb:7.1f} MB   (target <= 250 MB: {'met' if rss_mb <= 250 else 'MISSED'})")
+
+
+if __name__ == "__main__":
+    main()

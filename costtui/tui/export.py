@@ -1,0 +1,33 @@
+"""`e`: the visible table written as CSV in the machine record shape (exact money), as `costs --format csv`."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from costtui.core.reports import record_columns, records
+from costtui.model import CostGroup, exact_text
+from costtui.tui.rollup import Row
+
+
+def table_csv(rows: Sequence[Row], group_by: Sequence[str], metric: str) -> str:
+    groups = [CostGroup(row.keys, row.cost, row.currency) for row in rows]
+    columns = record_columns(group_by, metric)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for record in records(groups, group_by, metric):
+        writer.writerow(["" if record[c] is None else _text(record[c]) for c in columns])
+    return buffer.getvalue()
+
+
+def export_path(folder: Path, name: str, now: datetime) -> Path:
+    return folder / f"costtui-{name}-{now:%Y%m%d-%H%M%S}.csv"
+
+
+def _text(value) -> str:
+    return exact_text(value) if isinstance(value, Decimal) else str(value)

@@ -1,0 +1,50 @@
+"""A breakdown tab (services, accounts or regions): a title naming the period, and the table."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Label
+
+from costtui.tui.data import DashboardData
+from costtui.tui.format import day_span
+from costtui.tui.rollup import Filter
+from costtui.tui.widgets.cost_table import CostTable, KeyColumn
+
+# What each breakdown groups by, its columns, and what Enter on a row drills into.
+BREAKDOWNS: dict[str, tuple[tuple[str, ...], list[KeyColumn], tuple[str, ...]]] = {
+    "services": (("provider", "service"), [KeyColumn("Provider", "provider"), KeyColumn("Service", "service")],
+                 ("provider", "service")),
+    "accounts": (("provider", "account"), [KeyColumn("Provider", "provider"), KeyColumn("Account", "account"),
+                                           KeyColumn("Name", "account_name")], ("provider", "account")),
+    "regions": (("provider", "region"), [KeyColumn("Provider", "provider"), KeyColumn("Region", "region")],
+                ("provider", "region")),
+}
+
+
+def period_title(name: str, data: DashboardData) -> str:
+    window = data.window
+    return (f"{name.title()}, {day_span(window.start, window.end)} {window.end.year} ({window.label}), "
+            f"change vs the {window.days} days before")
+
+
+class BreakdownView(Vertical):
+    """One breakdown of the range, optionally under drill-down filters."""
+
+    def __init__(self, name: str, filters: tuple[Filter, ...] = (), **kwargs) -> None:
+        super().__init__(classes="breakdown", **kwargs)
+        self.breakdown = name
+        self.filters = filters
+
+    def compose(self) -> ComposeResult:
+        _, columns, drill = BREAKDOWNS[self.breakdown]
+        yield Label("", classes="section-title breakdown-title")
+        yield CostTable(columns, drill=drill, id=f"{self.breakdown}-table")
+
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        return BREAKDOWNS[self.breakdown][0]
+
+    def show(self, data: DashboardData) -> None:
+        self.query_one(Label).update(period_title(self.breakdown, data))
+        self.query_one(CostTable).show(data.breakdown(self.dimensions, self.filters) or [])

@@ -1,0 +1,83 @@
+"""A drill-down: one provider, service, account or region of the range, with its chart and the
+breakdowns that explain it; Enter drills further (filters stack), Esc goes back one step."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from costtui.tui.data import DashboardData
+from costtui.tui.rollup import Filter
+from costtui.tui.views.breakdown import BreakdownView
+from costtui.tui.widgets.chart import CostChart
+from costtui.tui.widgets.cost_table import CostTable
+from costtui.tui.widgets.filter_bar import FilterBar
+from costtui.tui.widgets.status import StatusLine, filter_text, status_text
+
+# What explains a drilled dimension: a service by its accounts and regions, and so on.
+EXPLAINED_BY = {
+    "service": ("accounts", "regions"),
+    "account": ("services", "regions"),
+    "region": ("services", "accounts"),
+    "provider": ("services", "accounts", "regions"),
+}
+
+
+def drilled(filters: tuple[Filter, ...]) -> str:
+    """The dimension the last step drilled into (a row's provider comes along with it)."""
+    dimensions = [dimension for dimension, _ in filters]
+    return next((d for d in reversed(dimensions) if d != "provider"), "provider")
+
+
+class DrillScreen(Screen[None]):
+    """The range narrowed to `filters`: answered from the dashboard's sums when they can, else from
+    its own read (`local`, requested by the app)."""
+
+    BINDINGS = [Binding("escape", "app.back", "Back", tooltip="Back one drill-down step", id="drill.back")]
+
+    def __init__(self, filters: tuple[Filter, ...]) -> None:
+        super().__init__()
+        self.filters = filters
+        self.local: DashboardData | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="")
+        yield StatusLine("", id="status")
+        with Vertical(id="drill-body"):
+            yield CostChart(id="drill-chart")
+            for name in EXPLAINED_BY[drilled(self.filters)]:
+                yield BreakdownView(name, self.filters, id=f"drill-{name}")
+        yield FilterBar(id="filter")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query(CostTable).first().focus(scroll_visible=False)
+
+    def answers(self, data: DashboardData) -> bool:
+        views = self.query(BreakdownView)
+        return data.daily(self.filters) is not None and all(
+            data.source(view.dimensions, self.filters) is not None for view in views)
+
+    def show(self, data: DashboardData, now: datetime) -> bool:
+        """Render from `data`, or from the own read when it is for the same range; False when a read
+        of this drill-down is needed first."""
+        source = data
+        if not self.answers(data):
+            local = self.local
+            if local is None or local.options.load_key(data.month.end) != data.options.load_key(data.month.end):
+                self.query_one(StatusLine).update(status_text(data, now) + f"\nAll > {filter_text(self.filters)}  "
+                                                  "(loading…)")
+                return False
+            source = local.with_options(data.options)
+        self.query_one(StatusLine).update(status_text(source, now, self.filters))
+        for view in self.query(BreakdownView):
+            view.show(source)
+        grain = "Monthly" if data.options.granularity == "month" else "Daily"
+        self.query_one(CostChart).show(source.daily(self.filters) or [], data.options.granularity,
+                                       f"{grain} {data.options.metric} cost of {filter_text(self.filters)}")
+        return True

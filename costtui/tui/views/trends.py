@@ -1,0 +1,62 @@
+"""The Trends tab: month-to-date cards, the month-end forecast, the cost chart and the top services."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Label
+
+from costtui.tui.data import DashboardData
+from costtui.tui.format import day_span, money, provider_name
+from costtui.tui.widgets.cards import MonthToDateCards
+from costtui.tui.widgets.chart import CostChart
+from costtui.tui.widgets.cost_table import CostTable, KeyColumn
+
+SERVICE_COLUMNS = [KeyColumn("Provider", "provider"), KeyColumn("Service", "service")]
+
+
+def forecast_text(forecasts: dict[tuple, Decimal] | None, month_label: str) -> str:
+    """`Month-end forecast, November 2026: 170,000.00 USD (AWS 80,000.00 · Azure …)`."""
+    if forecasts is None:
+        return f"Month-end forecast, {month_label}: computing…"
+    if not forecasts:
+        return f"Month-end forecast, {month_label}: no data"
+    totals: dict[str, Decimal] = {}
+    parts = []
+    for (provider, currency), total in sorted(forecasts.items()):
+        totals[currency] = totals.get(currency, Decimal(0)) + total
+        parts.append(f"{provider_name(provider)} {money(total, currency)}")
+    overall = ", ".join(money(total, currency) for currency, total in sorted(totals.items()))
+    return f"Month-end forecast, {month_label}: {overall} ({' · '.join(parts)})"
+
+
+class TrendsView(VerticalScroll):
+    """Where the money goes over time, and where this month is heading."""
+
+    def __init__(self, top: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.top = top
+
+    def compose(self) -> ComposeResult:
+        yield MonthToDateCards(id="mtd")
+        yield Label("", id="forecast", classes="section-title")
+        yield CostChart(id="chart")
+        yield Label(f"Top {self.top} services", id="top-services-title", classes="section-title")
+        yield CostTable(SERVICE_COLUMNS, drill=("provider", "service"), limit=self.top, id="top-services")
+
+    def show(self, data: DashboardData, forecasts: dict[tuple, Decimal] | None) -> None:
+        self.query_one(MonthToDateCards).figures = data.month_to_date
+        self.show_forecast(data, forecasts)
+        grain = "Monthly" if data.options.granularity == "month" else "Daily"
+        self.query_one(CostChart).show(data.daily() or [], data.options.granularity,
+                                       f"{grain} {data.options.metric} cost by provider")
+        window = data.window
+        self.query_one("#top-services-title", Label).update(
+            f"Top {self.top} services, {day_span(window.start, window.end)} {window.end.year}, change vs the "
+            f"{window.days} days before")
+        self.query_one("#top-services", CostTable).show(data.services)
+
+    def show_forecast(self, data: DashboardData, forecasts: dict[tuple, Decimal] | None) -> None:
+        self.query_one("#forecast", Label).update(forecast_text(forecasts, f"{data.month.start:%B %Y}"))

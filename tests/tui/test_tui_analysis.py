@@ -1,0 +1,337 @@
+"""The dashboard as an analysis tool, driven by keys as a user would: arrows, drill-down and back,
+filter, sort kept across reloads, ranges, export, loading while keys arrive, live reload, refresh."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input
+from tui_helpers import make_app, settle, settle_drill
+
+from costtui.cache import CacheReader, open_writer
+from costtui.core.reports import changes
+from costtui.core.windows import Window, last_days, last_month
+from costtui.model import AlertEvent, CostQuery
+from costtui.tui import app as app_module
+from costtui.tui.screens.finding import FindingScreen
+from costtui.tui.screens.range import RangeScreen
+from costtui.tui.views.drill import DrillScreen
+from costtui.tui.widgets.cost_table import CostTable
+from costtui.tui.widgets.filter_bar import FilterBar
+
+pytestmark = pytest.mark.anyio
+
+
+def status(app) -> str:
+    return str(app.screen.query_one("#status").render())
+
+
+def core_changes(cache: Path, window: Window, group_by: tuple[str, ...], **filters) -> dict[tuple, tuple]:
+    """(keys..., currency) -> (cost, previous, share %) straight from the core."""
+    with CacheReader(cache).session() as queries:
+        rows = changes(queries, CostQuery(group_by=group_by, **filters), window)
+    return {(*(row.keys[k] for k in group_by), row.currency): (row.cost, row.previous,
+            None if row.share is None else row.share * 100) for row in rows if row.cost or row.previous}
+
+
+def table_changes(table: CostTable, group_by: tuple[str, ...]) -> dict[tuple, tuple]:
+    return {(*(row.keys[k] for k in group_by), row.currency): (row.cost, row.previous, row.share)
+            for row in table.all_rows}
+
+
+def close(a: Decimal | None, b: Decimal | None) -> bool:
+    return a == b or (a is not None and b is not None and abs(a - b) < Decimal("1e-12"))
+
+
+async def test_arrows_move_in_the_visible_table_at_once(demo_cache: Path, today: date) -> None:
+    app = make_app(demo_cache, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.focused, CostTable) and app.focused.id == "top-services"
+        await pilot.press("down", "down")
+        assert app.focused.cursor_row == 2
+        await pilot.press("3")
+        await settle(app, pilot)
+        assert app.focused.id == "accounts-table"
+        await pilot.press("down")
+        assert app.focused.cursor_row == 1
+
+
+async def test_every_breakdown_equals_the_core_changes(demo_cache: Path, today: date) -> None:
+    """Cost, previous period and share per row are the core's answer, not a second implementation."""
+    app = make_app(demo_cache, today)
+    window = last_days(30, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        for key, table_id, group_by in (("2", "#services-table", ("provider", "service")),
+                                        ("3", "#accounts-table", ("provider", "account")),
+                                        ("4", "#regions-table", ("provider", "region"))):
+            await pilot.press(key)
+            await settle(app, pilot)
+            shown = table_changes(app.query_one(table_id, CostTable), group_by)
+            expected = core_changes(demo_cache, window, group_by)
+            assert shown.keys() == expected.keys()
+            for key, (cost, previous, share) in expected.items():
+                assert shown[key][:2] == (cost, previous)
+                assert close(shown[key][2], share)
+        total = sum(cost for cost, _, _ in core_changes(demo_cache, window, ("provider",)).values())
+        assert f"Total {total.quantize(Decimal('0.01')):,} USD" in status(app)
+
+
+async def test_enter_drills_down_with_breadcrumbs_and_esc_goes_back(demo_cache: Path, today: date) -> None:
+    app = make_app(demo_cache, today)
+    window = last_days(30, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        top = app.query_one("#services-table", CostTable).rows_shown[0]
+        await pilot.press("enter")
+        await settle_drill(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, DrillScreen)
+        service = top.keys["service"]
+        assert screen.filters == (("provider", "aws"), ("service", service))
+        assert f"All > AWS > {service}" in status(app)
+        # A service is explained by its accounts and regions, each the core's answer for that service.
+        accounts = screen.query_one("#accounts-table", CostTable)
+        assert table_changes(accounts, ("provider", "account")).keys() == core_changes(
+            demo_cache, window, ("provider", "account"), providers=("aws",), services=(service,)).keys()
+        assert screen.query_one("#regions-table", CostTable).all_rows
+        assert isinstance(app.focused, CostTable)
+        account = accounts.rows_shown[0].keys["account"]
+        await pilot.press("enter")
+        await settle_drill(app, pilot)
+        assert app.screen.filters == (("provider", "aws"), ("service", service), ("account", account))
+        assert f"account {account}" in status(app)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is screen
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, DrillScreen)
+        assert app.focused.id == "services-table"
+
+
+async def test_slash_filters_the_visible_rows_by_name(demo_cache: Path, today: date) -> None:
+    app = make_app(demo_cache, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        table = app.query_one("#services-table", CostTable)
+        everything = len(table.rows_shown)
+        await pilot.press("slash", "s", "q", "l")
+        await pilot.pause()
+        names = [row.keys["service"] for row in table.rows_shown]
+        assert names and len(names) < everything
+        assert all("sql" in name.lower() for name in names)
+        assert table.row_count == len(names)
+        assert 'filter "sql"' in status(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.focused is table
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(table.rows_shown) == everything
+        assert not app.query_one(FilterBar).has_class("-visible")
+
+
+async def test_sort_keys_cycle_reverse_and_survive_reload_and_tab_switch(demo_cache: Path, today: date) -> None:
+    app = make_app(demo_cache, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("4")
+        await settle(app, pilot)
+        table = app.query_one("#regions-table", CostTable)
+        await pilot.press("s", "s", "s", "s")  # change, share, provider, region
+        regions = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        assert regions == sorted(regions, key=str.lower)
+        assert str(table.ordered_columns[1].label) == "Region ▲"
+        await pilot.press("S")
+        reversed_regions = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        assert reversed_regions == regions[::-1]
+        assert str(table.ordered_columns[1].label) == "Region ▼"
+        await pilot.press("r")
+        await settle(app, pilot)
+        await pilot.press("2", "4")
+        await settle(app, pilot)
+        assert [str(table.get_row_at(i)[1]) for i in range(table.row_count)] == reversed_regions
+
+
+async def test_range_presets_and_a_custom_range_typed_as_dates(demo_cache: Path, today: date) -> None:
+    app = make_app(demo_cache, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("d", "d", "d")  # 90 days, month to date, last month
+        await settle(app, pilot)
+        assert app.data.window == last_month(today)
+        assert "1-31 Oct 2026 October 2026" in status(app)
+        await pilot.press("D")
+        await pilot.pause()
+        assert isinstance(app.screen, RangeScreen)
+        start = app.screen.query_one("#range-start", Input)
+        start.value = "2026-09-31"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "2026-09-31 is not a date" in str(app.screen.query_one("#range-error").render())
+        start.value = "2026-09-01"
+        app.screen.query_one("#range-end", Input).value = "2026-09-30"
+        start.focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert (app.data.start, app.data.end) == (date(2026, 9, 1), date(2026, 9, 30))
+        await pilot.press("2")
+        await settle(app, pilot)
+        expected = core_changes(demo_cache, Window(date(2026, 9, 1), date(2026, 9, 30), ""), ("provider", "service"))
+        assert table_changes(app.query_one("#services-table", CostTable), ("provider", "service")).keys() == expected.keys()
+        await pilot.press("t")
+        await settle(app, pilot)
+        assert {g.keys["month"] for g in app.data.daily()} == {"2026-09"}
+
+
+async def test_switches_are_answered_from_memory_without_a_new_read(demo_cache: Path, today: date) -> None:
+    app = make_app(demo_cache, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        generation = app._generation
+        await pilot.press("m", "g", "p", "s", "2")
+        await settle(app, pilot)
+        assert app._generation == generation
+        assert (app.data.options.metric, app.data.options.gross, app.data.options.provider) == ("effective", True, "aws")
+        expected = core_changes(demo_cache, last_days(30, today), ("provider", "service"), providers=("aws",),
+                                metric="effective", gross=True)
+        assert table_changes(app.query_one("#services-table", CostTable), ("provider", "service")).keys() == expected.keys()
+
+
+async def test_keys_pressed_while_loading_are_applied_and_a_slow_load_shows_the_indicator(
+    demo_cache: Path, today: date, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_load = app_module.load_dashboard
+
+    def slow_load(*args, **kwargs):
+        time.sleep(0.4)
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(app_module, "load_dashboard", slow_load)
+    app = make_app(demo_cache, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("d")  # 90 days: a new read
+        await pilot.pause(0.2)
+        assert app.query_one("#loading").display
+        await pilot.press("m", "2")
+        await settle(app, pilot)
+        assert not app.query_one("#loading").display
+        assert (app.data.options.preset, app.data.options.metric) == ("90d", "effective")
+        assert app.query_one("#tabs").active == "services"
+        assert "effective" in status(app) and "last 90 days" in status(app)
+
+
+async def test_export_writes_the_visible_table_exactly_as_costs_csv(demo_cache: Path, today: date, tmp_path: Path) -> None:
+    app = make_app(demo_cache, today)
+    app.export_dir = tmp_path
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2", "e")
+        await settle(app, pilot)
+        (written,) = tmp_path.glob("costtui-services-*.csv")
+    window = last_days(30, today)
+    costs = subprocess.run(
+        [sys.executable, "-m", "costtui", "--cache", str(demo_cache), "costs", "--group-by", "provider",
+         "--group-by", "service", "--start", window.start.isoformat(), "--end", window.end.isoformat(),
+         "--format", "csv"], capture_output=True, text=True, check=True, env={"COSTTUI_TODAY": today.isoformat(),
+                                                                             "PATH": "", "PYTHONPATH": str(Path.cwd())})
+    assert written.read_text() == costs.stdout
+
+
+async def test_a_new_snapshot_reloads_in_place_with_a_notice(private_cache: Path, today: date) -> None:
+    app = make_app(private_cache, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        with open_writer(private_cache):
+            pass  # a publish without changes: a new snapshot all the same
+        app.reload_if_new_snapshot()
+        await settle(app, pilot)
+        assert app.query_one("#tabs").active == "services"
+        assert any("New data from a refresh" in n.message for n in app._notifications)
+
+
+async def test_refresh_key_runs_refresh_and_reports_its_failure(demo_cache: Path, today: date) -> None:
+    app = make_app(demo_cache, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("R")
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if not app.refresh_runner.running:
+                break
+        await pilot.pause(0.1)
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith("Refreshing") for m in messages)
+        assert any(m.startswith("Refresh failed:") and "no provider is enabled" in m for m in messages)
+
+
+async def test_alerts_tab_counts_colours_and_opens_a_finding(private_cache: Path, today: date) -> None:
+    message = "AWS daily cost 4,012.00 USD is above the expected range " + "with a long explanation " * 5
+    with open_writer(private_cache) as writer:
+        writer.record_alert_events([AlertEvent("anomaly", "anomaly", "critical", date(2026, 11, 2), date(2026, 11, 2),
+                                               Decimal("4012.00"), Decimal("2500.00"), "USD", message, "aws")])
+    app = make_app(private_cache, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert str(app.query_one("#tabs").get_tab("alerts").label) == "Alerts (1)"
+        await pilot.press("5")
+        await settle(app, pilot)
+        table = app.query_one("#alerts-table", DataTable)
+        assert table.get_row_at(0)[1].style == "bold red"
+        table.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, FindingScreen)
+        assert message in str(app.screen.query_one("#finding-message").render())
+
+
+async def test_every_action_is_in_the_command_palette(demo_cache: Path, today: date) -> None:
+    app = make_app(demo_cache, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        for title in ("Range (d)", "Dates (D)", "Sort (s)", "Filter (/)", "Export (e)", "Refresh (R)",
+                      "Day/month (t)", "Back (esc)"):
+            assert title in titles
+
+
+async def test_a_screenshot_goes_to_the_working_directory_without_downloads(
+    demo_cache: Path, today: date, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_DOWNLOAD_DIR", raising=False)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    app = make_app(demo_cache, today)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.deliver_screenshot("shot.svg")
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if (work / "shot.svg").exists():
+                break
+    assert (work / "shot.svg").read_text().startswith("<svg")
+
+
+def test_demo_help_names_the_demo_cache(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "costtui", "demo", "--help"], capture_output=True, text=True,
+                            check=True, env={"HOME": str(tmp_path), "PYTHONPATH": str(Path.cwd()),
+                                             "XDG_DATA_HOME": str(tmp_path / "data")})
+    assert f"  {tmp_path / 'data' / 'costtui' / 'demo.duckdb'}\n" in result.stdout
