@@ -10,6 +10,8 @@ FAILURE = 1
 """A provider failed, a file was refused, the cache is in use by another program."""
 USAGE = 2
 """Bad arguments or config: unknown key, wrong type, value out of range."""
+NOTHING_FETCHED = 69  # EX_UNAVAILABLE
+"""`refresh`: every provider it tried failed (or passed its deadline); nothing new was published."""
 CORRUPT_CACHE = 65  # EX_DATAERR
 """The cache is corrupt or not a costtui cache; `--rebuild` sets it aside and starts over."""
 READ_ONLY = 73  # EX_CANTCREAT
@@ -28,6 +30,7 @@ TABLE: tuple[tuple[int, str], ...] = (
     (FAILURE, "failure: a provider failed, a file was refused, the cache is in use by another program"),
     (USAGE, "bad usage or config (unknown key, wrong type, value out of range)"),
     (CORRUPT_CACHE, "corrupt cache, or not a costtui cache (`--rebuild` sets it aside)"),
+    (NOTHING_FETCHED, "refresh: every provider tried failed; nothing new was published"),
     (READ_ONLY, "read-only filesystem"),
     (DISK_FULL, "disk full"),
     (BUSY, "another costtui writer holds the cache lock; try again later"),

@@ -179,7 +179,7 @@ class CostGroup:
     currency: str
 
 
-AlertKind = Literal["threshold", "anomaly"]
+AlertKind = Literal["threshold", "anomaly", "stale"]
 Severity = Literal["warning", "critical"]
 
 
@@ -188,7 +188,8 @@ class AlertEvent:
     """One finding of `costtui alerts`: a threshold crossed or an anomalous day.
 
     `observed` and `threshold` are in `currency`; for an anomaly `threshold` is the upper
-    bound of the expected range. Events with the same fingerprint are the same finding
+    bound of the expected range; for a stale provider they are hours (data age, max age)
+    and `currency` is empty. Events with the same fingerprint are the same finding
     (recorded and notified once)."""
 
     rule: str  # threshold rule name, or "anomaly"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -17,7 +19,7 @@ from costtui.cache.restatement import preview_changes
 from costtui.cache.writer import utcnow
 from costtui.model import CostError, FetchResult, SliceChange, add_months
 from costtui.oserrors import storage_error
-from costtui.providers.base import FetchContext, Provider, ProviderError
+from costtui.providers.base import FetchContext, Provider, ProviderError, RefreshPolicy
 
 BACKFILL_MONTHS = 13  # the most Cost Explorer keeps
 
@@ -28,11 +30,9 @@ class RefreshOptions:
     days: int | None = None  # fetch exactly the last N days
     since: date | None = None  # first day of a backfill
     full: bool = False  # ignore what is cached; fetch everything since `since`
-    restatement_days: dict[str, int] = field(default_factory=dict)
     lock_timeout: float = 600.0
-    # Paid APIs (Cost Explorer bills every request): skip a provider fetched successfully
-    # less than this many hours ago, unless the run asks for specific days or `force`.
-    min_interval_hours: dict[str, float] = field(default_factory=dict)
+    # Paid APIs (each provider's policy.min_interval_hours) wait out their interval unless
+    # the run asks for specific days or `force`.
     force: bool = False
     rebuild: bool = False  # set a corrupt (or any) cache aside and start a new one
     now: datetime | None = None  # UTC, naive like the fetches table; tests pin it
@@ -51,6 +51,7 @@ class ProviderOutcome:
     result: FetchResult | None = None
     error: ProviderError | None = None
     skipped: str | None = None  # why this provider was not fetched this time
+    seconds: float | None = None  # how long the fetch took (up to its deadline)
 
     @property
     def ok(self) -> bool:
@@ -64,6 +65,10 @@ class RefreshReport:
     @property
     def failed(self) -> list[ProviderOutcome]:
         return [o for o in self.outcomes if not o.ok]
+
+    @property
+    def fetched(self) -> list[ProviderOutcome]:
+        return [o for o in self.outcomes if o.ok and o.result is not None]
 
 
 def scratch_dir(job: str) -> Path:
@@ -115,8 +120,10 @@ def run_refresh(
     options: RefreshOptions,
     on_progress: Callable[[str, str], None] | None = None,
 ) -> RefreshReport:
-    """Fetch every provider concurrently, then publish once. One failing provider
-    is recorded in `fetches` and does not stop the others."""
+    """Fetch every provider concurrently, each within its deadline, then publish once.
+
+    A provider that fails, or is still fetching at its deadline (policy.timeout_seconds), is
+    recorded in `fetches` as failed and does not stop or delay the others."""
     progress = on_progress or (lambda provider, status: None)
     state = _read_cache_state(cache_path, providers, options)
     now = options.now or utcnow()
@@ -125,17 +132,12 @@ def run_refresh(
         outcomes: list[ProviderOutcome] = []
         jobs: list[tuple[Provider, ProviderOutcome, FetchContext]] = []
         for provider in providers:
+            policy = provider_policy(provider)
             cached = state.get(provider.name, CachedState())
-            start, end = plan_window(
-                options,
-                cached.first,
-                cached.last,
-                cached.estimated,
-                options.restatement_days.get(provider.name, 3),
-            )
+            start, end = plan_window(options, cached.first, cached.last, cached.estimated, policy.restatement_days)
             outcome = ProviderOutcome(provider.name, provider.source, start, end)
             outcomes.append(outcome)
-            outcome.skipped = too_soon(options, provider.name, cached.last_success, now)
+            outcome.skipped = too_soon(options, policy.min_interval_hours, cached.last_success, now)
             if outcome.skipped:
                 progress(provider.name, "skipped")
                 continue
@@ -145,19 +147,68 @@ def run_refresh(
             jobs.append((provider, outcome, context))
         if jobs:
             started = utcnow()
-            with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-                futures = [pool.submit(_fetch_one, provider, context, progress) for provider, _, context in jobs]
-                for (_, outcome, _), future in zip(jobs, futures, strict=True):
-                    outcome.result, outcome.error = future.result()
+            _fetch_all(jobs, progress)
             _publish(cache_path, [outcome for _, outcome, _ in jobs], started, options)
         return RefreshReport(outcomes)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def too_soon(options: RefreshOptions, provider: str, last_success: datetime | None, now: datetime) -> str | None:
-    """Why a paid provider is not fetched again yet, or None to fetch it."""
-    hours = options.min_interval_hours.get(provider, 0)
+def provider_policy(provider: Provider) -> RefreshPolicy:
+    """The provider's declared policy (the defaults for one that declares none, e.g. a test double)."""
+    return getattr(provider, "policy", None) or RefreshPolicy()
+
+
+def _fetch_all(
+    jobs: Sequence[tuple[Provider, ProviderOutcome, FetchContext]], progress: Callable[[str, str], None]
+) -> None:
+    """Run the fetches in daemon threads and wait for each no longer than its deadline.
+
+    A fetch past its deadline is abandoned, not joined: a hung socket must not hold the
+    refresh (nor the process's exit). It only ever writes to its own scratch folder, and its
+    late result is dropped."""
+    futures: list[tuple[Future, threading.Event]] = []
+    begun = time.monotonic()
+    for provider, _, context in jobs:
+        context.deadline = begun + provider_policy(provider).timeout_seconds
+        future: Future = Future()
+        abandoned = threading.Event()
+        thread = threading.Thread(
+            target=_fetch_one,
+            args=(provider, context, _unless(abandoned, progress), future),
+            name=f"costtui-fetch-{provider.name}",
+            daemon=True,
+        )
+        thread.start()
+        futures.append((future, abandoned))
+    for (provider, outcome, context), (future, abandoned) in zip(jobs, futures, strict=True):
+        timeout = max(0.0, (context.deadline or begun) - time.monotonic())
+        try:
+            outcome.result, outcome.error, outcome.seconds = future.result(timeout=timeout)
+        except TimeoutError:
+            abandoned.set()
+            seconds = provider_policy(provider).timeout_seconds
+            outcome.seconds = time.monotonic() - begun
+            outcome.error = ProviderError(
+                f"no answer within {seconds:g} s; gave up",
+                kind="timeout",
+                hint=f"check the endpoint and network, or raise providers.{provider.name}.timeout_seconds",
+            )
+            progress(provider.name, "timed out")
+
+
+def _unless(abandoned: threading.Event, progress: Callable[[str, str], None]) -> Callable[[str, str], None]:
+    """Progress of a fetch that stays silent once the refresh has given up on it."""
+
+    def report(provider: str, status: str) -> None:
+        if not abandoned.is_set():
+            progress(provider, status)
+
+    return report
+
+
+def too_soon(options: RefreshOptions, hours: float, last_success: datetime | None, now: datetime) -> str | None:
+    """Why a paid provider (fetched at most every `hours`) is not fetched again yet, or None to fetch it."""
     if not hours or options.explicit_window or last_success is None:
         return None
     age = now - last_success
@@ -176,22 +227,24 @@ def _private_dir(root: Path, name: str) -> Path:
 
 
 def _fetch_one(
-    provider: Provider, context: FetchContext, progress: Callable[[str, str], None]
-) -> tuple[FetchResult | None, ProviderError | None]:
+    provider: Provider, context: FetchContext, progress: Callable[[str, str], None], future: Future
+) -> None:
+    """One provider's fetch; always completes `future` with (result, error, seconds)."""
+    began = time.monotonic()
     progress(provider.name, "fetching")
+    result: FetchResult | None = None
+    error: ProviderError | None = None
     try:
         result = provider.fetch(context)
     except ProviderError as exc:
-        progress(provider.name, "failed")
-        return None, exc
+        error = exc
     except CostError as exc:
-        progress(provider.name, "failed")
-        return None, ProviderError(str(exc), kind="invalid_data")
+        error = ProviderError(str(exc), kind="invalid_data")
     except Exception as exc:  # an SDK or parsing bug must not stop the other providers
-        progress(provider.name, "failed")
-        return None, ProviderError(f"unexpected {type(exc).__name__}: {exc}", kind="unexpected")
-    progress(provider.name, f"fetched {result.total_rows} rows")
-    return result, None
+        error = ProviderError(f"unexpected {type(exc).__name__}: {exc}", kind="unexpected")
+    seconds = time.monotonic() - began
+    progress(provider.name, "failed" if error else f"fetched {result.total_rows} rows in {seconds:.1f} s")
+    future.set_result((result, error, seconds))
 
 
 @dataclass
@@ -259,6 +312,7 @@ def _publish(
                     row_count=inserted,
                     api_calls=result.api_calls if result else outcome.error.api_calls,
                     bytes_processed=result.bytes_processed if result else None,
+                    duration_seconds=outcome.seconds,
                 )
             )
 

@@ -50,4 +50,4 @@ def in_ci() -> bool:
 
 
 # The known-numbers cache and pinned "today" serve every face's tests (plugin, exporters, api, contrib).
-from tests.faces import known_cache, pinned_today  # noqa: E402,F401
+from tests.faces import known_cache, pinned_today, stale_provider_cache  # noqa: E402,F401

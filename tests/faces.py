@@ -83,3 +83,28 @@ def require_binary(name: str) -> str:
     from tests.emulators import on_path
 
     return on_path(name)
+
+
+STALE_ERROR = "listing c/: cannot reach container 'c' (ServiceRequestError)\nTraceback-like second line"
+
+
+def build_stale_provider_cache(path: Path, now: datetime) -> Path:
+    """The known numbers; aws fetched fine an hour before `now`; azure's last success was 3 days
+    before, and every fetch since 2 days before failed (unreachable), the newest an hour before."""
+    build_cache(path, [r for r in known_rows() if r.provider == "aws"], now - timedelta(hours=1), providers=("aws",))
+    with open_writer(path) as writer:
+        writer.replace_charges([ReplaceScope("azure", KNOWN_START, LAST_DAY)],
+                               [r for r in known_rows() if r.provider == "azure"])
+        for hours_ago, status in ((72, "ok"), (48, "error"), (24, "error"), (1, "error")):
+            moment = now - timedelta(hours=hours_ago)
+            failed = status == "error"
+            writer.record_fetch(FetchRecord("azure", "exports", KNOWN_START, LAST_DAY, moment, moment, status,
+                                            "unreachable" if failed else None, STALE_ERROR if failed else None,
+                                            duration_seconds=1.5))
+    return path
+
+
+@pytest.fixture
+def stale_provider_cache(tmp_path: Path) -> Path:
+    """A cache where azure's fetches fail since two days ago (see build_stale_provider_cache); now = real now."""
+    return build_stale_provider_cache(tmp_path / "stale-azure.duckdb", utcnow())

@@ -10,7 +10,7 @@ import pytest
 from costtui.cache import CacheReader
 from costtui.cache.writer import utcnow
 from costtui.model import CostQuery, FetchResult, ReplaceScope
-from costtui.providers.base import FetchContext, ProviderError
+from costtui.providers.base import FetchContext, ProviderError, RefreshPolicy
 from costtui.refresh import RefreshOptions, plan_window, run_refresh
 from tests.cachefactory import row
 
@@ -22,8 +22,10 @@ class FakeProvider:
 
     source = "fake"
 
-    def __init__(self, name: str, cost: str = "1", fail: ProviderError | None = None) -> None:
+    def __init__(self, name: str, cost: str = "1", fail: ProviderError | None = None,
+                 policy: RefreshPolicy | None = None) -> None:
         self.name, self.cost, self.fail, self.windows = name, cost, fail, []
+        self.policy = policy or RefreshPolicy()
 
     def check_auth(self) -> None:
         return None
@@ -40,7 +42,7 @@ class FakeProvider:
 def test_first_refresh_backfills_thirteen_months_then_only_the_restatement_window(cache_path):
     aws = FakeProvider("aws")
     run_refresh([aws], cache_path, RefreshOptions(today=TODAY))
-    run_refresh([aws], cache_path, RefreshOptions(today=TODAY + timedelta(days=1), restatement_days={"aws": 3}))
+    run_refresh([aws], cache_path, RefreshOptions(today=TODAY + timedelta(days=1)))
     assert aws.windows == [(date(2025, 10, 1), TODAY), (TODAY - timedelta(days=2), TODAY + timedelta(days=1))]
 
 
@@ -93,10 +95,11 @@ def test_unexpected_exceptions_become_recorded_failures(cache_path):
 def test_a_paid_provider_waits_out_its_minimum_interval_while_the_others_refresh(cache_path):
     aws, gcp = FakeProvider("aws"), FakeProvider("gcp")
     run_refresh([aws, gcp], cache_path, RefreshOptions(today=TODAY))
+    aws.policy = RefreshPolicy(min_interval_hours=6)
     soon = utcnow() + timedelta(hours=2)
 
     report = run_refresh(
-        [aws, gcp], cache_path, RefreshOptions(today=TODAY, min_interval_hours={"aws": 6}, now=soon)
+        [aws, gcp], cache_path, RefreshOptions(today=TODAY, now=soon)
     )
 
     skipped = {o.provider: o.skipped for o in report.outcomes}
@@ -107,32 +110,32 @@ def test_a_paid_provider_waits_out_its_minimum_interval_while_the_others_refresh
 
     # The hourly cron run six hours later fetches, though the last fetch ended seconds after its run began.
     later = utcnow() + timedelta(hours=6) - timedelta(seconds=40)
-    run_refresh([aws], cache_path, RefreshOptions(today=TODAY, min_interval_hours={"aws": 6}, now=later))
+    run_refresh([aws], cache_path, RefreshOptions(today=TODAY, now=later))
     assert len(aws.windows) == 2
 
 
 def test_asking_for_days_or_force_fetches_inside_the_interval(cache_path):
-    aws = FakeProvider("aws")
+    aws = FakeProvider("aws", policy=RefreshPolicy(min_interval_hours=6))
     run_refresh([aws], cache_path, RefreshOptions(today=TODAY))
     for explicit in ({"days": 2}, {"force": True}, {"full": True}, {"since": date(2026, 1, 1)}):
-        run_refresh([aws], cache_path, RefreshOptions(today=TODAY, min_interval_hours={"aws": 6}, **explicit))
+        run_refresh([aws], cache_path, RefreshOptions(today=TODAY, **explicit))
     assert len(aws.windows) == 5
 
 
 def test_a_failed_fetch_does_not_start_the_interval(cache_path):
     failing = FakeProvider("aws", fail=ProviderError("throttled"))
     run_refresh([failing], cache_path, RefreshOptions(today=TODAY))
-    aws = FakeProvider("aws")
-    report = run_refresh([aws], cache_path, RefreshOptions(today=TODAY, min_interval_hours={"aws": 6}))
+    aws = FakeProvider("aws", policy=RefreshPolicy(min_interval_hours=6))
+    report = run_refresh([aws], cache_path, RefreshOptions(today=TODAY))
     assert report.outcomes[0].skipped is None
     assert len(aws.windows) == 1
 
 
 def test_when_every_provider_is_skipped_the_cache_is_not_rewritten(cache_path):
-    aws = FakeProvider("aws")
+    aws = FakeProvider("aws", policy=RefreshPolicy(min_interval_hours=6))
     run_refresh([aws], cache_path, RefreshOptions(today=TODAY))
     before = cache_path.stat().st_mtime_ns
-    run_refresh([aws], cache_path, RefreshOptions(today=TODAY, min_interval_hours={"aws": 6}))
+    run_refresh([aws], cache_path, RefreshOptions(today=TODAY))
     assert cache_path.stat().st_mtime_ns == before
     assert len(aws.windows) == 1
 
@@ -145,3 +148,49 @@ def test_an_unusable_temp_dir_is_one_clear_error(cache_path, tmp_path, monkeypat
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))
     with pytest.raises(CostError, match=r"cannot create a scratch folder in .*gone: .*TMPDIR"):
         run_refresh([FakeProvider("aws")], cache_path, RefreshOptions(today=TODAY))
+
+
+def test_a_provider_past_its_deadline_is_recorded_as_timed_out_and_the_others_are_published(cache_path):
+    import threading
+    import time
+
+    release = threading.Event()
+
+    class Hung(FakeProvider):
+        def fetch(self, context):
+            release.wait(30)  # a socket that never answers
+            return super().fetch(context)
+
+    hung = Hung("azure", policy=RefreshPolicy(timeout_seconds=0.5))
+    began = time.monotonic()
+    try:
+        report = run_refresh([FakeProvider("aws", "2"), hung], cache_path, RefreshOptions(today=TODAY, days=3))
+    finally:
+        release.set()
+    elapsed = time.monotonic() - began
+
+    assert elapsed < 5
+    [failed] = report.failed
+    assert (failed.provider, failed.error.kind) == ("azure", "timeout")
+    assert "within 0.5 s" in str(failed.error)
+    with CacheReader(cache_path).session() as q:
+        fetches = {f.provider: f for f in q.latest_fetches()}
+        assert q.totals(CostQuery()) == {"USD": Decimal(6)}
+    assert (fetches["azure"].status, fetches["azure"].error_kind) == ("error", "timeout")
+    assert 0.5 <= fetches["azure"].duration_seconds < 5
+    assert fetches["aws"].status == "ok" and fetches["aws"].duration_seconds < 5
+
+
+def test_each_fetch_records_how_long_it_took(cache_path):
+    import time
+
+    class Slow(FakeProvider):
+        def fetch(self, context):
+            time.sleep(0.3)
+            return super().fetch(context)
+
+    report = run_refresh([Slow("gcp")], cache_path, RefreshOptions(today=TODAY, days=1))
+    assert 0.3 <= report.outcomes[0].seconds < 3
+    with CacheReader(cache_path).session() as q:
+        [fetch] = q.latest_fetches()
+    assert fetch.duration_seconds == pytest.approx(report.outcomes[0].seconds)

@@ -107,8 +107,9 @@ def _event_line(event: AlertEvent) -> str:
         f"{event.severity.upper():<8}  {event.rule}",
         " / ".join(p for p in (event.provider, event.account_id, event.service) if p) or "all providers",
         _period(event.period_start, event.period_end),
-        f"{_money(event.observed, event.currency)} ({limit} {_money(event.threshold, event.currency)})",
     ]
+    if event.kind != "stale":  # a stale provider's numbers are hours, told by its message
+        parts.append(f"{_money(event.observed, event.currency)} ({limit} {_money(event.threshold, event.currency)})")
     if event.message:
         parts.append(" ".join(event.message.split()))
     return " | ".join(parts)

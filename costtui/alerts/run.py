@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from costtui.alerts.anomaly import detect_anomalies
+from costtui.alerts.freshness import stale_providers
 from costtui.alerts.thresholds import evaluate_thresholds
 from costtui.cache import CacheReader, open_writer
 from costtui.cache.writer import utcnow
@@ -41,11 +42,13 @@ class AlertRun:
 
 
 def evaluate(queries: CostQueries, config: Config, today: date) -> list[AlertEvent]:
-    """Threshold breaches, then anomalies, on the configured metric (billed or effective)."""
+    """Threshold breaches, then anomalies, on the configured metric (billed or effective),
+    then providers whose data cannot be trusted (failing or older than cache.max_age_hours)."""
     metric, gross = config.display.metric, config.display.gross
     return [
         *evaluate_thresholds(queries, config.alerts.thresholds, today, metric, gross),
         *detect_anomalies(queries, config.alerts.anomaly, today, metric, gross),
+        *stale_providers(queries, config.cache.max_age_hours * 3600, today),
     ]
 
 

@@ -2,7 +2,7 @@
 
 from costtui.cache.errors import CacheBusy, CacheCorrupt, CacheError, CacheInUse, CacheMissing, WouldLoseData
 from costtui.cache.publish import open_writer
-from costtui.cache.queries import CostQueries, FetchStatus
+from costtui.cache.queries import CostQueries, FetchHistory, FetchStatus
 from costtui.cache.reader import CacheReader
 from costtui.cache.writer import CacheWriter, FetchRecord
 
@@ -15,6 +15,7 @@ __all__ = [
     "CacheReader",
     "CacheWriter",
     "CostQueries",
+    "FetchHistory",
     "FetchRecord",
     "FetchStatus",
     "WouldLoseData",

@@ -40,6 +40,20 @@ class FetchStatus:
     row_count: int
     api_calls: int
     bytes_processed: int | None
+    duration_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class FetchHistory:
+    """One provider's fetches in short: the newest attempt, the newest success, since when it fails."""
+
+    provider: str
+    last_success: datetime | None
+    last_attempt: datetime
+    last_status: str
+    error_kind: str | None
+    error_message: str | None
+    failing_since: datetime | None  # the first failed fetch after the last success
 
 
 def where_clause(query: CostQuery) -> tuple[str, list]:
@@ -270,14 +284,40 @@ class CostQueries:
 
     def latest_fetches(self) -> list[FetchStatus]:
         """The newest fetch of each provider and source."""
+        duration = "duration_seconds" if self._has_column("fetches", "duration_seconds") else "NULL"
         rows = self._con.execute(
-            """SELECT provider, source, status, finished_at, error_kind, error_message,
-                      range_start, range_end, row_count, api_calls, bytes_processed
+            f"""SELECT provider, source, status, finished_at, error_kind, error_message,
+                      range_start, range_end, row_count, api_calls, bytes_processed, {duration}
                FROM fetches QUALIFY row_number() OVER
                    (PARTITION BY provider, source ORDER BY finished_at DESC) = 1
                ORDER BY provider, source"""
         ).fetchall()
         return [FetchStatus(*row) for row in rows]
+
+    def _has_column(self, table: str, column: str) -> bool:
+        """Older caches stay readable until their next write migrates them (schema.READABLE_VERSIONS)."""
+        return bool(self._con.execute(
+            "SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ?", [table, column]
+        ).fetchone()[0])
+
+    def fetch_histories(self) -> list[FetchHistory]:
+        """Per provider (any source): its newest fetch, newest success and first failure since."""
+        rows = self._con.execute(
+            """WITH latest AS (
+                   SELECT provider, finished_at, status, error_kind, error_message FROM fetches
+                   QUALIFY row_number() OVER (PARTITION BY provider ORDER BY finished_at DESC) = 1),
+               ok AS (SELECT provider, max(finished_at) AS last_ok FROM fetches WHERE status = 'ok'
+                      GROUP BY provider),
+               failing AS (
+                   SELECT f.provider, min(f.finished_at) AS since FROM fetches f LEFT JOIN ok USING (provider)
+                   WHERE f.status <> 'ok' AND (ok.last_ok IS NULL OR f.finished_at > ok.last_ok)
+                   GROUP BY f.provider)
+               SELECT latest.provider, ok.last_ok, latest.finished_at, latest.status, latest.error_kind,
+                      latest.error_message, failing.since
+               FROM latest LEFT JOIN ok USING (provider) LEFT JOIN failing USING (provider)
+               ORDER BY latest.provider"""
+        ).fetchall()
+        return [FetchHistory(*row) for row in rows]
 
     def last_success(self, provider: str | None = None, source: str | None = None) -> datetime | None:
         """When data was last fetched successfully (any provider, or one; optionally from one source)."""

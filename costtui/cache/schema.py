@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import duckdb
 
-SCHEMA_VERSION = 2
-# Versions a reader can query as they are (v1 lacks only billing_period_start); the next write migrates.
+SCHEMA_VERSION = 3
+# Versions a reader can query as they are (v1 lacks billing_period_start, v1-v2 fetches.duration_seconds);
+# the next write migrates.
 READABLE_VERSIONS = range(1, SCHEMA_VERSION + 1)
 # Older versions this module upgrades in place (no row lost): version -> the statements that lift it by one.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     # v2: the billing period a row was invoiced in, so an import restates exactly its billing periods.
     1: ("ALTER TABLE charges ADD COLUMN billing_period_start DATE",),
+    # v3: how long each provider fetch took.
+    2: ("ALTER TABLE IF EXISTS fetches ADD COLUMN IF NOT EXISTS duration_seconds DOUBLE",),
 }
 
 # Money columns are DECIMAL(18,6): exact sums, sub-cent precision the clouds report.
@@ -46,7 +49,8 @@ CREATE TABLE IF NOT EXISTS fetches (
     error_message VARCHAR,
     row_count BIGINT NOT NULL DEFAULT 0,
     api_calls INTEGER NOT NULL DEFAULT 0,
-    bytes_processed BIGINT
+    bytes_processed BIGINT,
+    duration_seconds DOUBLE
 );
 CREATE TABLE IF NOT EXISTS ingested_objects (
     provider VARCHAR NOT NULL,

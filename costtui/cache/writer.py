@@ -59,6 +59,7 @@ class FetchRecord:
     row_count: int = 0
     api_calls: int = 0
     bytes_processed: int | None = None
+    duration_seconds: float | None = None  # how long the fetch took (None: not measured)
 
 
 class CacheWriter:
@@ -172,7 +173,9 @@ class CacheWriter:
 
     def record_fetch(self, record: FetchRecord) -> None:
         self._con.execute(
-            "INSERT INTO fetches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO fetches (provider, source, range_start, range_end, started_at, finished_at, status,"
+            " error_kind, error_message, row_count, api_calls, bytes_processed, duration_seconds)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 record.provider,
                 record.source,
@@ -186,6 +189,7 @@ class CacheWriter:
                 record.row_count,
                 record.api_calls,
                 record.bytes_processed,
+                record.duration_seconds,
             ],
         )
 

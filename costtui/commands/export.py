@@ -53,6 +53,7 @@ def prometheus(
             config.export.top_services_per_account,
             metric=metric or config.display.metric,
             gross=config.display.gross if gross is None else gross,
+            max_age_seconds=config.cache.max_age_hours * 3600,
         )
     if pushgateway:
         push(registry, pushgateway, job or "costtui")

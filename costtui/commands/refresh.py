@@ -13,7 +13,9 @@ from costtui.commands.context import AppContext, pass_app, rebuild_option
 from costtui.commands.costs import parse_day
 from costtui.providers.registry import PROVIDER_NAMES
 
-EXIT_PROVIDER_FAILED = exitcodes.FAILURE
+EXIT_OK = exitcodes.OK  # every provider asked was fetched (or skipped inside its minimum interval)
+EXIT_PROVIDER_FAILED = exitcodes.FAILURE  # some providers failed; the others were published
+EXIT_NOTHING_FETCHED = exitcodes.NOTHING_FETCHED  # every provider tried failed
 EXIT_BUSY = exitcodes.BUSY  # EX_TEMPFAIL: cron may simply try again next time
 
 
@@ -74,8 +76,9 @@ def refresh(
     """Fetch costs from the enabled providers and publish them to the cache.
 
     Providers run concurrently with no lock held; the cache changes once, atomically.
-    One failing provider does not stop the others: the failure is recorded and the
-    exit status is 1. Safe to run from cron."""
+    One failing provider does not stop or delay the others: each has a deadline
+    (providers.<name>.timeout_seconds), the failure is recorded and the exit status
+    is 1; 69 when every provider tried failed. Safe to run from cron."""
     from costtui.cache.errors import CacheBusy
     from costtui.providers.registry import build_providers, enabled_names
     from costtui.refresh import RefreshOptions, run_refresh
@@ -94,12 +97,7 @@ def refresh(
         days=days,
         since=since,
         full=full,
-        restatement_days={
-            "aws": config.providers.aws.restatement_days,
-            "gcp": config.providers.gcp.restatement_days,
-        },
         lock_timeout=config.cache.lock_timeout_seconds if wait else 0,
-        min_interval_hours=paid_api_intervals(config),
         force=force,
         rebuild=rebuild,
     )
@@ -121,16 +119,21 @@ def refresh(
             if not quiet:
                 print(
                     f"costtui: {outcome.provider}: {outcome.start} to {outcome.end}, "
-                    f"{outcome.result.total_rows:,} rows, {outcome.result.api_calls} API calls",
+                    f"{outcome.result.total_rows:,} rows, {outcome.result.api_calls} API calls"
+                    f"{took(outcome.seconds)}",
                     file=sys.stderr,
                 )
         else:
-            print(f"costtui: {outcome.provider} failed: {outcome.error}", file=sys.stderr)
-    status = 0
+            after = took(outcome.seconds) if not quiet else ""
+            print(
+                f"costtui: {outcome.provider} failed [{outcome.error.kind}]{after}: {outcome.error}",
+                file=sys.stderr,
+            )
+    status = refresh_status(report)
     if report.failed:
         names = ", ".join(o.provider for o in report.failed)
-        print(f"costtui: refresh incomplete, failed: {names}", file=sys.stderr)
-        status = EXIT_PROVIDER_FAILED
+        what = "nothing fetched" if status == EXIT_NOTHING_FETCHED else "refresh incomplete"
+        print(f"costtui: {what}, failed: {names}", file=sys.stderr)
     if then_alerts:  # on whatever was published: one failed provider must not silence the others' alerts
         from costtui.alerts.run import run_alerts
         from costtui.commands.alerts import report_channels
@@ -140,10 +143,15 @@ def refresh(
     return status
 
 
-def paid_api_intervals(config) -> dict[str, float]:
-    """Minimum hours between fetches for sources billed per request."""
-    aws = config.providers.aws
-    return {"aws": aws.min_refresh_hours} if aws.source == "cost_explorer" else {}
+def refresh_status(report) -> int:
+    """0 all good, 1 some providers failed, 69 every provider tried failed."""
+    if not report.failed:
+        return EXIT_OK
+    return EXIT_PROVIDER_FAILED if report.fetched else EXIT_NOTHING_FETCHED
+
+
+def took(seconds: float | None) -> str:
+    return f" in {seconds:.1f} s" if seconds is not None else ""
 
 
 @click.command("test-auth")

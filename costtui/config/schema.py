@@ -47,12 +47,17 @@ class Max:
 Port = Annotated[int, Min(1), Max(65535)]
 Days = Annotated[int, Min(0), Max(366)]
 Hours = Annotated[float, Min(0), Max(8784)]  # a leap year
+Timeout = Annotated[float, Above(0), Max(86400)]  # seconds
 Money = Annotated[Decimal, Min(-1e12), Max(1e12)]  # inside the cache's DECIMAL(18,6)
 
 
 class Section:
     # Unknown keys are mistakes (a typo silently ignored would disable a threshold).
     __pydantic_config__ = {"extra": "forbid"}
+
+
+DEFAULT_PROVIDER_TIMEOUT_SECONDS = 300.0
+"""A provider still fetching after this long is recorded as failed and the others are published."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,8 @@ class AwsConfig(Section):
     min_refresh_hours: Hours = 6.0
     """Cost Explorer bills each request (USD 0.01) and updates a few times a day: a refresh
     within this many hours of the last good fetch skips AWS. 0 fetches every time."""
+    timeout_seconds: Timeout = DEFAULT_PROVIDER_TIMEOUT_SECONDS
+    """Deadline of one fetch; past it the provider is recorded as failed (kind timeout)."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,8 @@ class AzureConfig(Section):
     dataset: Literal["actual", "focus"] = "actual"
     amortized_path: str | None = None
     api_version: str | None = None
+    timeout_seconds: Timeout = DEFAULT_PROVIDER_TIMEOUT_SECONDS
+    """Deadline of one fetch; past it the provider is recorded as failed (kind timeout)."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +125,8 @@ class GcpConfig(Section):
     api_endpoint: str | None = None
     anonymous: bool = False
     restatement_days: Days = 5
+    timeout_seconds: Timeout = DEFAULT_PROVIDER_TIMEOUT_SECONDS
+    """Deadline of one fetch; past it the provider is recorded as failed (kind timeout)."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +134,8 @@ class FocusConfig(Section):
     enabled: bool = False
     paths: list[Path] = field(default_factory=list)
     """FOCUS CSV / CSV.gz / Parquet files or folders refreshed like a provider."""
+    timeout_seconds: Timeout = DEFAULT_PROVIDER_TIMEOUT_SECONDS
+    """Deadline of one fetch; past it the provider is recorded as failed (kind timeout)."""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, Gauge
 
 from costtui import __version__
+from costtui.core.freshness import provider_freshness
 from costtui.core.reports import period_groups
 from costtui.core.windows import period_window
 from costtui.model import CostQuery
@@ -33,8 +34,11 @@ def build_registry(
     top_services_per_account: int,
     metric: str = "billed",
     gross: bool = False,
+    max_age_seconds: float = 36 * 3600,
 ) -> CollectorRegistry:
-    """All costtui metrics in a fresh registry, ready to write or push."""
+    """All costtui metrics in a fresh registry, ready to write or push.
+
+    `max_age_seconds` (cache.max_age_hours) decides costtui_data_fresh, as it does for `check`."""
     base = CostQuery(metric=metric, gross=gross, group_by=GROUP_BY)  # type: ignore[arg-type]
     day = period_window("day", today)
     month_to_date = _costs(queries, base, "month", today)
@@ -52,7 +56,7 @@ def build_registry(
         gauge = Gauge(name, doc, COST_LABELS, registry=registry)
         for labels, value in sorted(cap_services(costs, kept).items()):
             gauge.labels(*labels).set(float(value))
-    _refresh_gauges(queries, registry)
+    _freshness_gauges(queries, registry, max_age_seconds)
     info = Gauge("costtui_build_info", "costtui version that wrote these metrics.", ["version"], registry=registry)
     info.labels(__version__).set(1)
     return registry
@@ -94,35 +98,38 @@ def cap_services(costs: dict[CostKey, Decimal], kept: set[tuple[str, str, str]])
     return dict(capped)
 
 
-def _refresh_gauges(queries: CostQueries, registry: CollectorRegistry) -> None:
+def _freshness_gauges(queries: CostQueries, registry: CollectorRegistry, max_age_seconds: float) -> None:
+    """Per provider, from the one freshness rule (core.freshness), so alerts on these gauges
+    agree with `check` and the dashboard."""
+    labels = ["cloud_provider"]
     stamp = Gauge(
         "costtui_last_refresh_timestamp_seconds",
         "Unix time of the provider's last successful fetch (demo/import caches: when the cache was published).",
-        ["cloud_provider"],
+        labels,
         registry=registry,
     )
     success = Gauge(
-        "costtui_last_refresh_success",
-        "1 if the provider's latest fetch succeeded, else 0.",
-        ["cloud_provider"],
+        "costtui_last_refresh_success", "1 if the provider's latest fetch succeeded, else 0.", labels, registry=registry
+    )
+    age = Gauge(
+        "costtui_data_age_seconds",
+        "Seconds since the provider's last successful fetch (absent if it never succeeded).",
+        labels,
         registry=registry,
     )
-    fetches = queries.latest_fetches()
-    if fetches:
-        status: dict[str, bool] = {}
-        for fetch in fetches:
-            status[fetch.provider] = status.get(fetch.provider, True) and fetch.status == "ok"
-        for provider, ok in sorted(status.items()):
-            success.labels(provider).set(1 if ok else 0)
-            last = queries.last_success(provider)
-            if last is not None:
-                stamp.labels(provider).set(_epoch(last))
-        return
-    published = queries.published_at()
-    for provider in queries.distinct_values("provider"):
-        success.labels(provider).set(1)
-        if published is not None:
-            stamp.labels(provider).set(_epoch(published))
+    fresh = Gauge(
+        "costtui_data_fresh",
+        "1 if the provider's latest fetch succeeded and its data is younger than cache.max_age_hours, else 0.",
+        labels,
+        registry=registry,
+    )
+    for entry in provider_freshness(queries, max_age_seconds=max_age_seconds):
+        success.labels(entry.provider).set(0 if entry.failed else 1)
+        fresh.labels(entry.provider).set(1 if entry.fresh else 0)
+        if entry.last_success is not None:
+            stamp.labels(entry.provider).set(_epoch(entry.last_success))
+        if entry.age_seconds is not None:
+            age.labels(entry.provider).set(entry.age_seconds)
 
 
 def _epoch(moment: datetime) -> float:

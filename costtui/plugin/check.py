@@ -14,13 +14,12 @@ from typing import TYPE_CHECKING
 
 from costtui.config.fast import load_fast_config, resolve_cache_path
 from costtui.core.forecast import FORECAST_METHOD, forecast
-from costtui.core.freshness import data_age_seconds
+from costtui.core.freshness import ProviderFreshness, provider_freshness
 from costtui.core.reports import period_groups, period_totals
 from costtui.core.today import resolve_today
 from costtui.core.windows import period_window
 from costtui.model import CostError, CostQuery, to_cents
 from costtui.plugin.args import HelpShown, UsageError, parse_arguments
-from costtui.plugin.durations import describe_seconds
 from costtui.plugin.ranges import Range
 from costtui.plugin.runtime import (
     PLUGIN_NAME,
@@ -109,16 +108,16 @@ def evaluate(args: Namespace, config_option: str | None, cache_option: str | Non
     from costtui.cache import CacheReader  # duckdb loads inside the timeout
 
     with CacheReader(path).session() as queries:
-        age = data_age_seconds(queries, query.providers)
-        age_perfdata = f"'cache_age'={age}s;;;0" if age is not None else ""
-        if age is None:
-            raise Unknown(f"{path}: the cache holds no data yet; run `costtui refresh`")
-        if age > max_age:
-            raise Unknown(
-                f"cache data is {describe_seconds(age)} old (max age {describe_seconds(max_age)}); "
-                "is the `costtui refresh` cron job running?",
-                age_perfdata,
-            )
+        # A provider the cache knows nothing of is "no data" below, not a freshness problem.
+        freshness = [
+            entry for entry in provider_freshness(queries, query.providers, max_age_seconds=max_age) if entry.known
+        ]
+        ages = [entry.age_seconds for entry in freshness if entry.age_seconds is not None]
+        # The oldest selected provider's data, not the cache file's: graphs show what goes stale.
+        age_perfdata = f"'cache_age'={max(ages)}s;;;0" if ages else ""
+        unfit = [entry for entry in freshness if not entry.fresh]
+        if unfit:
+            raise Unknown(not_fresh_reason(unfit), age_perfdata)
         values, details = period_values(queries, query, args.period, today, args.verbose)
         if not values:
             values = {currency: Decimal(0) for currency in queries.totals(query)}
@@ -126,6 +125,14 @@ def evaluate(args: Namespace, config_option: str | None, cache_option: str | Non
             raise Unknown(f"no data for {selection} in the cache", age_perfdata)
     window = period_window(args.period, today)
     return judge(values, args.warning, args.critical, f"{selection} {window.label}", age_perfdata, details)
+
+
+def not_fresh_reason(unfit: list[ProviderFreshness]) -> str:
+    """Which providers cannot be trusted, since when and why, in one line."""
+    reason = "; ".join(entry.describe() for entry in unfit)
+    if not any(entry.failed for entry in unfit):
+        reason += "; is the `costtui refresh` cron job running?"
+    return reason
 
 
 def judge(

@@ -23,14 +23,3 @@ def parse_duration(text: str) -> float:
     if seconds <= 0:
         raise DurationError(f"{text!r}: a duration must be longer than zero")
     return seconds
-
-
-def describe_seconds(seconds: float) -> str:
-    """A short human form of a duration: `45 s`, `90 min`, `36 h`, `2.5 d`."""
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 2 * 3600:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 2 * 86400:
-        return f"{seconds / 3600:.1f} h".replace(".0 h", " h")
-    return f"{seconds / 86400:.1f} d".replace(".0 d", " d")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from costtui.model import FetchResult, ReplaceScope, add_months
-from costtui.providers.base import FetchContext
+from costtui.providers.base import FetchContext, RefreshPolicy
 from costtui.providers.engine import memory_engine, stage_parquet
 
 # (service, relative daily weight, follows the working week, regional or global)
@@ -172,6 +172,7 @@ class DemoProvider:
 
     name = "demo"
     source = "demo"
+    policy = RefreshPolicy()
 
     def __init__(self, today: date, seed: int = 42, rows: int | None = None) -> None:
         self.today = today

@@ -24,7 +24,7 @@ import duckdb
 
 from costtui.model import CostError, FetchResult, ReplaceScope, add_months
 from costtui.oserrors import storage_error
-from costtui.providers.base import FetchContext
+from costtui.providers.base import FetchContext, RefreshPolicy
 from costtui.providers.engine import memory_engine, stage_parquet
 from costtui.providers.focus_mapping import MONEY_TYPE, match_columns, missing_required
 from costtui.providers.focus_sql import ROLLUP_SQL, FileSql
@@ -63,8 +63,9 @@ class FocusFilesProvider:
     name = "focus"
     source = "files"
 
-    def __init__(self, paths: Sequence[Path]) -> None:
+    def __init__(self, paths: Sequence[Path], timeout_seconds: float = 300.0) -> None:
         self.paths = [Path(p) for p in paths]
+        self.policy = RefreshPolicy(restatement_days=3, timeout_seconds=timeout_seconds)
 
     def check_auth(self) -> None:
         for path in expand_paths(self.paths):

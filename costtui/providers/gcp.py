@@ -11,7 +11,7 @@ from typing import Any
 
 from costtui.config import GcpConfig
 from costtui.model import CostRow, FetchResult, ReplaceScope
-from costtui.providers.base import FetchContext, ProviderError
+from costtui.providers.base import FetchContext, ProviderError, RefreshPolicy
 from costtui.providers.focus_mapping import bigquery_category_sql
 
 # project (optionally domain-scoped, "example.com:proj") . dataset . table. The table name is
@@ -62,8 +62,8 @@ GROUP BY 1, 2, 3, 5, 6, 7, 8
 
 NO_CREDENTIALS_HINT = "gcloud auth application-default login or GOOGLE_APPLICATION_CREDENTIALS"
 PERMISSION_HINT = "roles/bigquery.jobUser on the project and roles/bigquery.dataViewer on the dataset"
-CALL_DEADLINE_S = 60.0  # retries of one HTTP call (connection errors, 5xx)
-JOB_DEADLINE_S = 300.0  # re-runs of the whole query job (rate limits, backend errors)
+CALL_TIMEOUT_S = 60.0  # one HTTP request (a black-holed endpoint fails after this, then retries)
+CONNECT_RETRIES = 2  # a connection refused or not resolved is retried twice, quickly, then fails
 CHECK_DEADLINE_S = 10.0
 PAGE_SIZE = 20_000
 
@@ -97,7 +97,9 @@ class GcpBillingExportProvider:
         self.config = config
         self.table = validate_table(config.table)
         self.project_id = config.project_id or TABLE_PATTERN.match(self.table).group("project")
-        self.restatement_days = config.restatement_days
+        self.policy = RefreshPolicy(
+            restatement_days=config.restatement_days, timeout_seconds=config.timeout_seconds
+        )
         self._client: Any = None
 
     def _bigquery_client(self) -> Any:
@@ -122,10 +124,8 @@ class GcpBillingExportProvider:
     def check_auth(self) -> None:
         """Read the table's metadata, then dry-run the real query (free): this needs the
         same permissions, schema and location as a fetch."""
-        from google.cloud import bigquery
-
         client = self._bigquery_client()
-        retry = bigquery.DEFAULT_RETRY.with_deadline(CHECK_DEADLINE_S)
+        retry = BoundedRetries(CHECK_DEADLINE_S).api
         with translate_errors(self.table):
             client.get_table(self.table, retry=retry, timeout=CHECK_DEADLINE_S)
             end = date.today()
@@ -138,18 +138,25 @@ class GcpBillingExportProvider:
             )
 
     def fetch(self, context: FetchContext) -> FetchResult:
-        from google.cloud import bigquery
-        from google.cloud.bigquery.retry import DEFAULT_JOB_RETRY
-
         client = self._bigquery_client()
+        seconds = context.seconds_left(self.config.timeout_seconds)
+        retries = BoundedRetries(seconds)
+        call_timeout = min(CALL_TIMEOUT_S, seconds)
         with translate_errors(self.table, api_calls=1):
             job = client.query(
                 build_query(self.table),
                 job_config=self._job_config(context.start, context.end),
-                retry=bigquery.DEFAULT_RETRY.with_deadline(CALL_DEADLINE_S),
-                job_retry=DEFAULT_JOB_RETRY.with_deadline(JOB_DEADLINE_S),
+                retry=retries.api,
+                # None here: the insert would otherwise be wrapped in the library's own retry of
+                # connection errors (minutes long); result() still re-runs a failed job below.
+                job_retry=None,
+                timeout=call_timeout,
             )
-            rows = [self._cost_row(record) for record in job.result(page_size=PAGE_SIZE)]
+            result = job.result(
+                page_size=PAGE_SIZE, retry=retries.api, job_retry=retries.job,
+                timeout=context.seconds_left(self.config.timeout_seconds),
+            )
+            rows = [self._cost_row(record) for record in result]
         return FetchResult(
             provider=self.name,
             scopes=[ReplaceScope(self.name, context.start, context.end)],
@@ -184,6 +191,43 @@ class GcpBillingExportProvider:
             effective_cost=cost,
             currency=record["currency"],
         )
+
+
+class BoundedRetries:
+    """The API and job retries of one fetch, sharing one budget: rate limits and backend errors
+    back off (0.5 s doubling to 30 s) until `seconds` have passed; a connection that cannot be
+    opened (refused, name not resolved) is retried CONNECT_RETRIES times in all, not for minutes."""
+
+    def __init__(self, seconds: float) -> None:
+        from google.api_core.retry import Retry
+        from google.cloud.bigquery.retry import DEFAULT_JOB_RETRY, DEFAULT_RETRY
+
+        self._connect_failures = 0
+        self.api = Retry(predicate=self._judge(DEFAULT_RETRY._predicate), initial=0.5, maximum=30.0,
+                         multiplier=2.0, timeout=seconds)
+        self.job = Retry(predicate=self._judge(DEFAULT_JOB_RETRY._predicate), initial=0.5, maximum=30.0,
+                         multiplier=2.0, timeout=seconds)
+
+    def _judge(self, retryable: Any) -> Any:
+        def predicate(exc: BaseException) -> bool:
+            if _no_connection(exc):
+                self._connect_failures += 1
+                return self._connect_failures <= CONNECT_RETRIES
+            return retryable(exc)
+
+        return predicate
+
+
+def _no_connection(exc: BaseException) -> bool:
+    """No connection could be opened (a read that timed out is not this: it gets the deadline)."""
+    import requests
+    from google.api_core.exceptions import RetryError
+
+    if isinstance(exc, RetryError) and exc.cause is not None:
+        exc = exc.cause
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return False
+    return isinstance(exc, requests.exceptions.ConnectionError | ConnectionError)
 
 
 def _decimal(value: Any) -> Decimal:
@@ -229,6 +273,10 @@ def provider_error(exc: Exception, table: str, api_calls: int = 0) -> ProviderEr
         return error(f"BigQuery rejected the query on {table}: {_summary(exc)}", "invalid_table",
                      "providers.gcp.table must be the standard usage cost export table "
                      "(gcp_billing_export_v1_*), not a view or the detailed export")
+    cause = exc.cause if isinstance(exc, api.RetryError) else exc
+    if isinstance(cause, api.TooManyRequests) or _reasons(cause) & {"rateLimitExceeded", "quotaExceeded"}:
+        return error(f"BigQuery kept rate-limiting the query until the deadline: {_summary(cause)}", "throttled",
+                     "retry later, or raise providers.gcp.timeout_seconds")
     if isinstance(exc, api.RetryError | requests.exceptions.ConnectionError | requests.exceptions.Timeout
                   | api.ServiceUnavailable | api.GatewayTimeout | TimeoutError):
         return error("BigQuery is unreachable", "unreachable",

@@ -36,7 +36,7 @@ def build_provider(name: str, config: Config) -> Provider:
     if name == "focus":
         from costtui.providers.focus_files import FocusFilesProvider
 
-        return FocusFilesProvider(section.paths)
+        return FocusFilesProvider(section.paths, section.timeout_seconds)
     raise ProviderError(f"unknown provider {name!r}; choose from {', '.join(PROVIDER_NAMES)}")
 
 

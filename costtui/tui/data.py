@@ -12,8 +12,9 @@ from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 
-from costtui.cache import CacheMissing, CacheReader, CostQueries, FetchStatus
+from costtui.cache import CacheMissing, CacheReader, CostQueries
 from costtui.cache.rollups import WindowSums
+from costtui.core.freshness import FreshnessFacts, read_freshness_facts
 from costtui.core.windows import PRESETS, Window, last_days, month_to_date, same_days_last_month
 from costtui.model import CostGroup, CostQuery, Metric, percent_change
 from costtui.tui import rollup
@@ -118,7 +119,7 @@ class DashboardData:
     month_sums: tuple[WindowSums, ...]  # (provider): month to date and the same days last month
     timeline: tuple[WindowSums, ...]  # (day or month, provider, service) over the range
     prefiltered: tuple[Filter, ...] = ()  # a drill-down's own read: these filters are applied already
-    failed_fetches: tuple[FetchStatus, ...] = ()
+    freshness: FreshnessFacts | None = None  # judged at the app's clock (widgets.status)
     alert_events: tuple[dict, ...] = ()
     forecasts: dict[tuple, dict[str, Decimal]] = field(default_factory=dict, compare=False)
 
@@ -267,7 +268,7 @@ def _read(queries: CostQueries, options: ViewOptions, today: date) -> DashboardD
         providers=tuple(sorted(providers)),
         compared=frozenset(str(item.keys["provider"]) for item in month_sums if any(item.sums[1])),
         month_sums=tuple(month_sums),
-        failed_fetches=tuple(f for f in queries.latest_fetches() if f.status != "ok"),
+        freshness=read_freshness_facts(queries),
         alert_events=tuple(queries.alert_events()),
         **sums,
     )

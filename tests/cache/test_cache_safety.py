@@ -163,7 +163,7 @@ def test_a_publish_that_drops_unreplaced_days_is_refused(tmp_path):
     with pytest.raises(WouldLoseData, match=r"drop 1 day\(s\) of aws account payer"), open_writer(cache) as writer:
         writer.connection.execute("DELETE FROM charges WHERE provider = 'aws' AND charge_date = ?", [FIRST])
     with open_writer(cache) as writer:
-        writer.connection.execute("INSERT INTO fetches VALUES ('aws','x',NULL,NULL,now(),now(),'ok',NULL,NULL,0,0,NULL)")
+        writer.connection.execute("INSERT INTO fetches VALUES ('aws','x',NULL,NULL,now(),now(),'ok',NULL,NULL,0,0,NULL,NULL)")
     # A publish that would drop a fetch record (or an alert event) is refused too.
     with pytest.raises(WouldLoseData, match="rows of table fetches"), open_writer(cache) as writer:
         writer.connection.execute("DELETE FROM fetches")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -164,6 +164,34 @@ def test_a_database_that_is_not_a_costtui_cache_is_refused_then_rebuilt_on_reque
         assert q.row_count() == 1
     [kept] = tmp_path.glob("cache.duckdb.set-aside-*")  # the other database is kept, not deleted
     assert duckdb.connect(str(kept), read_only=True).execute("SELECT x FROM charges").fetchall() == [(42,)]
+
+
+def test_a_v2_cache_is_readable_then_migrated_keeping_its_fetch_history(tmp_path):
+    from costtui.cache import FetchRecord
+    from costtui.cache.schema import SCHEMA_VERSION
+
+    path = tmp_path / "cache.duckdb"
+    with open_writer(path) as writer:
+        moment = datetime(2026, 11, 2, 10, 1)
+        writer.record_fetch(FetchRecord("gcp", "bigquery", FIRST, FIRST, moment, moment, "ok", row_count=5))
+    con = duckdb.connect(str(path))  # what a v2 costtui wrote: no fetch durations
+    con.execute("ALTER TABLE fetches DROP COLUMN duration_seconds")
+    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    con.close()
+    with CacheReader(path).session() as q:
+        [fetch] = q.latest_fetches()
+        assert (fetch.provider, fetch.row_count, fetch.duration_seconds) == ("gcp", 5, None)
+
+    write_rows(path, [row(FIRST)])
+
+    with CacheReader(path).session() as q:
+        [fetch] = q.latest_fetches()
+        assert (fetch.provider, fetch.row_count, fetch.duration_seconds) == ("gcp", 5, None)
+        assert q.row_count() == 1
+    con = duckdb.connect(str(path), read_only=True)
+    assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
+    assert "duration_seconds" in [c[0] for c in con.execute("DESCRIBE fetches").fetchall()]
+    con.close()
 
 
 def test_garbage_file_is_a_clear_error_for_readers(tmp_path):

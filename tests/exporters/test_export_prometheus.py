@@ -172,3 +172,25 @@ def test_concurrent_export_processes_leave_a_complete_textfile(known_cache, tmp_
     text = target.read_text()
     assert text.endswith("\n") and "costtui_build_info" in text
     assert [p.name for p in tmp_path.iterdir()] == ["costtui.prom"]
+
+
+def test_a_failing_provider_is_not_fresh_and_its_data_age_is_published(config, stale_provider_cache, tmp_path):
+    output = tmp_path / "costtui.prom"
+    assert export(config, stale_provider_cache, "--output", str(output)) == 0
+    got = samples(output.read_text())
+    aws, azure = (("cloud_provider", "aws"),), (("cloud_provider", "azure"),)
+    assert (got[("costtui_data_fresh", aws)], got[("costtui_data_fresh", azure)]) == (1.0, 0.0)
+    assert (got[("costtui_last_refresh_success", aws)], got[("costtui_last_refresh_success", azure)]) == (1.0, 0.0)
+    assert 3590 <= got[("costtui_data_age_seconds", aws)] < 3700
+    assert 3 * 86400 - 10 <= got[("costtui_data_age_seconds", azure)] < 3 * 86400 + 100  # since its last success
+    assert 3 * 86400 - 10 <= time.time() - got[("costtui_last_refresh_timestamp_seconds", azure)] < 3 * 86400 + 100
+
+
+def test_old_data_is_not_fresh_by_the_configured_max_age(stale_provider_cache, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text("demo_today = 2026-11-15\n[cache]\nmax_age_hours = 0.5\n")
+    output = tmp_path / "costtui.prom"
+    assert export(config, stale_provider_cache, "--output", str(output)) == 0
+    got = samples(output.read_text())
+    assert got[("costtui_data_fresh", (("cloud_provider", "aws"),))] == 0.0  # an hour old, max half an hour
+    assert got[("costtui_last_refresh_success", (("cloud_provider", "aws"),))] == 1.0

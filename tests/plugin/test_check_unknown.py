@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from costtui.cache.schema import SCHEMA_VERSION
 from costtui.cache.writer import utcnow
 from costtui.plugin.check import run_check
 from tests.faces import build_cache, known_rows, run_costtui
@@ -60,7 +61,8 @@ def test_unexpected_error_is_one_line_not_a_traceback(capsys, tmp_path):
     broken = tmp_path / "broken.duckdb"
     con = duckdb.connect(str(broken))
     con.execute("CREATE TABLE meta (key VARCHAR, value VARCHAR)")
-    con.execute("INSERT INTO meta VALUES ('schema_version', '1'), ('published_at', '2026-11-15T10:00:00')")
+    con.execute("INSERT INTO meta VALUES ('schema_version', ?), ('published_at', '2026-11-15T10:00:00')",
+                [str(SCHEMA_VERSION)])
     con.close()
     code, out = check(capsys, broken)
     assert_unknown(code, out, "unexpected error")
@@ -70,7 +72,9 @@ def test_unexpected_error_is_one_line_not_a_traceback(capsys, tmp_path):
 def test_data_older_than_max_age(capsys, tmp_path):
     stale = build_cache(tmp_path / "stale.duckdb", known_rows(), utcnow() - timedelta(days=3))
     code, out = check(capsys, stale, "-w", "~:99999")
-    assert_unknown(code, out, "cache data is 3 d old (max age 36 h)")
+    assert_unknown(code, out, "aws: data from ")
+    assert "(3 d old), older than 36 h; azure: data from " in out
+    assert "is the `costtui refresh` cron job running?" in out
     assert "'cache_age'=2592" in out  # ~259200 s, still graphed
     code, out = check(capsys, stale, "-w", "~:99999", "--max-age", "4d")
     assert code == 0, out
@@ -82,7 +86,7 @@ def test_max_age_default_comes_from_the_config(capsys, tmp_path):
     config.write_text("[cache]\nmax_age_hours = 48\n")
     assert check(capsys, stale, config=str(config))[0] == 0
     config.write_text("[cache]\nmax_age_hours = 24\n")
-    assert_unknown(*check(capsys, stale, config=str(config)), "max age 24 h")
+    assert_unknown(*check(capsys, stale, config=str(config)), "older than 24 h")
 
 
 def test_the_selected_providers_own_last_fetch_decides_the_age(capsys, tmp_path):

@@ -58,7 +58,7 @@ async def test_stale_data_shows_a_banner(frozen_cache: Path, today: date) -> Non
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         assert app.query_one(Banner).has_class("-visible")
-        assert "older than 36 h" in text_of(app, "#banner")
+        assert "aws: data from 2026-11-15 06:30 UTC (40 h old), older than 36 h" in text_of(app, "#banner")
         assert "Data as of 2026-11-15 06:30 UTC (40 h ago)" in text_of(app, "#status")
 
 
@@ -87,9 +87,25 @@ async def test_a_failed_provider_fetch_is_named_in_the_banner(private_cache: Pat
     app = make_app(private_cache, today, now=datetime(2026, 11, 15, 7, 0))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        assert "Azure (exports) last refresh failed: storage account refused the credential" in text_of(
-            app, "#banner"
-        )
+        assert (
+            "azure: fetch failing since 2026-11-15 06:01 UTC [auth]: storage account refused the credential; "
+            "no successful fetch yet"
+        ) in text_of(app, "#banner")
+
+
+async def test_the_banner_names_the_stale_provider_and_since_when_not_the_healthy_one(tmp_path: Path) -> None:
+    from tests.faces import build_stale_provider_cache
+
+    now = datetime(2026, 11, 15, 9, 0)
+    cache = build_stale_provider_cache(tmp_path / "stale.duckdb", now)
+    app = make_app(cache, date(2026, 11, 15), now=now)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        banner = text_of(app, "#banner")
+        assert app.query_one(Banner).has_class("-visible")
+        assert "azure: fetch failing since 2026-11-13 09:00 UTC [unreachable]: listing c/" in banner
+        assert "data from 2026-11-12 09:00 UTC (3 d old)" in banner
+        assert "aws" not in banner
 
 
 async def test_a_newly_published_snapshot_is_picked_up(private_cache: Path, today: date) -> None:

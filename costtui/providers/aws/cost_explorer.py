@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import time
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -35,10 +37,15 @@ from costtui.providers.aws.plan import (
     category_requests,
     reconcile,
 )
-from costtui.providers.base import FetchContext, ProviderError
+from costtui.providers.base import FetchContext, ProviderError, RefreshPolicy
 
 DEFAULT_REGION = "us-east-1"  # Cost Explorer's only endpoint
-DEFAULT_MAX_ATTEMPTS = 8
+DEFAULT_MAX_ATTEMPTS = 8  # per request, throttled attempts included
+QUICK_ATTEMPTS = 3  # botocore's own retries: a refused or reset connection fails within ~3 s
+CONNECT_TIMEOUT_S = 5
+READ_TIMEOUT_S = 60
+THROTTLE_PAUSE_S = (1.0, 30.0)  # first and longest pause between throttled rounds
+QUICK_ROUND_S = 4.0  # the longest a round of botocore's quick retries takes (its pauses: up to 1 + 2 s)
 REQUEST_PRICE = Decimal("0.01")  # USD per Cost Explorer API request
 
 PERMISSION_CODES = {"AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "UnauthorizedException"}
@@ -47,12 +54,13 @@ INVALID_CODES = {"InvalidClientTokenId", "UnrecognizedClientException", "Signatu
 THROTTLING_CODES = {"ThrottlingException", "LimitExceededException", "Throttling", "TooManyRequestsException"}
 
 
-def client_config(max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> BotoConfig:
-    """Throttling (ThrottlingException, LimitExceededException) is retried with backoff by botocore."""
+def client_config(max_attempts: int = DEFAULT_MAX_ATTEMPTS, read_timeout: float = READ_TIMEOUT_S) -> BotoConfig:
+    """Bounded calls: botocore retries a few times, quickly (refused or reset connections, 5xx,
+    a first throttle); longer throttling is backed off by throttled_call, within the deadline."""
     return BotoConfig(
-        retries={"mode": "standard", "total_max_attempts": max_attempts},
-        connect_timeout=10,
-        read_timeout=60,
+        retries={"mode": "standard", "total_max_attempts": min(max_attempts, QUICK_ATTEMPTS)},
+        connect_timeout=CONNECT_TIMEOUT_S,
+        read_timeout=read_timeout,
         user_agent_extra="costtui",
     )
 
@@ -66,7 +74,7 @@ def make_session(
     if not config.role_arn:
         return session
     sts = session.client(
-        "sts", region_name=region, endpoint_url=config.endpoint_url, config=client_config(max_attempts)
+        "sts", region_name=region, endpoint_url=config.endpoint_url, config=_config_for(config, max_attempts)
     )
     credentials = sts.assume_role(RoleArn=config.role_arn, RoleSessionName="costtui")["Credentials"]
     assumed = boto3.Session(
@@ -78,13 +86,41 @@ def make_session(
     return assumed
 
 
+def _config_for(config: AwsConfig, max_attempts: int) -> BotoConfig:
+    # One read never waits longer than the whole fetch may take.
+    return client_config(max_attempts, min(READ_TIMEOUT_S, config.timeout_seconds))
+
+
 def make_client(session, service: str, config: AwsConfig, max_attempts: int = DEFAULT_MAX_ATTEMPTS):
     return session.client(
         service,
         region_name=config.region or DEFAULT_REGION,
         endpoint_url=config.endpoint_url,
-        config=client_config(max_attempts),
+        config=_config_for(config, max_attempts),
     )
+
+
+def throttled_call(call, max_attempts: int, deadline: float | None):
+    """call(), backing off while AWS throttles it: up to max_attempts attempts in all (botocore's
+    own included), and never pausing past the deadline (time.monotonic()); the last
+    throttling error is raised when either runs out."""
+    attempts = 0
+    pause = THROTTLE_PAUSE_S[0]
+    while True:
+        try:
+            return call()
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") not in THROTTLING_CODES:
+                raise
+            attempts += 1 + int(exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0))
+            wait = pause * random.uniform(0.5, 1.0)
+            # Another round only if it can end before the deadline: throttled is a clearer answer than timeout.
+            if attempts >= max_attempts or (
+                deadline is not None and time.monotonic() + wait + QUICK_ROUND_S >= deadline
+            ):
+                raise
+            time.sleep(wait)
+            pause = min(pause * 2, THROTTLE_PAUSE_S[1])
 
 
 def caller_account(session, config: AwsConfig, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> str:
@@ -168,9 +204,11 @@ def provider_error(exc: Exception, config: AwsConfig, action: str, api_calls: in
 class _Requester:
     """Runs planned requests, following every NextPageToken, counting each page (USD 0.01 each)."""
 
-    def __init__(self, client) -> None:
+    def __init__(self, client, max_attempts: int = DEFAULT_MAX_ATTEMPTS, deadline: float | None = None) -> None:
         self.client = client
         self.calls = 0
+        self.max_attempts = max_attempts
+        self.deadline = deadline
 
     def run(self, request: PlannedRequest, start: date, end: date) -> Answer:
         params = request.parameters(start.isoformat(), (end + timedelta(days=1)).isoformat())
@@ -179,7 +217,10 @@ class _Requester:
         token: str | None = None
         while True:
             self.calls += 1
-            page = self.client.get_cost_and_usage(**params, **({"NextPageToken": token} if token else {}))
+            paged = {**params, **({"NextPageToken": token} if token else {})}
+            page = throttled_call(
+                lambda paged=paged: self.client.get_cost_and_usage(**paged), self.max_attempts, self.deadline
+            )
             answer.add_page(page)
             token = page.get("NextPageToken")
             if not token:
@@ -198,6 +239,10 @@ class AwsSource:
     """What every AWS source holds: its config, an optional base session and the retry budget."""
 
     name = "aws"
+
+    @property
+    def policy(self) -> RefreshPolicy:
+        return RefreshPolicy(self.config.restatement_days, 0.0, self.config.timeout_seconds)
 
     def __init__(
         self,
@@ -220,6 +265,12 @@ class AwsCostExplorerProvider(AwsSource):
     """AWS Cost Explorer get_cost_and_usage, DAILY, through the request plan in aws.plan."""
 
     source = "cost_explorer"
+
+    @property
+    def policy(self) -> RefreshPolicy:
+        # Each request is billed (USD 0.01) and the data changes a few times a day.
+        config = self.config
+        return RefreshPolicy(config.restatement_days, config.min_refresh_hours, config.timeout_seconds)
 
     def _client(self):
         try:
@@ -249,7 +300,7 @@ class AwsCostExplorerProvider(AwsSource):
         requester: _Requester | None = None
         try:
             session, client = self._client()
-            requester = _Requester(client)
+            requester = _Requester(client, self._max_attempts, context.deadline)
             discovery = requester.run(DISCOVERY, context.start, context.end)
             record_types = {keys[0] for cells in discovery.cells.values() for keys in cells}
             answers = [requester.run(r, context.start, context.end) for r in category_requests(record_types)]

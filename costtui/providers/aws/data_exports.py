@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from pathlib import Path, PurePosixPath
 
 import boto3
+from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from costtui.config import AwsConfig
@@ -38,6 +39,8 @@ from costtui.providers.focus_mapping import (
 DATA_SUFFIXES = (".parquet", ".csv.gz", ".csv")
 PERIOD_MONTH = re.compile(r"BILLING_PERIOD=(\d{4})-(\d{2})")
 PERIOD_RANGE = re.compile(r"(?:^|/)(\d{8})-(\d{8})(?:/|$)")
+# A download cut off (server gone, connection reset) is tried once more, not five times.
+DOWNLOAD_CONFIG = TransferConfig(num_download_attempts=2)
 
 @dataclass(frozen=True)
 class ExportObject:
@@ -110,7 +113,7 @@ class AwsDataExportsProvider(AwsSource):
                 for obj in chosen:
                     target = context.workdir / "aws-exports" / obj.key
                     target.parent.mkdir(parents=True, exist_ok=True)
-                    s3.download_file(self.config.bucket, obj.key, str(target))
+                    s3.download_file(self.config.bucket, obj.key, str(target), Config=DOWNLOAD_CONFIG)
                     calls += 1
                     downloads[period].append((obj, target))
         except ProviderError:

@@ -24,11 +24,12 @@ from azure.core.exceptions import (
     ServiceRequestError,
     ServiceResponseError,
 )
-from azure.storage.blob import ContainerClient, ExponentialRetry
+from azure.storage.blob import ContainerClient
 
 from costtui.config import AzureConfig
 from costtui.model import FetchResult, ReplaceScope
 from costtui.providers.azure.ingest import RunIngest
+from costtui.providers.azure.retry import BoundedRetry
 from costtui.providers.azure.runs import (
     BlobInfo,
     ExportRun,
@@ -37,9 +38,12 @@ from costtui.providers.azure.runs import (
     overlap_clusters,
     parse_manifest,
 )
-from costtui.providers.base import FetchContext, ProviderError
+from costtui.providers.base import FetchContext, ProviderError, RefreshPolicy
 
 PERMISSION_HINT = "grant Storage Blob Data Reader on the storage account or container"
+CONNECT_TIMEOUT_S = 5
+READ_TIMEOUT_S = 60
+THROTTLED_STATUSES = {429, 500, 503}  # ServerBusy, OperationTimedOut, InternalError: busy, not broken
 CREDENTIAL_HINT = (
     "az login, or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET (or a managed identity)"
 )
@@ -49,11 +53,16 @@ class AzureExportsProvider:
     name = "azure"
     source = "exports"
 
-    def __init__(self, config: AzureConfig, retry_total: int = 3) -> None:
+    def __init__(self, config: AzureConfig, retry_total: int = 8) -> None:
         self.config = config
-        self._retry_total = retry_total
+        self._retry = BoundedRetry(retry_total)
         self._client: ContainerClient | None = None
         self._calls = 0
+
+    @property
+    def policy(self) -> RefreshPolicy:
+        # Export runs restate whole ranges and unchanged runs are skipped by ETag: a few days suffice.
+        return RefreshPolicy(restatement_days=3, timeout_seconds=self.config.timeout_seconds)
 
     # -- credentials and errors ------------------------------------------------------------
 
@@ -68,11 +77,10 @@ class AzureExportsProvider:
                 hint="name the container the export writes to",
             )
         options = {
-            "retry_policy": ExponentialRetry(
-                initial_backoff=1, increment_base=2, retry_total=self._retry_total
-            ),
-            "connection_timeout": 10,
-            "read_timeout": 120,
+            "retry_policy": self._retry,
+            "connection_timeout": CONNECT_TIMEOUT_S,
+            # One read never waits longer than the whole fetch may take.
+            "read_timeout": min(READ_TIMEOUT_S, config.timeout_seconds),
         }
         if config.api_version:
             options["api_version"] = config.api_version
@@ -164,6 +172,13 @@ class AzureExportsProvider:
                     kind="permission_denied",
                     hint=PERMISSION_HINT,
                 ) from None
+            if exc.status_code in THROTTLED_STATUSES:
+                raise ProviderError(
+                    f"{action}: storage stayed busy (HTTP {exc.status_code} "
+                    f"{getattr(exc.error_code, 'value', exc.error_code)}) after retries",
+                    kind="throttled",
+                    hint="retry later, or raise providers.azure.timeout_seconds",
+                ) from None
             raise ProviderError(
                 f"{action}: storage answered HTTP {exc.status_code} ({exc.error_code})", kind="http_error"
             ) from None
@@ -192,6 +207,7 @@ class AzureExportsProvider:
 
     def fetch(self, context: FetchContext) -> FetchResult:
         self._calls = 0
+        self._retry.deadline = context.deadline
         try:
             return self._fetch(context)
         except ProviderError as exc:

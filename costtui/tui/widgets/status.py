@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from rich.text import Text
 from textual.widgets import Static
 
+from costtui.core.freshness import judge_freshness
 from costtui.model import percent_change
 from costtui.tui.data import DashboardData
 from costtui.tui.format import age_text, change_text, day_span, money, provider_name
@@ -73,20 +75,12 @@ class Banner(Static):
     def show_problems(self, problems: list[str], *, error: bool = False) -> None:
         self.set_class(bool(problems), "-visible")
         self.set_class(error, "-error")
-        self.update("\n".join(problems))
+        self.update(Text("\n".join(problems)))  # plain text: error messages may hold [brackets]
 
 
 def stale_problems(data: DashboardData, now: datetime, max_age_hours: float) -> list[str]:
-    """Why the data may be wrong: too old, or a provider's last fetch failed."""
-    problems = []
-    if data.data_as_of is not None:
-        age_hours = (now - data.data_as_of).total_seconds() / 3600
-        if age_hours > max_age_hours:
-            problems.append(
-                f"⚠ Data is {age_text(data.data_as_of, now)} (older than {max_age_hours:g} h): "
-                "run `costtui refresh` (or press R)."
-            )
-    for fetch in data.failed_fetches:
-        reason = fetch.error_message or fetch.error_kind or fetch.status
-        problems.append(f"⚠ {provider_name(fetch.provider)} ({fetch.source}) last refresh failed: {reason}")
-    return problems
+    """Each provider whose data cannot be trusted (fetch failing, or too old), by the one rule."""
+    if data.freshness is None:
+        return []
+    entries = judge_freshness(data.freshness, now=now, max_age_seconds=max_age_hours * 3600)
+    return [f"⚠ {entry.describe()}" for entry in entries if entry.known and not entry.fresh]

@@ -24,9 +24,7 @@ from tests.providers.gcp.conftest import DATASET, PROJECT
 
 
 def refresh(provider: GcpBillingExportProvider, cache_path: Path) -> None:
-    options = RefreshOptions(
-        today=WINDOW[1], since=WINDOW[0], restatement_days={"gcp": provider.restatement_days}
-    )
+    options = RefreshOptions(today=WINDOW[1], since=WINDOW[0])
     report = run_refresh([provider], cache_path, options)
     assert not report.failed, [str(o.error) for o in report.failed]
 
