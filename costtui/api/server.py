@@ -62,6 +62,8 @@ def check_binding(host: str, token: str | None) -> None:
 def bind_socket(host: str, port: int) -> socket.socket:
     """A listening socket, or one line saying why not (port in use, out of range, no such address)."""
     bare = host.strip("[]")
+    if not 0 <= port <= 65535:  # getaddrinfo would quietly wrap it to 16 bits
+        raise ServeError(f"cannot listen on {host}:{port}: the port must be 0-65535 (--port or [serve] port)")
     try:
         infos = socket.getaddrinfo(bare, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
         family, kind, proto, _, address = infos[0]
@@ -94,7 +96,7 @@ def build_app(settings: ApiSettings, access_log: TextIO | None) -> Any:
     from costtui.api.app import create_app
 
     app = create_app(settings)
-    return AccessLog(app, access_log) if access_log is not None else app
+    return AccessLog(app, access_log, (settings.token or "",)) if access_log is not None else app
 
 
 def uvicorn_config(app: Any, workers: int = 1, factory: bool = False) -> Any:
