@@ -7,7 +7,7 @@ remembered per published snapshot (`memo.py`); money is exact, never through flo
 
 # No `from __future__ import annotations`: FastAPI reads the routes' annotations at run time.
 
-import hmac
+import gzip
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException
 
 from costtui import __version__
 from costtui.api import answers as bodies
+from costtui.api.auth import CHALLENGE, authorized
 from costtui.api.memo import Answers, ApiError
 from costtui.api.params import (
     LIST_PARAMETERS,
@@ -38,6 +39,7 @@ from costtui.api.params import (
     flag,
     split,
 )
+from costtui.api.replay import Replay
 from costtui.api.schemas import ERRORS, Breakdown, Health, Live, Summary
 from costtui.api.settings import ApiSettings
 from costtui.cache.snapshots import SnapshotSource
@@ -93,12 +95,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
     bearer = HTTPBearer(auto_error=False, description=f"The token in ${'COSTTUI_API_TOKEN'} of the server.")
 
     async def authorize(request: Request) -> None:
-        token = settings.token
-        if not token:
-            return
-        scheme, _, given = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
-            raise ApiError(401, "a valid bearer token is required", (("WWW-Authenticate", 'Bearer realm="costtui"'),))
+        if not authorized(request.headers.get("authorization"), settings.token):
+            raise ApiError(401, "a valid bearer token is required", CHALLENGE)
 
     async def documented_auth(request: Request, _: Annotated[Any, Security(bearer)]) -> None:
         await authorize(request)
@@ -232,17 +230,24 @@ def create_app(settings: ApiSettings) -> FastAPI:
              response_class=Response,
              responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}},
                               "description": "Prometheus text format."}, **cost_errors})
-    async def metrics(metric: MetricParam = None, gross: Gross = None) -> Response:  # type: ignore[assignment]
+    async def metrics(request: Request, metric: MetricParam = None,  # type: ignore[assignment]
+                      gross: Gross = None) -> Response:  # type: ignore[assignment]
         from prometheus_client import CONTENT_TYPE_LATEST
 
         today = settings.today()
         chosen = metric or settings.metric
         net_or_gross = flag(gross, settings.gross)
-        text = await answers.get(
-            ("metrics", today, chosen, net_or_gross),
-            lambda q: bodies.metrics_body(q, today, settings.top_services_per_account, chosen, net_or_gross),
-        )
-        return Response(text, 200, media_type=CONTENT_TYPE_LATEST)
+
+        def both(queries: Any) -> tuple[bytes, bytes]:
+            # Compressed once per snapshot too: a big cache's exposition is megabytes, and scrapers gzip.
+            text = bodies.metrics_body(queries, today, settings.top_services_per_account, chosen, net_or_gross)
+            return text, gzip.compress(text, compresslevel=6)
+
+        text, packed = await answers.get(("metrics", today, chosen, net_or_gross), both)
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            return Response(packed, 200, {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
+                            media_type=CONTENT_TYPE_LATEST)
+        return Response(text, 200, {"Vary": "Accept-Encoding"}, media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/openapi.json", dependencies=guard, tags=["meta"], summary="This API's OpenAPI description.",
              responses={200: {"content": {JSON: {"schema": {"type": "object"}}}, "description": "OpenAPI 3.1."},
@@ -251,6 +256,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         return json_response(bodies.encode(app.openapi()))
 
     install_error_handlers(app)
+    app.add_middleware(Replay, answers=answers, token=settings.token, today=settings.today)
     app.add_middleware(HeadAsGet)
     generated = app.openapi
 

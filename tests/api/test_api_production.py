@@ -107,6 +107,9 @@ def test_health_is_exempt_and_the_right_token_in_any_scheme_case_passes(serve, k
     assert api.get("/api/health/ready").status_code == 200
     for scheme in ("Bearer", "bearer", "BEARER"):
         assert api.get("/api/v1/costs/summary", headers={"Authorization": f"{scheme} {TOKEN}"}).status_code == 200
+    # an answer remembered for an authorized client is not replayed to anyone else
+    assert api.get("/api/v1/costs/summary").status_code == 401
+    assert api.get("/api/v1/costs/summary", headers={"Authorization": "Bearer nope"}).status_code == 401
     # the generated document declares the scheme, and health without it
     document = api.get("/openapi.json", headers={"Authorization": f"Bearer {TOKEN}"}).json()
     assert document["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
@@ -267,9 +270,13 @@ def test_a_new_snapshot_is_seen_while_requests_on_the_old_one_are_still_running(
     slow.join()
 
 
-def test_metrics_from_memory_are_fast(serve, known_cache):
+def test_metrics_from_memory_are_fast_and_gzipped_for_scrapers(serve, known_cache):
     api, _ = serve(known_cache)
-    assert api.get("/metrics").status_code == 200
+    plain = api.get("/metrics", headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and "content-encoding" not in plain.headers
+    packed = api.get("/metrics", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["content-encoding"] == "gzip" and packed.text == plain.text
+    assert int(packed.headers["content-length"]) < len(plain.content) / 3
     began = time.perf_counter()
     for _ in range(20):
         api.get("/metrics")
