@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import resource
 import statistics
 import subprocess
 import sys
@@ -30,10 +31,19 @@ def ensure_bench_cache(rows: int = 10_000_000) -> Path:
 
 def time_command(argv: list[str], runs: int = 7, env: dict[str, str] | None = None) -> float:
     """Median wall time of a whole process, in seconds (one warm-up run first)."""
+    return measure_command(argv, runs, env)[0]
+
+
+def measure_command(argv: list[str], runs: int = 7, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Median wall time and median CPU time (user + system, all threads) of a whole process, in
+    seconds, after one warm-up run. CPU time barely moves when other work shares the machine."""
     subprocess.run(argv, check=True, capture_output=True, env=env)
-    samples = []
+    walls, cpus = [], []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         began = time.perf_counter()
         subprocess.run(argv, check=True, capture_output=True, env=env)
-        samples.append(time.perf_counter() - began)
-    return statistics.median(samples)
+        walls.append(time.perf_counter() - began)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(walls), statistics.median(cpus)

@@ -8,10 +8,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+from costtui import exitcodes
+
+EXIT_OK = exitcodes.OK
+EXIT_FAILURE = exitcodes.FAILURE
+EXIT_USAGE = exitcodes.USAGE
+EXIT_INTERRUPTED = exitcodes.INTERRUPTED
 
 GLOBAL_VALUE_OPTIONS = ("--config", "--cache")
 
@@ -69,4 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK  # `costtui costs | head` is fine
+    except OSError as exc:  # a full disk, a read-only folder... met outside the cache's own checks
+        from costtui.oserrors import os_problem
+
+        problem = os_problem(exc)
+        print(f"costtui: {problem}", file=sys.stderr)
+        return problem.exit_code
     return result if isinstance(result, int) else EXIT_OK

@@ -9,11 +9,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from costtui.model import exact_text
+
 
 def encode_json(value: Any) -> str:
     """Decimals as exact numbers (non-finite as null), dates as ISO 8601, naive datetimes as UTC (Z)."""
     if isinstance(value, Decimal):
-        return format(value, "f") if value.is_finite() else "null"
+        return exact_text(value) if value.is_finite() else "null"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{json.dumps(str(k))}: {encode_json(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list | tuple):

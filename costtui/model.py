@@ -9,6 +9,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Literal
 
+from costtui import exitcodes
+
 CHARGE_CATEGORIES = ("Usage", "Purchase", "Tax", "Credit", "Adjustment")
 ChargeCategory = Literal["Usage", "Purchase", "Tax", "Credit", "Adjustment"]
 Metric = Literal["billed", "effective"]
@@ -39,7 +41,7 @@ CENT = Decimal("0.01")
 class CostError(Exception):
     """An expected problem with a clear one-line message for the user."""
 
-    exit_code = 1  # the CLI's exit status; 2 for bad usage or config
+    exit_code = exitcodes.FAILURE  # the CLI's exit status (costtui/exitcodes.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +176,17 @@ class AlertEvent:
         parts = (self.rule, self.kind, self.severity, self.provider, self.account_id, self.service,
                  self.currency, self.period_start.isoformat())
         return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:24]
+
+
+def exact_text(amount: Decimal) -> str:
+    """Money for machines: every significant digit the cache holds, no float noise, no padding
+    beyond the cent (DECIMAL(18,6) 9.005000 -> "9.005", 20.000000 -> "20.00")."""
+    if not amount.is_finite():
+        raise ValueError(f"not a finite amount: {amount}")
+    if amount == 0:
+        return "0.00"  # never "-0.00"
+    whole, _, fraction = format(amount, "f").partition(".")
+    return f"{whole}.{fraction.rstrip('0').ljust(2, '0')}"
 
 
 def to_cents(amount: Decimal) -> Decimal:

@@ -12,8 +12,10 @@ from pathlib import Path
 
 from costtui.cache import CacheReader, FetchRecord, open_writer
 from costtui.cache.errors import CacheMissing
+from costtui.cache.litter import scratch_prefix
 from costtui.cache.writer import utcnow
 from costtui.model import CostError, FetchResult, add_months
+from costtui.oserrors import storage_error
 from costtui.providers.base import FetchContext, Provider, ProviderError
 
 BACKFILL_MONTHS = 13  # the most Cost Explorer keeps
@@ -31,6 +33,7 @@ class RefreshOptions:
     # less than this many hours ago, unless the run asks for specific days or `force`.
     min_interval_hours: dict[str, float] = field(default_factory=dict)
     force: bool = False
+    rebuild: bool = False  # set a corrupt (or any) cache aside and start a new one
     now: datetime | None = None  # UTC, naive like the fetches table; tests pin it
 
     @property
@@ -62,14 +65,17 @@ class RefreshReport:
         return [o for o in self.outcomes if not o.ok]
 
 
-def scratch_dir(prefix: str) -> Path:
-    """A private folder for staged downloads; a clear error when the temp dir is not writable."""
+def scratch_dir(job: str) -> Path:
+    """A private folder for staged downloads, named after this process so that the next
+    writer can remove it if this one is killed; a clear error when the temp dir is not writable."""
     try:
-        return Path(tempfile.mkdtemp(prefix=prefix))
+        return Path(tempfile.mkdtemp(prefix=scratch_prefix(job)))
     except OSError as exc:
-        raise CostError(
-            f"cannot create a scratch folder in {tempfile.gettempdir()}: {exc.strerror or exc}; "
-            "point TMPDIR at a writable folder"
+        where = tempfile.gettempdir()
+        kind = type(storage_error(exc, where) or CostError(""))
+        raise kind(
+            f"cannot create a scratch folder in {where}: {exc.strerror or exc}; "
+            "point TMPDIR at a writable folder with free space"
         ) from None
 
 
@@ -111,9 +117,9 @@ def run_refresh(
     """Fetch every provider concurrently, then publish once. One failing provider
     is recorded in `fetches` and does not stop the others."""
     progress = on_progress or (lambda provider, status: None)
-    state = _read_cache_state(cache_path, providers)
+    state = _read_cache_state(cache_path, providers, options)
     now = options.now or utcnow()
-    workdir = scratch_dir("costtui-refresh-")
+    workdir = scratch_dir("refresh")
     try:
         outcomes: list[ProviderOutcome] = []
         jobs: list[tuple[Provider, ProviderOutcome, FetchContext]] = []
@@ -142,7 +148,7 @@ def run_refresh(
                 futures = [pool.submit(_fetch_one, provider, context, progress) for provider, _, context in jobs]
                 for (_, outcome, _), future in zip(jobs, futures, strict=True):
                     outcome.result, outcome.error = future.result()
-            _publish(cache_path, [outcome for _, outcome, _ in jobs], started, options.lock_timeout)
+            _publish(cache_path, [outcome for _, outcome, _ in jobs], started, options)
         return RefreshReport(outcomes)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -198,11 +204,17 @@ class CachedState:
     last_success: datetime | None = None  # of this provider's configured source
 
 
-def _read_cache_state(cache_path: Path, providers: Sequence[Provider]) -> dict[str, CachedState]:
+def _read_cache_state(
+    cache_path: Path, providers: Sequence[Provider], options: RefreshOptions
+) -> dict[str, CachedState]:
+    """What the cache holds. A cache in use by another program or a corrupt one stops the
+    refresh here, before any (paid) fetch, unless `rebuild` starts over anyway."""
     reader = CacheReader(cache_path)
     state: dict[str, CachedState] = {}
+    if options.rebuild:
+        return state
     try:
-        with reader.session() as queries:
+        with reader.session(wait_seconds=options.lock_timeout) as queries:
             for provider in providers:
                 first, last, estimated = queries.covered_days(provider.name)
                 state[provider.name] = CachedState(
@@ -214,13 +226,13 @@ def _read_cache_state(cache_path: Path, providers: Sequence[Provider]) -> dict[s
                 )
     except CacheMissing:
         pass
-    except CostError:
-        pass  # an unreadable or old cache is rebuilt by the writer; fetch everything
     return state
 
 
-def _publish(cache_path: Path, outcomes: Sequence[ProviderOutcome], started, lock_timeout: float) -> None:
-    with open_writer(cache_path, lock_timeout=lock_timeout) as writer:
+def _publish(
+    cache_path: Path, outcomes: Sequence[ProviderOutcome], started: datetime, options: RefreshOptions
+) -> None:
+    with open_writer(cache_path, lock_timeout=options.lock_timeout, rebuild=options.rebuild) as writer:
         for outcome in outcomes:
             result = outcome.result
             inserted = 0
@@ -257,15 +269,24 @@ def load_once(
     end: date,
     fresh: bool = False,
     lock_timeout: float = 600.0,
+    rebuild: bool = False,
 ) -> int:
     """Fetch one provider and publish it, raising on any problem (demo, import).
 
     Nothing is written unless the whole fetch succeeded. Returns rows stored."""
-    workdir = scratch_dir("costtui-load-")
+    workdir = scratch_dir("load")
     try:
         known: dict[str, str] = {}
-        result = provider.fetch(FetchContext(start, end, workdir, known))
-        with open_writer(cache_path, lock_timeout=lock_timeout, fresh=fresh) as writer:
+        try:
+            result = provider.fetch(FetchContext(start, end, workdir, known))
+        except CostError:
+            raise
+        except Exception as exc:  # staging into a full or read-only temp dir: one line, its exit code
+            problem = storage_error(exc, workdir, "cannot stage data", "point TMPDIR at a folder with room")
+            if problem is None:
+                raise
+            raise problem from None
+        with open_writer(cache_path, lock_timeout=lock_timeout, fresh=fresh, rebuild=rebuild) as writer:
             stored = writer.replace_charges(result.scopes, result.rows, result.parquet_files)
             writer.record_ingested_objects(provider.name, result.ingested_objects)
         return stored

@@ -1,5 +1,8 @@
-"""Cache problems a user can act on, each with a one-line message."""
+"""Cache problems a user can act on, each with a one-line message and its exit status."""
 
+from __future__ import annotations
+
+from costtui import exitcodes
 from costtui.model import CostError
 
 
@@ -12,4 +15,25 @@ class CacheMissing(CacheError):
 
 
 class CacheBusy(CacheError):
-    """Another refresh holds the write lock."""
+    """Another costtui writer holds the write lock."""
+
+    exit_code = exitcodes.BUSY
+
+
+class CacheInUse(CacheError):
+    """Another program (a DuckDB shell, a notebook) holds the cache file open for writing."""
+
+
+class CacheCorrupt(CacheError):
+    """The cache file is damaged or is not a costtui cache; writers refuse to replace it."""
+
+    exit_code = exitcodes.CORRUPT_CACHE
+
+
+class WouldLoseData(CacheError):
+    """A publish would drop providers, days or records the writer did not mean to replace."""
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,20 +1,14 @@
-"""Publishing a new cache snapshot: copy, change, checkpoint, atomically replace.
+"""The changes a writer makes to its private copy of the cache (see `publish.py` for the protocol).
 
-Readers open the published file read-only and briefly. A writer never touches that
-file: it works on a private copy and `os.replace`s it into place, so a reader sees
-either the old snapshot or the new one, never a lock error or half a refresh.
-Writers are serialised by a lock file beside the cache.
-"""
+The writer also remembers what the copy held when it started, so that a publish that
+would drop providers, days or records it did not mean to replace can be refused."""
 
 from __future__ import annotations
 
 import csv
 import os
-import shutil
-import sys
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,12 +16,12 @@ from pathlib import Path
 import duckdb
 
 from costtui.cache.alert_rows import ALERT_COLUMNS, alert_values
-from costtui.cache.errors import CacheBusy, CacheError
-from costtui.cache.reader import connect_read_only
-from costtui.cache.schema import SCHEMA_VERSION, create_schema, read_schema_version
+from costtui.cache.errors import CacheError
 from costtui.model import COST_ROW_COLUMNS, AlertEvent, CostRow, ReplaceScope
 
 COLUMN_LIST = ", ".join(COST_ROW_COLUMNS)
+# Tables whose rows a writer only adds to (or updates): a publish with fewer rows lost some.
+RECORD_TABLES = ("fetches", "alert_events", "ingested_objects")
 CSV_OPTIONS = (
     "header = false, quote = '\"', escape = '\"', auto_detect = false, columns = {"
     "'charge_date': 'DATE', 'provider': 'VARCHAR', 'billing_account_id': 'VARCHAR', "
@@ -65,6 +59,48 @@ class CacheWriter:
     def __init__(self, con: duckdb.DuckDBPyConnection, workdir: Path) -> None:
         self._con = con
         self._workdir = workdir
+        self._cleared = False
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE replaced_scopes (provider VARCHAR, billing_account_id VARCHAR,"
+            " start_date DATE, end_date DATE)"
+        )
+        con.execute("CREATE OR REPLACE TEMP TABLE found_days AS SELECT provider, billing_account_id, charge_date"
+                    " FROM charges LIMIT 0")
+        self._found_records: dict[str, int] = {}
+
+    def remember_contents(self) -> None:
+        """Note what the copy holds before any change (the days of each provider and billing
+        account, and the number of records of every other table)."""
+        con = self._con
+        con.execute(
+            "INSERT INTO found_days SELECT DISTINCT provider, billing_account_id, charge_date FROM charges"
+        )
+        self._found_records = {table: self._count(table) for table in RECORD_TABLES}
+
+    def lost_contents(self) -> str | None:
+        """What publishing now would drop that no replace asked for, as words; None if nothing."""
+        if not self._cleared:
+            lost = self._con.execute(
+                """WITH gone AS (
+                       SELECT provider, billing_account_id, charge_date FROM found_days
+                       EXCEPT SELECT DISTINCT provider, billing_account_id, charge_date FROM charges)
+                   SELECT g.provider, g.billing_account_id, count(*), min(g.charge_date), max(g.charge_date)
+                   FROM gone g
+                   WHERE NOT EXISTS (SELECT 1 FROM replaced_scopes s WHERE s.provider = g.provider
+                       AND (s.billing_account_id IS NULL OR s.billing_account_id = g.billing_account_id)
+                       AND g.charge_date BETWEEN s.start_date AND s.end_date)
+                   GROUP BY ALL ORDER BY 1, 2 LIMIT 1"""
+            ).fetchone()
+            if lost:
+                return f"{lost[2]} day(s) of {lost[0]} account {lost[1]} ({lost[3]} to {lost[4]})"
+        for table, before in self._found_records.items():
+            now = self._count(table)
+            if now < before:
+                return f"{before - now} of the {before} rows of table {table}"
+        return None
+
+    def _count(self, table: str) -> int:
+        return self._con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
     def replace_charges(
         self,
@@ -107,6 +143,7 @@ class CacheWriter:
                      AND c.charge_date BETWEEN s.start_date AND s.end_date)"""
             )
             inserted = con.execute("INSERT INTO charges SELECT * FROM incoming").fetchone()[0]
+            con.execute("INSERT INTO replaced_scopes SELECT * FROM scopes")
             con.execute("DROP VIEW incoming")
             con.execute("COMMIT")
         except BaseException:
@@ -189,7 +226,9 @@ class CacheWriter:
             )
 
     def clear_charges(self) -> None:
+        """Start the charges over (meant: nothing of the old charges is kept)."""
         self._con.execute("DELETE FROM charges")
+        self._cleared = True
 
     @property
     def connection(self) -> duckdb.DuckDBPyConnection:
@@ -197,87 +236,6 @@ class CacheWriter:
         return self._con
 
 
-def _lock_for(path: Path):
-    from filelock import FileLock  # imported here: only writers pay for it
-
-    return FileLock(str(path) + ".lock")
-
-
-@contextmanager
-def open_writer(path: Path, lock_timeout: float = 600.0, fresh: bool = False) -> Iterator[CacheWriter]:
-    """Hold the refresh lock, work on a private copy, publish it if the block succeeds.
-
-    `fresh` starts from an empty cache instead of a copy of the current one."""
-    from filelock import Timeout
-
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CacheError(f"{path.parent}: cannot create cache folder: {exc.strerror}") from None
-    lock = _lock_for(path)
-    try:
-        lock.acquire(timeout=lock_timeout)
-    except Timeout:
-        raise CacheBusy(
-            f"{path}: another refresh is still writing the cache (lock {path}.lock); try again later"
-        ) from None
-    try:
-        workdir = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-        try:
-            draft = workdir / path.name
-            if path.exists() and not fresh:
-                _copy_if_current(path, draft)
-            con = duckdb.connect(str(draft))
-            try:
-                create_schema(con)
-                yield CacheWriter(con, workdir)
-                con.execute(
-                    "INSERT OR REPLACE INTO meta VALUES ('published_at', ?)",
-                    [utcnow().isoformat()],
-                )
-                con.execute("CHECKPOINT")
-            finally:
-                con.close()
-            _fsync(draft)
-            os.replace(draft, path)
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
-    finally:
-        lock.release()
-
-
-def _copy_if_current(path: Path, draft: Path) -> None:
-    """Copy the published cache; an older or foreign schema is rebuilt from scratch."""
-    try:
-        con = connect_read_only(path)
-    except duckdb.Error as exc:
-        print(f"costtui: {path}: unreadable cache rebuilt from scratch ({exc})", file=sys.stderr)
-        return
-    try:
-        version = read_schema_version(con)
-    finally:
-        con.close()
-    if version is not None and version > SCHEMA_VERSION:
-        raise CacheError(
-            f"{path}: cache schema v{version} was written by a newer costtui (this one knows "
-            f"v{SCHEMA_VERSION}); upgrade costtui or use another --cache"
-        )
-    if version != SCHEMA_VERSION:
-        # Only v1 exists so far: anything else is rebuilt and refilled by the next fetch.
-        print(f"costtui: {path}: old cache schema rebuilt from scratch", file=sys.stderr)
-        return
-    shutil.copyfile(path, draft)
-
-
 def _sql_path(path: Path) -> str:
     """A file path as a SQL string literal (table functions in a view take no parameters)."""
     return "'" + str(path).replace("'", "''") + "'"
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -34,3 +34,10 @@ class AppContext:
 
 
 pass_app = click.make_pass_decorator(AppContext)
+
+rebuild_option = click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Set the current cache aside (kept as <cache>.set-aside-<time>) and start a new one: "
+    "the way out of a corrupt cache.",
+)

@@ -34,6 +34,8 @@ def query_options(function):
         click.option("--end", callback=parse_day, metavar="YYYY-MM-DD", help="Last day (inclusive)."),
         click.option("--days", type=click.IntRange(min=1), metavar="N",
                      help="The last N complete days (ending yesterday)."),
+        click.option("--period", type=click.Choice(["day", "month", "forecast"]), default=None,
+                     help="As `check`: the latest complete day, month to date, or the month-end forecast."),
         click.option(
             "--group-by", "group_by", multiple=True, type=click.Choice(GROUP_BY_CHOICES), help="Repeatable."
         ),
@@ -51,11 +53,16 @@ def query_options(function):
 
 def build_query(app_context: AppContext, **opts) -> CostQuery:
     """The selection and window asked for; windows follow the core's one rule (core/windows.py)."""
-    from costtui.core.windows import WindowError, resolve_window
+    from costtui.core.windows import WindowError, period_window, resolve_window
 
     display = app_context.config.display
     try:
-        window = resolve_window(app_context.today, display.default_days, opts["start"], opts["end"], opts["days"])
+        if opts.get("period"):
+            if opts["start"] or opts["end"] or opts["days"]:
+                raise WindowError("--period", "use either --period or --start/--end/--days, not both")
+            window = period_window(opts["period"], app_context.today)
+        else:
+            window = resolve_window(app_context.today, display.default_days, opts["start"], opts["end"], opts["days"])
     except WindowError as exc:
         raise click.BadParameter(str(exc), param_hint=exc.parameter) from None
     return CostQuery(
@@ -80,10 +87,13 @@ def build_query(app_context: AppContext, **opts) -> CostQuery:
 def costs(app_context: AppContext, fmt: str, **opts) -> None:
     """Costs from the cache, grouped (default by provider) and filtered."""
     from costtui.cache import CacheReader
-    from costtui.core.reports import breakdown
+    from costtui.core.reports import breakdown, period_breakdown
     from costtui.exporters.tabular import render
 
     query = build_query(app_context, **opts)
     with CacheReader(app_context.cache_path).session() as queries:
-        groups = breakdown(queries, query)
+        if opts["period"]:
+            groups = period_breakdown(queries, query, opts["period"], app_context.today)
+        else:
+            groups = breakdown(queries, query)
     click.echo(render(groups, query.group_by, query.metric, fmt), nl=False)

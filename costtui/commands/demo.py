@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from costtui.commands.context import AppContext, pass_app
+from costtui.commands.context import AppContext, pass_app, rebuild_option
 
 
 def demo_cache_path() -> Path:
@@ -21,8 +21,9 @@ def demo_cache_path() -> Path:
 @click.option("--no-tui", is_flag=True, help="Only fill the demo cache.")
 @click.option("--seed", default=42, show_default=True, type=int, help="Random seed: same seed, same data.")
 @click.option("--rows", type=click.IntRange(min=1), metavar="N", help="Scale to about N rows (benchmarks).")
+@rebuild_option
 @pass_app
-def demo(app_context: AppContext, no_tui: bool, seed: int, rows: int | None) -> None:
+def demo(app_context: AppContext, no_tui: bool, seed: int, rows: int | None, rebuild: bool) -> None:
     """Fill a demo cache (the real cache only if --cache names it) and open the dashboard."""
     from costtui.providers.demo import DemoProvider, demo_window
     from costtui.refresh import load_once
@@ -38,6 +39,8 @@ def demo(app_context: AppContext, no_tui: bool, seed: int, rows: int | None) -> 
         start,
         end,
         fresh=app_context.cache_option is None,
+        lock_timeout=app_context.config.cache.lock_timeout_seconds,
+        rebuild=rebuild,
     )
     print(
         f"costtui: demo cache {path}: {stored:,} rows, {start} to {end}, "

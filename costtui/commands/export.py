@@ -70,13 +70,16 @@ def _tabular_command(fmt: str):
     @pass_app
     def command(app_context: AppContext, output: Path | None, **opts) -> None:
         from costtui.cache import CacheReader
-        from costtui.core.reports import breakdown
+        from costtui.core.reports import breakdown, period_breakdown
         from costtui.exporters.delivery import atomic_write
         from costtui.exporters.tabular import render
 
         query = build_query(app_context, **opts)
         with CacheReader(app_context.cache_path).session() as queries:
-            groups = breakdown(queries, query)
+            if opts["period"]:
+                groups = period_breakdown(queries, query, opts["period"], app_context.today)
+            else:
+                groups = breakdown(queries, query)
         text = render(groups, query.group_by, query.metric, fmt)
         if output:
             atomic_write(output, text.encode("utf-8"))

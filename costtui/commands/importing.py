@@ -7,13 +7,14 @@ from pathlib import Path
 
 import click
 
-from costtui.commands.context import AppContext, pass_app
+from costtui.commands.context import AppContext, pass_app, rebuild_option
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@rebuild_option
 @pass_app
-def import_files(app_context: AppContext, paths: tuple[Path, ...]) -> None:
+def import_files(app_context: AppContext, paths: tuple[Path, ...], rebuild: bool) -> None:
     """Import FOCUS 1.0-1.3 files (CSV, CSV.gz, Parquet) or folders of them.
 
     For each provider and billing account in the files, the days they cover are
@@ -29,5 +30,6 @@ def import_files(app_context: AppContext, paths: tuple[Path, ...]) -> None:
         app_context.today,
         app_context.today,
         lock_timeout=config.cache.lock_timeout_seconds,
+        rebuild=rebuild,
     )
     print(f"costtui: imported {stored:,} daily rows into {app_context.cache_path}", file=sys.stderr)

@@ -8,12 +8,13 @@ from datetime import date
 
 import click
 
-from costtui.commands.context import AppContext, pass_app
+from costtui import exitcodes
+from costtui.commands.context import AppContext, pass_app, rebuild_option
 from costtui.commands.costs import parse_day
 from costtui.providers.registry import PROVIDER_NAMES
 
-EXIT_PROVIDER_FAILED = 1
-EXIT_BUSY = 75  # EX_TEMPFAIL: cron may simply try again next time
+EXIT_PROVIDER_FAILED = exitcodes.FAILURE
+EXIT_BUSY = exitcodes.BUSY  # EX_TEMPFAIL: cron may simply try again next time
 
 
 class ProgressPrinter:
@@ -56,6 +57,7 @@ provider_option = click.option(
     "--alerts", "then_alerts", is_flag=True,
     help="Then run `costtui alerts` on the new data (record and notify new findings).",
 )
+@rebuild_option
 @pass_app
 def refresh(
     app_context: AppContext,
@@ -67,6 +69,7 @@ def refresh(
     quiet: bool,
     wait: bool,
     then_alerts: bool,
+    rebuild: bool,
 ) -> int:
     """Fetch costs from the enabled providers and publish them to the cache.
 
@@ -98,6 +101,7 @@ def refresh(
         lock_timeout=config.cache.lock_timeout_seconds if wait else 0,
         min_interval_hours=paid_api_intervals(config),
         force=force,
+        rebuild=rebuild,
     )
     progress = ProgressPrinter(enabled=not quiet and sys.stderr.isatty())
     try:
@@ -167,4 +171,4 @@ def test_auth(app_context: AppContext, providers: tuple[str, ...]) -> int:
             click.echo(f"{name:<6} FAILED  {exc}")
         else:
             click.echo(f"{name:<6} OK")
-    return 1 if failures else 0
+    return exitcodes.FAILURE if failures else exitcodes.OK

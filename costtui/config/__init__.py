@@ -10,6 +10,7 @@ import os
 import tomllib
 from pathlib import Path
 
+from costtui import exitcodes
 from costtui.config.schema import (
     AlertsConfig,
     AnomalyConfig,
@@ -62,7 +63,7 @@ CACHE_ENV = "COSTTUI_CACHE"
 class ConfigError(CostError):
     """The config file cannot be used; the message names the file and key."""
 
-    exit_code = 2
+    exit_code = exitcodes.USAGE
 
 
 def default_config_path() -> Path:
@@ -126,10 +127,13 @@ def load_config(explicit: str | os.PathLike | None = None) -> Config:
 
 
 def parse_config(data: dict, source: Path | str = "<config>") -> Config:
-    """Validate TOML data in full (pydantic); ConfigError naming source and key otherwise."""
+    """Validate TOML data in full: the shared rules (`rules.py`, which `check` runs too),
+    then pydantic builds the objects; ConfigError naming source and key otherwise."""
+    from costtui.config.rules import check_config
     from costtui.config.validation import validate
 
     try:
+        check_config(data)
         return validate(data)
     except ValueError as exc:
         raise ConfigError(f"{source}: {exc}") from None

@@ -1,5 +1,8 @@
 """The few config keys `check` needs, read with tomllib alone (no pydantic on the plugin's start-up path).
 
+The whole file is still checked against the same rules the full reading applies first
+(`rules.py`), so `check` accepts and refuses exactly the files every other command does.
+
 Resolution mirrors costtui.config: --config, then $COSTTUI_CONFIG, then the user config dir;
 the cache is --cache, then $COSTTUI_CACHE, then cache.path, then the user data dir."""
 
@@ -8,9 +11,11 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
+from costtui import exitcodes
+from costtui.config.rules import RuleError, check_config
 from costtui.model import CostError
 
 APP_NAME = "costtui"
@@ -21,6 +26,8 @@ DEFAULT_MAX_AGE_HOURS = 36.0
 
 class FastConfigError(CostError):
     """The config file cannot be read; the message names the file and key."""
+
+    exit_code = exitcodes.USAGE
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +60,15 @@ def load_fast_config(explicit: str | os.PathLike | None = None) -> FastConfig:
         raise FastConfigError(f"{path}: not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise FastConfigError(f"{path}: cannot read: {exc}") from None
-    cache = _table(data, "cache", path)
+    try:
+        check_config(data)
+    except RuleError as exc:
+        raise FastConfigError(f"{path}: {exc}") from None
+    cache = data.get("cache", {})
     return FastConfig(
-        cache_path=_cache_path(cache.get("path"), path),
-        max_age_hours=_max_age_hours(cache.get("max_age_hours", DEFAULT_MAX_AGE_HOURS), path),
-        demo_today=_day(data.get("demo_today"), "demo_today", path),
+        cache_path=Path(cache["path"]) if "path" in cache else None,
+        max_age_hours=float(cache.get("max_age_hours", DEFAULT_MAX_AGE_HOURS)),
+        demo_today=_day(data.get("demo_today")),
     )
 
 
@@ -74,35 +85,6 @@ def resolve_cache_path(explicit: str | os.PathLike | None, config: FastConfig) -
     return Path(user_data_dir(APP_NAME)) / "cache.duckdb"
 
 
-def _table(data: dict, key: str, path: Path) -> dict:
-    value = data.get(key, {})
-    if not isinstance(value, dict):
-        raise FastConfigError(f"{path}: {key}: must be a table")
-    return value
-
-
-def _cache_path(value: object, path: Path) -> Path | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value:
-        raise FastConfigError(f"{path}: cache.path: must be a file path (got {value!r})")
-    return Path(value)
-
-
-def _max_age_hours(value: object, path: Path) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise FastConfigError(f"{path}: cache.max_age_hours: must be a number greater than 0 (got {value!r})")
-    return float(value)
-
-
-def _day(value: object, key: str, source: Path | str) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise FastConfigError(f"{source}: {key}: must be a date YYYY-MM-DD (got {value!r})")
+def _day(value: date | str | None) -> date | None:
+    """A checked demo_today: a TOML date or an ISO date string."""
+    return date.fromisoformat(value) if isinstance(value, str) else value

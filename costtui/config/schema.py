@@ -3,7 +3,7 @@
 Plain dataclasses, not pydantic models, so that reading an already-validated config
 costs no pydantic import (see `stamp.py`); pydantic validates a new or changed file
 against these same classes (see `validation.py`). Bounds are `Annotated` markers
-that only pydantic reads."""
+that pydantic and `rules.py` (the check both readings run first) read."""
 
 from __future__ import annotations
 
@@ -34,6 +34,22 @@ class Above:
         return {**handler(source), "gt": self.bound}
 
 
+class Max:
+    """value <= bound: keeps values inside what dates, ports and queries can represent."""
+
+    def __init__(self, bound: float) -> None:
+        self.bound = bound
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        return {**handler(source), "le": self.bound}
+
+
+Port = Annotated[int, Min(1), Max(65535)]
+Days = Annotated[int, Min(0), Max(366)]
+Hours = Annotated[float, Min(0), Max(8784)]  # a leap year
+Money = Annotated[Decimal, Min(-1e12), Max(1e12)]  # inside the cache's DECIMAL(18,6)
+
+
 class Section:
     # Unknown keys are mistakes (a typo silently ignored would disable a threshold).
     __pydantic_config__ = {"extra": "forbid"}
@@ -43,21 +59,21 @@ class Section:
 class CacheConfig(Section):
     path: Path | None = None
     """Cache database file; default the platform's user data dir."""
-    max_age_hours: Annotated[float, Above(0)] = 36.0
+    max_age_hours: Annotated[float, Above(0), Max(8784)] = 36.0
     """Data older than this is stale: the TUI shows a banner, `check` says UNKNOWN."""
-    lock_timeout_seconds: Annotated[float, Min(0)] = 600.0
+    lock_timeout_seconds: Annotated[float, Min(0), Max(86400)] = 600.0
     """How long a refresh waits for another refresh to finish."""
 
 
 @dataclass(frozen=True)
 class DisplayConfig(Section):
-    default_days: Annotated[int, Min(1)] = 30
+    default_days: Annotated[int, Min(1), Max(3660)] = 30
     """Days shown when no range is chosen."""
     metric: Literal["billed", "effective"] = "billed"
     gross: bool = False
     """True shows costs before credits."""
-    top_services: Annotated[int, Min(1)] = 10
-    auto_refresh_seconds: Annotated[int, Min(0)] = 0
+    top_services: Annotated[int, Min(1), Max(1000)] = 10
+    auto_refresh_seconds: Annotated[int, Min(0), Max(86400)] = 0
     """Reload the dashboard from the cache this often; 0 turns it off."""
 
 
@@ -71,9 +87,9 @@ class AwsConfig(Section):
     source: Literal["cost_explorer", "data_exports"] = "cost_explorer"
     bucket: str | None = None
     prefix: str = ""
-    restatement_days: Annotated[int, Min(0)] = 3
+    restatement_days: Days = 3
     """Days before today re-fetched each refresh, besides any day still estimated."""
-    min_refresh_hours: Annotated[float, Min(0)] = 6.0
+    min_refresh_hours: Hours = 6.0
     """Cost Explorer bills each request (USD 0.01) and updates a few times a day: a refresh
     within this many hours of the last good fetch skips AWS. 0 fetches every time."""
 
@@ -99,7 +115,7 @@ class GcpConfig(Section):
     location: str | None = None
     api_endpoint: str | None = None
     anonymous: bool = False
-    restatement_days: Annotated[int, Min(0)] = 5
+    restatement_days: Days = 5
 
 
 @dataclass(frozen=True)
@@ -124,16 +140,16 @@ class ThresholdRule(Section):
     provider: str | None = None
     account: str | None = None
     service: str | None = None
-    warning: Decimal | None = None
-    critical: Decimal | None = None
+    warning: Money | None = None
+    critical: Money | None = None
     currency: str | None = None
 
 
 @dataclass(frozen=True)
 class AnomalyConfig(Section):
     enabled: bool = True
-    window_days: Annotated[int, Min(3)] = 14
-    sensitivity: Annotated[float, Above(0)] = 3.0
+    window_days: Annotated[int, Min(3), Max(366)] = 14
+    sensitivity: Annotated[float, Above(0), Max(1000)] = 3.0
     """Flag a day further than this many deviations from its trailing window."""
 
 
@@ -141,7 +157,7 @@ class AnomalyConfig(Section):
 class EmailConfig(Section):
     enabled: bool = False
     smtp_host: str = "localhost"
-    smtp_port: int = 25
+    smtp_port: Port = 25
     starttls: bool = False
     username: str | None = None
     password_env: str | None = None
@@ -173,14 +189,14 @@ class AlertsConfig(Section):
 
 @dataclass(frozen=True)
 class ExportConfig(Section):
-    top_services_per_account: Annotated[int, Min(1)] = 20
+    top_services_per_account: Annotated[int, Min(1), Max(10000)] = 20
     """Prometheus label cardinality cap; the rest are summed as `other`."""
 
 
 @dataclass(frozen=True)
 class ServeConfig(Section):
     host: str = "127.0.0.1"
-    port: int = 8765
+    port: Port = 8765
 
 
 @dataclass(frozen=True)
@@ -191,7 +207,7 @@ class Config(Section):
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
     serve: ServeConfig = field(default_factory=ServeConfig)
-    currency_rates: dict[str, Decimal] = field(default_factory=dict)
+    currency_rates: dict[str, Annotated[Decimal, Above(0)]] = field(default_factory=dict)
     """Optional fixed rates to one currency; without them currencies are never summed."""
     demo_today: date | None = None
     """Pin "today" (tests and reproducible screenshots)."""

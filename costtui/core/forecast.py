@@ -18,10 +18,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from costtui.core.windows import forecast_month, latest_complete_day
-from costtui.model import CostQuery
+from costtui.model import CostGroup, CostQuery
 
 if TYPE_CHECKING:
     from costtui.cache import CostQueries
+    from costtui.cache.queries import ForecastPart
 
 LOOKBACK_DAYS = 28  # four of each weekday
 CLASSIFY_DAYS = 62  # a monthly charge shows up at least twice
@@ -48,9 +49,25 @@ class Forecast:
 def forecast(queries: CostQueries, selection: CostQuery, today: date) -> dict[tuple, Forecast]:
     """Forecast per group of `selection.group_by` and currency, keyed by (group values..., currency).
     The selection's dates are ignored: a forecast is always for the month of `today`."""
+    remaining = forecast_month(today).days - today.day + 1
+    return {
+        (*(part.keys[name] for name in selection.group_by), part.currency): Forecast(
+            part.actual, part.projected, remaining
+        )
+        for part in _parts(queries, selection, today)
+    }
+
+
+def forecast_groups(queries: CostQueries, selection: CostQuery, today: date) -> list[CostGroup]:
+    """The month-end forecast as cost groups (with account names), for the faces that list groups."""
+    return [CostGroup(part.keys, part.actual + part.projected, part.currency)
+            for part in _parts(queries, selection, today)]
+
+
+def _parts(queries: CostQueries, selection: CostQuery, today: date) -> list[ForecastPart]:
     month = forecast_month(today)
     lookback_start = latest_complete_day(today) - timedelta(days=LOOKBACK_DAYS - 1)
-    parts = queries.forecast_parts(
+    return queries.forecast_parts(
         replace(selection, start=None, end=None),
         month_start=month.start,
         today=today,
@@ -58,13 +75,6 @@ def forecast(queries: CostQueries, selection: CostQuery, today: date) -> dict[tu
         lookback_start=lookback_start,
         classify_start=latest_complete_day(today) - timedelta(days=CLASSIFY_DAYS - 1),
     )
-    remaining = month.days - today.day + 1
-    return {
-        (*(part.keys[name] for name in selection.group_by), part.currency): Forecast(
-            part.actual, part.projected, remaining
-        )
-        for part in parts
-    }
 
 
 def forecast_totals(queries: CostQueries, selection: CostQuery, today: date) -> dict[str, Decimal]:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from costtui.core.forecast import forecast
+from costtui.core.forecast import forecast, forecast_groups
 from costtui.core.windows import Window, period_window
 from costtui.model import CostGroup, CostQuery, percent_change
 
@@ -30,6 +30,13 @@ def totals(queries: CostQueries, selection: CostQuery) -> dict[str, Decimal]:
 def breakdown(queries: CostQueries, selection: CostQuery) -> list[CostGroup]:
     """Cost per group of `selection.group_by` and currency, largest first within each time bucket."""
     return queries.cost_groups(selection)
+
+
+def period_breakdown(queries: CostQueries, selection: CostQuery, period: str, today: date) -> list[CostGroup]:
+    """A period's groups (account names included), the forecast's too, for faces that list groups."""
+    if period == "forecast":
+        return forecast_groups(queries, selection, today)
+    return queries.cost_groups(dated(selection, period_window(period, today)))
 
 
 def period_totals(queries: CostQueries, selection: CostQuery, period: str, today: date) -> dict[str, Decimal]:

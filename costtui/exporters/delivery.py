@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from costtui.model import CostError
+from costtui.oserrors import storage_error
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
@@ -28,7 +29,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     try:
         handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
-        raise ExportError(f"{path}: cannot write to {folder}: {exc.strerror}") from None
+        raise _write_error(f"{path}: cannot write to {folder}: {exc.strerror}", exc) from None
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
@@ -39,7 +40,7 @@ def atomic_write(path: Path, data: bytes) -> None:
         os.replace(temp_name, path)
     except OSError as exc:
         _remove_quietly(temp_name)
-        raise ExportError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        raise _write_error(f"{path}: cannot write: {exc.strerror or exc}", exc) from None
     except BaseException:
         _remove_quietly(temp_name)
         raise
@@ -59,6 +60,15 @@ def push(registry: CollectorRegistry, gateway: str, job: str, timeout: float = P
         raise ExportError(f"pushgateway {gateway}: unreachable ({exc.reason})") from None
     except (OSError, ValueError) as exc:
         raise ExportError(f"pushgateway {gateway}: cannot push ({exc})") from None
+
+
+def _write_error(message: str, exc: OSError) -> ExportError:
+    """The message as is; the exit status of a full disk, read-only folder or refused permission."""
+    error = ExportError(message)
+    storage = storage_error(exc, "")
+    if storage is not None:
+        error.exit_code = storage.exit_code
+    return error
 
 
 def _umask() -> int:

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from costtui.core.reports import record_columns, records
 from costtui.exactjson import encode_json
-from costtui.model import CostGroup, to_cents
+from costtui.model import CostGroup, exact_text, to_cents
 
 FORMATS = ("table", "json", "csv")
 
@@ -69,5 +69,5 @@ def _text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return format(value, "f")
+        return exact_text(value)
     return str(value)

@@ -84,11 +84,13 @@ def test_month_to_date_against_same_days_last_month(cache_path):
     rows = [row(date(2026, 10, d), cost="10") for d in range(1, 32)]
     rows += [row(date(2026, 11, d), cost="12") for d in range(1, 16)]
     write_rows(cache_path, rows)
-    from costtui.model import month_to_date, percent_change, same_days_last_month
+    from costtui.core.windows import month_to_date, same_days_last_month
+    from costtui.model import percent_change
 
-    today = date(2026, 11, 15)
+    month = month_to_date(date(2026, 11, 15))
+    before = same_days_last_month(month)
     with CacheReader(cache_path).session() as q:
-        current = q.totals(CostQuery(*month_to_date(today)))["USD"]
-        previous = q.totals(CostQuery(*same_days_last_month(today)))["USD"]
+        current = q.totals(CostQuery(month.start, month.end))["USD"]
+        previous = q.totals(CostQuery(before.start, before.end))["USD"]
     assert (current, previous) == (Decimal(180), Decimal(150))
     assert percent_change(current, previous) == Decimal("20.0")

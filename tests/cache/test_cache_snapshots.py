@@ -141,14 +141,20 @@ def test_foreign_or_newer_cache_gives_a_clear_error(tmp_path):
         pass
 
 
-def test_older_cache_is_rebuilt_not_crashed(tmp_path):
+def test_a_database_that_is_not_a_costtui_cache_is_refused_then_rebuilt_on_request(tmp_path):
     path = tmp_path / "cache.duckdb"
     con = duckdb.connect(str(path))
-    con.execute("CREATE TABLE charges (x INTEGER)")
+    con.execute("CREATE TABLE charges (x INTEGER); INSERT INTO charges VALUES (42)")
     con.close()
-    write_rows(path, [row(FIRST)])
+    with pytest.raises(CacheError, match=r"not a costtui .*--rebuild"):
+        write_rows(path, [row(FIRST)])
+    assert duckdb.connect(str(path), read_only=True).execute("SELECT x FROM charges").fetchall() == [(42,)]
+    with open_writer(path, rebuild=True) as writer:
+        writer.replace_charges([ReplaceScope("aws", FIRST, FIRST)], [row(FIRST)])
     with CacheReader(path).session() as q:
         assert q.row_count() == 1
+    [kept] = tmp_path.glob("cache.duckdb.set-aside-*")  # the other database is kept, not deleted
+    assert duckdb.connect(str(kept), read_only=True).execute("SELECT x FROM charges").fetchall() == [(42,)]
 
 
 def test_garbage_file_is_a_clear_error_for_readers(tmp_path):

@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 
 from costtui.cache import CacheReader
-from costtui.model import CostQuery, to_cents
+from costtui.model import CostQuery
 from tests.cachefactory import row, write_rows
 
 
@@ -42,7 +42,7 @@ def test_json_keys_are_group_by_columns_cost_and_currency(small_cache):
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout, parse_float=Decimal)
     assert data == [
-        {"provider": "aws", "service": "EC2", "billed_cost": Decimal("9.01"), "currency": "USD"},
+        {"provider": "aws", "service": "EC2", "billed_cost": Decimal("9.005"), "currency": "USD"},
         {"provider": "azure", "service": "VM", "billed_cost": Decimal("4.00"), "currency": "EUR"},
         {"provider": "aws", "service": "S3", "billed_cost": Decimal("2.50"), "currency": "USD"},
     ]
@@ -51,7 +51,7 @@ def test_json_keys_are_group_by_columns_cost_and_currency(small_cache):
 def test_end_is_inclusive_and_gross_drops_credits(small_cache):
     result = costtui("--cache", str(small_cache), "costs", "--start", "2026-11-01", "--end", "2026-11-02",
                      "--gross", "--format", "csv")
-    assert result.stdout == "provider,billed_cost,currency\naws,12.51,USD\n"
+    assert result.stdout == "provider,billed_cost,currency\naws,12.505,USD\n"
 
 
 def test_csv_has_header_and_same_rows_as_json(demo_cache):
@@ -65,7 +65,7 @@ def test_csv_has_header_and_same_rows_as_json(demo_cache):
     ]
     with CacheReader(demo_cache).session() as q:
         groups = q.cost_groups(CostQuery(date(2026, 10, 1), date(2026, 10, 31), metric="effective", group_by=("account",)))
-    assert [to_cents(g.cost) for g in groups] == [r["effective_cost"] for r in as_json]
+    assert [g.cost for g in groups] == [r["effective_cost"] for r in as_json]  # exact, never rounded
 
 
 def test_table_is_aligned_for_people(small_cache):
@@ -77,11 +77,12 @@ def test_table_is_aligned_for_people(small_cache):
     assert len({len(line) for line in lines[2:]}) == 1  # right-aligned cost column
 
 
-def test_days_counts_back_from_today(small_cache, tmp_path):
+def test_days_are_complete_days_ending_yesterday(small_cache, tmp_path):
     config = tmp_path / "c.toml"
     config.write_text("demo_today = 2026-11-03\n")
     result = costtui("--config", str(config), "--cache", str(small_cache), "costs", "--days", "3", "--format", "csv")
-    assert result.stdout.splitlines()[1:] == ["aws,11.51,USD", "azure,4.00,EUR"]
+    # 31 October to 2 November: today's (3 November) partial costs are not a complete day yet.
+    assert result.stdout.splitlines()[1:] == ["aws,111.505,USD"]
 
 
 @pytest.mark.parametrize(

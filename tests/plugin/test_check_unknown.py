@@ -150,7 +150,7 @@ def test_unreadable_config_is_unknown(capsys, known_cache, tmp_path):
 def test_help_lists_ranges_periods_and_the_forecast_method(capsys):
     assert run_check(["--help"]) == 0
     text = capsys.readouterr().out
-    assert "@N:M" in text and "average daily cost of the last 7 complete days" in text
+    assert "@N:M" in text and "median of its same weekday" in text
 
 
 def test_timeout_on_a_hung_cache_from_a_real_process(tmp_path):
@@ -184,5 +184,5 @@ def test_cache_locked_by_a_writing_process_is_unknown_quickly(known_cache, tmp_p
         holder.wait()
     assert result.returncode == 3
     assert result.stdout.startswith("COSTTUI UNKNOWN - ")
-    assert "cannot open cache" in result.stdout or "timed out" in result.stdout
+    assert "cache in use by another program" in result.stdout or "timed out" in result.stdout
     assert result.stderr == ""

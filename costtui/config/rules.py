@@ -1,0 +1,148 @@
+"""The one set of rules a config file must follow, checked with the standard library alone.
+
+Both readings run it first: the full one (`parse_config`, then pydantic builds the objects)
+and the light one `check` uses (`fast.py`, no pydantic). So they accept and refuse exactly
+the same files, with the same message. The rules come from the dataclasses in `schema.py`:
+field types, `Min`/`Above`/`Max` bounds, required keys, no unknown keys. Values take their
+TOML type: a number in quotes ("36") is refused, not guessed."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from costtui.config.schema import Above, Config, Max, Min
+
+
+class RuleError(ValueError):
+    """`key.path: what is wrong`."""
+
+
+def check_config(data: dict) -> None:
+    """RuleError naming the first key that breaks a rule; None when the file is valid."""
+    _check(Config, data, ())
+
+
+@cache
+def _fields(cls: type) -> tuple[tuple[str, Any, bool], ...]:
+    hints = typing.get_type_hints(cls, include_extras=True)
+    return tuple(
+        (f.name, hints[f.name], f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
+        for f in dataclasses.fields(cls)
+    )
+
+
+def _key(path: tuple) -> str:
+    return ".".join(str(part) for part in path) or "<root>"
+
+
+def _fail(path: tuple, message: str, value: object = dataclasses.MISSING) -> typing.NoReturn:
+    got = "" if value is dataclasses.MISSING or isinstance(value, (dict, list)) else f" (got {value!r})"
+    raise RuleError(f"{_key(path)}: {message}{got}")
+
+
+def _check(kind: Any, value: object, path: tuple) -> None:
+    if typing.get_origin(kind) in (typing.Union, types.UnionType):
+        # only `X | None`: TOML has no null, so a present key must be an X
+        kind = next(k for k in typing.get_args(kind) if k is not type(None))
+    bounds: list = []
+    if typing.get_origin(kind) is typing.Annotated:
+        kind, *bounds = typing.get_args(kind)
+    origin = typing.get_origin(kind)
+    if dataclasses.is_dataclass(kind):
+        _check_section(kind, value, path)
+    elif origin is list:
+        if not isinstance(value, list):
+            _fail(path, "Input should be a valid list", value)
+        for index, item in enumerate(value):
+            _check(typing.get_args(kind)[0], item, (*path, index))
+    elif origin is dict:
+        if not isinstance(value, dict):
+            _fail(path, "Input should be a valid dictionary (a table)", value)
+        for key, item in value.items():
+            _check(typing.get_args(kind)[1], item, (*path, key))
+    elif origin is Literal:
+        allowed = typing.get_args(kind)
+        if value not in allowed or not isinstance(value, str):
+            _fail(path, "Input should be " + " or ".join(repr(a) for a in allowed), value)
+    else:
+        _check_bounds(_scalar(kind, value, path), bounds, path, value)
+
+
+def _check_section(cls: type, value: object, path: tuple) -> None:
+    if not isinstance(value, dict):
+        _fail(path, "Input should be a table", value)
+    fields = _fields(cls)
+    known = {name for name, _, _ in fields}
+    for key in value:
+        if key not in known:
+            _fail((*path, key), "unknown key")
+    for name, kind, required in fields:
+        if name in value:
+            _check(kind, value[name], (*path, name))
+        elif required:
+            _fail((*path, name), "required key missing")
+
+
+def _scalar(kind: type, value: object, path: tuple) -> object:
+    """The value as the number it stands for (for bounds); refuses a wrong TOML type."""
+    if kind is bool:
+        if not isinstance(value, bool):
+            _fail(path, "Input should be a valid boolean (true or false)", value)
+    elif kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            _fail(path, "Input should be a valid integer", value)
+    elif kind is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+            _fail(path, "Input should be a valid number", value)
+    elif kind in (str, Path):
+        if not isinstance(value, str):
+            _fail(path, "Input should be a valid string", value)
+    elif kind is Decimal:
+        return _decimal(value, path)
+    elif kind is date:
+        _date(value, path)
+    else:  # a new field type must be taught here, or the two readings could disagree
+        raise TypeError(f"config rule for {kind!r} at {_key(path)} missing")
+    return value
+
+
+def _decimal(value: object, path: tuple) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        _fail(path, "Input should be a valid decimal", value)
+    try:
+        number = Decimal(str(value).strip()) if isinstance(value, str) else Decimal(str(value))
+    except InvalidOperation:
+        _fail(path, "Input should be a valid decimal", value)
+    if not number.is_finite():
+        _fail(path, "Input should be a finite number", value)
+    return number
+
+
+def _date(value: object, path: tuple) -> None:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            date.fromisoformat(value)
+            return
+        except ValueError:
+            pass
+    _fail(path, "Input should be a valid date YYYY-MM-DD", value)
+
+
+def _check_bounds(number: object, bounds: list, path: tuple, value: object) -> None:
+    for bound in bounds:
+        if isinstance(bound, Min) and not number >= bound.bound:
+            _fail(path, f"Input should be greater than or equal to {bound.bound:g}", value)
+        if isinstance(bound, Above) and not number > bound.bound:
+            _fail(path, f"Input should be greater than {bound.bound:g}", value)
+        if isinstance(bound, Max) and not number <= bound.bound:
+            _fail(path, f"Input should be less than or equal to {bound.bound:g}", value)
