@@ -21,7 +21,7 @@ import duckdb
 
 from costtui.cache.errors import CacheError, CacheMissing
 from costtui.cache.queries import CostQueries
-from costtui.cache.reader import _first_line, spill_directory
+from costtui.cache.reader import open_problem, read_problem, schema_problem, spill_directory
 from costtui.cache.schema import SCHEMA_VERSION, read_schema_version
 
 SnapshotId = tuple[int, int]  # (st_ino, st_mtime_ns): a publish replaces the file, so both change
@@ -49,11 +49,10 @@ class PinnedSnapshot:
             version = read_schema_version(self._con)
         except duckdb.Error as exc:
             self._close()
-            raise CacheError(f"{path}: cannot read cache: {_first_line(exc)}") from None
+            raise read_problem(path, exc) or open_problem(path, exc) from None
         if version != SCHEMA_VERSION:
             self._close()
-            raise CacheError(f"{path}: not a costtui v{SCHEMA_VERSION} cache (schema {version}); "
-                             "run `costtui refresh` to rebuild it")
+            raise schema_problem(path, version)
 
     def _attach(self) -> SnapshotId:
         """Open the file as `snapshot` in a private in-memory instance; the id is the file's as
@@ -70,7 +69,7 @@ class PinnedSnapshot:
                 con.close()
                 if snapshot_id(self.path) is None:
                     continue
-                raise CacheError(f"{self.path}: cannot open cache: {_first_line(exc)}") from None
+                raise open_problem(self.path, exc) from None
             if snapshot_id(self.path) == before:
                 self._con = con
                 return before
@@ -97,7 +96,10 @@ class PinnedSnapshot:
             cursor.execute("USE snapshot")  # a cursor is a new connection: its own default catalog
             yield CostQueries(cursor)
         except duckdb.Error as exc:  # a corrupt block, a file cut short: one line, never a traceback
-            raise CacheError(f"{self.path}: cannot read cache: {_first_line(exc)}") from None
+            problem = read_problem(self.path, exc)
+            if problem is None:
+                raise
+            raise problem from None
         finally:
             cursor.close()
 

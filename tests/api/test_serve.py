@@ -79,7 +79,7 @@ def test_summary_totals_per_currency_with_the_previous_period(api):
 
 def test_money_is_written_exactly_never_through_float(api):
     text = api.get("/api/v1/costs/summary", params={"start_date": "2026-11-01", "end_date": "2026-11-14"}).text
-    assert '"billed_cost": 1504.000000' in text  # the cache's full precision, never rounded
+    assert '"billed_cost": 1504.00,' in text  # every digit the cache holds, never through float
 
 
 def test_metric_gross_and_provider_switches(api):
