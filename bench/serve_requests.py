@@ -187,10 +187,20 @@ def run(kind: str, cache: Path, workers: int, duration: float) -> dict:
         first = [timed_get(base, path) for path in paths]
         result["first_ask"] = (statistics.median(first), max(first))
         result["load"] = load(base, paths, duration)
+        result["peak_rss_mb"] = peak_rss_mb(process.pid)
         return result
     finally:
         process.terminate()
         process.wait(timeout=60)
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The server's peak resident memory (Linux), for the pod's memory request and limit."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return float("nan")
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")) / 1024
 
 
 def main() -> None:
@@ -201,7 +211,7 @@ def main() -> None:
     args = parser.parse_args()
     cache = ensure_bench_cache()
     print(f"serve on a {cache.stat().st_size / 1e6:.0f} MB cache; {CLIENTS} keep-alive clients, 60 questions, "
-          f"{args.duration:g} s each; {os.cpu_count()} cores")
+          f"{args.duration:g} s each; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     bare = bare_summary_ms(cache)
     rows = []
     if not args.skip_old:
@@ -215,6 +225,7 @@ def main() -> None:
         print(f"  {name:<15} {load_['rps']:>8.1f} {load_['p50']:>8.1f} {load_['p99']:>8.1f} "
               f"{len(load_['errors']):>7} {result['metrics_cold']:>11.0f} ms {result['metrics_warm']:>5.1f} ms "
               f"{result['cold_summary90']:>14.0f} ms {result['first_ask'][0]:>8.0f}/{result['first_ask'][1]:.0f} ms")
+        print(f"    {load_['n']} requests; server peak RSS {result['peak_rss_mb']:.0f} MB")
         if load_["errors"]:
             print(f"    errors: {sorted(set(load_['errors']))[:5]}")
     print(f"  bare DuckDB 90-day summary query on the same file: {bare:.0f} ms "
