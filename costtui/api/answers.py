@@ -116,9 +116,7 @@ class Probe:
 def probe(queries: CostQueries) -> Probe:
     """Reads every column of every charge (a corrupt block anywhere fails here, not in a user's
     request later), the fetch records and the freshness stamp."""
-    everything = CostQuery(group_by=("provider", "account", "service", "region", "charge_category", "day"))
-    breakdown(queries, everything)
-    queries.totals(CostQuery(metric="effective"))
+    queries.read_every_charge()
     failed = tuple(sorted({f.provider for f in queries.latest_fetches() if f.status != "ok"}))
     return Probe(queries.data_as_of(), failed)
 
