@@ -32,6 +32,7 @@ def build_csv(path: Path, rows: int) -> None:
                    CASE WHEN i % 50 = 0 THEN 'Credit' ELSE 'Usage' END AS ChargeCategory,
                    strftime(TIMESTAMP '2026-10-01' + INTERVAL (i % 720) HOUR, '%Y-%m-%dT%H:%M:%SZ') AS ChargePeriodStart,
                    strftime(TIMESTAMP '2026-10-01' + INTERVAL (i % 720 + 1) HOUR, '%Y-%m-%dT%H:%M:%SZ') AS ChargePeriodEnd,
+                   '2026-10-01T00:00:00Z' AS BillingPeriodStart,
                    CASE i % 3 WHEN 0 THEN 'AWS' WHEN 1 THEN 'Microsoft' ELSE 'Google Cloud' END AS ProviderName,
                    'Service ' || (i % 40) AS ServiceName, 'acct-' || (i % 50) AS SubAccountId,
                    'Account ' || (i % 50) AS SubAccountName, 'region-' || (i % 10) AS RegionId,
@@ -64,7 +65,7 @@ def costtui_import(path: Path) -> float:
 def main() -> None:
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     DATA.mkdir(parents=True, exist_ok=True)
-    path = DATA / f"focus-{rows}.csv"
+    path = DATA / f"focus-bp-{rows}.csv"  # with BillingPeriodStart: restated by billing period
     if not path.exists():
         build_csv(path, rows)
     bare, ours = [], []

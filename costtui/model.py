@@ -37,6 +37,9 @@ GROUP_BY_CHOICES = ("provider", "account", "service", "region", "day", "month", 
 
 CENT = Decimal("0.01")
 
+# costtui provider ids -> their FOCUS ProviderName (written by `export focus`, read back by every import).
+PROVIDER_NAMES = {"aws": "AWS", "azure": "Microsoft", "gcp": "Google Cloud"}
+
 
 class CostError(Exception):
     """An expected problem with a clear one-line message for the user."""
@@ -79,13 +82,47 @@ class CostRow:
 
 @dataclass(frozen=True, slots=True)
 class ReplaceScope:
-    """Rows of the cache a fetch restates: one provider (optionally one billing
-    account) over an inclusive day range. A fetch replaces them as a whole."""
+    """Rows of the cache a fetch restates, replaced as a whole: one provider (optionally one
+    billing account) and either one billing period or, when the source names none, an inclusive
+    day range.
+
+    With `billing_period` (its first day), exactly the rows of that billing period are replaced,
+    whatever day they are dated (a late credit dated in the previous month stays with its
+    invoice); rows stored without a billing period are replaced over `start`..`end`, the
+    period's days, as the day-range rule did."""
 
     provider: str
     start: date
     end: date
     billing_account_id: str | None = None
+    billing_period: date | None = None
+
+    @property
+    def label(self) -> str:
+        """How a report names the slice: `aws 123456789012 2024-09` or a day range."""
+        account = f" {self.billing_account_id}" if self.billing_account_id else ""
+        if self.billing_period is not None:
+            return f"{self.provider}{account} {self.billing_period:%Y-%m}"
+        return f"{self.provider}{account} {self.start}..{self.end}"
+
+
+@dataclass(frozen=True, slots=True)
+class SliceChange:
+    """What a restatement did to one slice in one currency: old and new billed totals and rows."""
+
+    scope: ReplaceScope
+    currency: str
+    old_total: Decimal
+    new_total: Decimal
+    old_rows: int
+    new_rows: int
+
+    def describe(self) -> str:
+        """One line for a human: `aws 123456789012 2024-09: 18.01 -> 17.95 USD (40 -> 38 rows)`."""
+        return (
+            f"{self.scope.label}: {to_cents(self.old_total)} -> {to_cents(self.new_total)} {self.currency} "
+            f"({self.old_rows} -> {self.new_rows} rows)"
+        )
 
 
 @dataclass

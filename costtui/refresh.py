@@ -13,8 +13,9 @@ from pathlib import Path
 from costtui.cache import CacheReader, FetchRecord, open_writer
 from costtui.cache.errors import CacheMissing
 from costtui.cache.litter import scratch_prefix
+from costtui.cache.restatement import preview_changes
 from costtui.cache.writer import utcnow
-from costtui.model import CostError, FetchResult, add_months
+from costtui.model import CostError, FetchResult, SliceChange, add_months
 from costtui.oserrors import storage_error
 from costtui.providers.base import FetchContext, Provider, ProviderError
 
@@ -274,6 +275,30 @@ def load_once(
     """Fetch one provider and publish it, raising on any problem (demo, import).
 
     Nothing is written unless the whole fetch succeeded. Returns rows stored."""
+    return restate_once(
+        provider, cache_path, start, end, fresh=fresh, lock_timeout=lock_timeout, rebuild=rebuild
+    ).stored
+
+
+@dataclass
+class Restatement:
+    """What one load replaced: rows stored (0 in a dry run) and, per slice, old -> new."""
+
+    stored: int
+    changes: list[SliceChange]
+
+
+def restate_once(
+    provider: Provider,
+    cache_path: Path,
+    start: date,
+    end: date,
+    fresh: bool = False,
+    lock_timeout: float = 600.0,
+    rebuild: bool = False,
+    dry_run: bool = False,
+) -> Restatement:
+    """load_once, reporting each replaced slice; `dry_run` computes the report without writing."""
     workdir = scratch_dir("load")
     try:
         known: dict[str, str] = {}
@@ -286,9 +311,12 @@ def load_once(
             if problem is None:
                 raise
             raise problem from None
+        if dry_run:
+            current = cache_path if cache_path.exists() and not (fresh or rebuild) else None
+            return Restatement(0, preview_changes(current, result.scopes, result.parquet_files))
         with open_writer(cache_path, lock_timeout=lock_timeout, fresh=fresh, rebuild=rebuild) as writer:
             stored = writer.replace_charges(result.scopes, result.rows, result.parquet_files)
             writer.record_ingested_objects(provider.name, result.ingested_objects)
-        return stored
+        return Restatement(stored, writer.last_changes)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

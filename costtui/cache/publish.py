@@ -27,7 +27,7 @@ import duckdb
 from costtui.cache.errors import CacheBusy, CacheCorrupt, CacheError, WouldLoseData, first_line
 from costtui.cache.litter import private_copy_prefix, remove_litter
 from costtui.cache.reader import REBUILD_HINT, open_read_only, schema_problem
-from costtui.cache.schema import SCHEMA_VERSION, create_schema, read_schema_version
+from costtui.cache.schema import READABLE_VERSIONS, create_schema, read_schema_version
 from costtui.cache.writer import CacheWriter, utcnow
 from costtui.oserrors import DiskFull, storage_error
 
@@ -61,6 +61,7 @@ def open_writer(
                 if keep_contents:
                     copy_verified(path, draft, max(0.0, deadline - time.monotonic()))
                 con = duckdb.connect(str(draft))
+                con.execute("SET TimeZone = 'UTC'")  # days are UTC dates on every host
                 try:
                     create_schema(con)
                     writer = CacheWriter(con, workdir)
@@ -99,7 +100,7 @@ def copy_verified(path: Path, draft: Path, wait_seconds: float) -> None:
             version = read_schema_version(con)
         except duckdb.Error as exc:
             raise _corrupt(path, exc) from None
-        if version != SCHEMA_VERSION:
+        if version not in READABLE_VERSIONS:  # an older one is copied, then migrated by create_schema
             raise schema_problem(path, version)
         read_every_table(path, con)
         _ensure_room(path, draft.parent)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 
@@ -180,6 +181,12 @@ class CostQueries:
                 values["day"] = values["day"].isoformat()
             result.append(CostGroup(values, _money(row[-1]), row[-2]))
         return result
+
+    def copy_focus(self, query: CostQuery, path: Path, fmt: str) -> int:
+        """Write the query's rows as FOCUS 1.2 (csv or parquet) to `path`; see cache/focus_out."""
+        from costtui.cache.focus_out import copy_focus
+
+        return copy_focus(self._con, query, path, fmt)
 
     def forecast_parts(
         self, query: CostQuery, *, month_start: date, today: date, month_end: date, lookback_start: date,

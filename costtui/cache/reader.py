@@ -17,7 +17,7 @@ import duckdb
 
 from costtui.cache.errors import CacheCorrupt, CacheError, CacheInUse, CacheMissing, first_line
 from costtui.cache.queries import CostQueries
-from costtui.cache.schema import SCHEMA_VERSION, read_schema_version
+from costtui.cache.schema import READABLE_VERSIONS, SCHEMA_VERSION, read_schema_version
 from costtui.oserrors import storage_error
 
 REBUILD_HINT = "`costtui refresh --rebuild` (or `import --rebuild`) sets it aside and starts a new cache"
@@ -35,7 +35,9 @@ def spill_directory() -> str:
 
 def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
     """Every read-only open of a cache path uses this, so in-process connections share one configuration."""
-    return duckdb.connect(str(path), read_only=True, config={"temp_directory": spill_directory()})
+    con = duckdb.connect(str(path), read_only=True, config={"temp_directory": spill_directory()})
+    con.execute("SET TimeZone = 'UTC'")  # days are UTC dates on every host
+    return con
 
 
 def open_read_only(path: Path, wait_seconds: float = 0.0) -> duckdb.DuckDBPyConnection:
@@ -118,7 +120,7 @@ class CacheReader:
                 version = read_schema_version(con)
             except duckdb.Error as exc:
                 raise read_problem(self.path, exc) or exc from None
-            if version != SCHEMA_VERSION:
+            if version not in READABLE_VERSIONS:  # older ones lack only columns the next write adds
                 raise schema_problem(self.path, version)
             try:
                 yield CostQueries(con)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import duckdb
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Versions a reader can query as they are (v1 lacks only billing_period_start); the next write migrates.
+READABLE_VERSIONS = range(1, SCHEMA_VERSION + 1)
+# Older versions this module upgrades in place (no row lost): version -> the statements that lift it by one.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    # v2: the billing period a row was invoiced in, so an import restates exactly its billing periods.
+    1: ("ALTER TABLE charges ADD COLUMN billing_period_start DATE",),
+}
 
 # Money columns are DECIMAL(18,6): exact sums, sub-cent precision the clouds report.
 SCHEMA_SQL = """
@@ -24,7 +31,8 @@ CREATE TABLE IF NOT EXISTS charges (
     billed_cost DECIMAL(18, 6) NOT NULL,
     effective_cost DECIMAL(18, 6) NOT NULL,
     currency VARCHAR NOT NULL,
-    estimated BOOLEAN NOT NULL DEFAULT false
+    estimated BOOLEAN NOT NULL DEFAULT false,
+    billing_period_start DATE  -- first day of the billing period; NULL where the source names none
 );
 CREATE TABLE IF NOT EXISTS fetches (
     provider VARCHAR NOT NULL,
@@ -68,6 +76,12 @@ CREATE TABLE IF NOT EXISTS alert_events (
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the tables of a new cache, or bring an older one up to SCHEMA_VERSION."""
+    version = read_schema_version(con)
+    while version is not None and version < SCHEMA_VERSION:
+        for statement in MIGRATIONS[version]:
+            con.execute(statement)
+        version += 1
     con.execute(SCHEMA_SQL)
     con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 

@@ -17,9 +17,17 @@ import duckdb
 
 from costtui.cache.alert_rows import ALERT_COLUMNS, alert_values
 from costtui.cache.errors import CacheError
-from costtui.model import COST_ROW_COLUMNS, AlertEvent, CostRow, ReplaceScope
+from costtui.cache.restatement import (
+    CACHED_IN_SCOPE,
+    INCOMING_IN_SCOPE,
+    REPLACED_DAYS_SQL,
+    STORED_COLUMNS,
+    incoming_view,
+    load_scopes,
+    slice_changes,
+)
+from costtui.model import AlertEvent, CostRow, ReplaceScope, SliceChange
 
-COLUMN_LIST = ", ".join(COST_ROW_COLUMNS)
 # Tables whose rows a writer only adds to (or updates): a publish with fewer rows lost some.
 RECORD_TABLES = ("fetches", "alert_events", "ingested_objects")
 CSV_OPTIONS = (
@@ -59,6 +67,7 @@ class CacheWriter:
     def __init__(self, con: duckdb.DuckDBPyConnection, workdir: Path) -> None:
         self._con = con
         self._workdir = workdir
+        self.last_changes: list[SliceChange] = []  # of the latest replace_charges
         self._cleared = False
         con.execute(
             "CREATE OR REPLACE TEMP TABLE replaced_scopes (provider VARCHAR, billing_account_id VARCHAR,"
@@ -111,39 +120,34 @@ class CacheWriter:
         """Delete what the scopes cover, then insert the new rows; returns rows inserted.
 
         Every new row must fall inside one of the scopes, so a restatement replaces
-        exactly what it covers and nothing is counted twice. Staged files are read
-        where they lie (no copy in memory): ten million rows need no more RAM than DuckDB's buffers."""
+        exactly what it covers and nothing is counted twice (see cache/restatement.py for
+        billing-period and day-range scopes). What each scope changed is kept in
+        `last_changes`. Staged files are read where they lie (no copy in memory): ten
+        million rows need no more RAM than DuckDB's buffers."""
         con = self._con
-        sources = [f"SELECT {COLUMN_LIST} FROM read_parquet({_sql_path(p)})" for p in parquet_files]
         csv_path = self._stage_python_rows(rows)
-        if csv_path:
-            sources.append(f"SELECT * FROM read_csv({_sql_path(csv_path)}, {CSV_OPTIONS})")
+        extra = []
+        if csv_path:  # Python rows name no billing period
+            extra.append(f"SELECT *, NULL::DATE AS billing_period_start FROM read_csv({_sql_path(csv_path)}, {CSV_OPTIONS})")
         con.execute("BEGIN")
         try:
-            self._load_scopes(scopes)
-            if sources:
-                con.execute("CREATE OR REPLACE TEMP VIEW incoming AS " + " UNION ALL ".join(sources))
-            else:
-                con.execute("CREATE OR REPLACE TEMP VIEW incoming AS SELECT * FROM charges LIMIT 0")
+            load_scopes(con, scopes)
+            incoming_view(con, parquet_files, extra)
             outside = con.execute(
-                """SELECT provider, billing_account_id, charge_date FROM incoming i
-                   WHERE NOT EXISTS (SELECT 1 FROM scopes s WHERE i.provider = s.provider
-                     AND (s.billing_account_id IS NULL OR i.billing_account_id = s.billing_account_id)
-                     AND i.charge_date BETWEEN s.start_date AND s.end_date) LIMIT 1"""
+                f"""SELECT provider, billing_account_id, charge_date FROM incoming i
+                   WHERE NOT EXISTS (SELECT 1 FROM scopes s WHERE {INCOMING_IN_SCOPE}) LIMIT 1"""
             ).fetchone()
             if outside:
                 raise CacheError(
                     f"row for {outside[0]} account {outside[1]} on {outside[2]} "
                     "is outside the range it claims to replace"
                 )
-            con.execute(
-                """DELETE FROM charges c WHERE EXISTS (SELECT 1 FROM scopes s
-                   WHERE c.provider = s.provider
-                     AND (s.billing_account_id IS NULL OR c.billing_account_id = s.billing_account_id)
-                     AND c.charge_date BETWEEN s.start_date AND s.end_date)"""
-            )
-            inserted = con.execute("INSERT INTO charges SELECT * FROM incoming").fetchone()[0]
-            con.execute("INSERT INTO replaced_scopes SELECT * FROM scopes")
+            self.last_changes = slice_changes(con, scopes)
+            # A billing period may reach days outside its month (a late credit): those days are
+            # replaced too, as far as the publish guard (lost_contents) is concerned.
+            con.execute(f"INSERT INTO replaced_scopes {REPLACED_DAYS_SQL}")
+            con.execute(f"DELETE FROM charges c WHERE EXISTS (SELECT 1 FROM scopes s WHERE {CACHED_IN_SCOPE})")
+            inserted = con.execute(f"INSERT INTO charges ({STORED_COLUMNS}) SELECT * FROM incoming").fetchone()[0]
             con.execute("DROP VIEW incoming")
             con.execute("COMMIT")
         except BaseException:
@@ -153,18 +157,6 @@ class CacheWriter:
             if csv_path:
                 os.unlink(csv_path)
         return inserted
-
-    def _load_scopes(self, scopes: Sequence[ReplaceScope]) -> None:
-        con = self._con
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE scopes (provider VARCHAR, billing_account_id VARCHAR,"
-            " start_date DATE, end_date DATE)"
-        )
-        if scopes:
-            con.executemany(
-                "INSERT INTO scopes VALUES (?, ?, ?, ?)",
-                [(s.provider, s.billing_account_id, s.start, s.end) for s in scopes],
-            )
 
     def _stage_python_rows(self, rows: Iterable[CostRow]) -> Path | None:
         """Rows as a CSV on disk, in day order (date-range reads then skip row groups):

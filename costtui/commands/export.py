@@ -91,3 +91,28 @@ def _tabular_command(fmt: str):
 
 export.add_command(_tabular_command("csv"))
 export.add_command(_tabular_command("json"))
+
+
+@export.command("focus")
+@query_options
+@click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Write to FILE atomically (a temp file beside it, then rename).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default=None,
+              help="Default: parquet for a .parquet FILE, else csv.")
+@pass_app
+def focus(app_context: AppContext, output: Path, fmt: str | None, **opts) -> None:
+    """The cached daily rows as a FOCUS 1.2 file (CSV or Parquet), with the same filters as `costs`.
+
+    Costs keep full precision; columns of costtui's own are prefixed x_ (x_Estimated).
+    `costtui import` reads the file back with every total unchanged. --metric and
+    --group-by do not apply: both costs are written, one row per cached day."""
+    import sys
+
+    from costtui.cache import CacheReader
+    from costtui.exporters.focus import write_focus
+
+    query = build_query(app_context, **opts)
+    fmt = fmt or ("parquet" if output.name.lower().endswith(".parquet") else "csv")
+    with CacheReader(app_context.cache_path).session() as queries:
+        rows = write_focus(queries, query, output, fmt)
+    print(f"costtui: wrote {rows:,} FOCUS rows to {output}", file=sys.stderr)

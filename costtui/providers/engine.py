@@ -26,29 +26,38 @@ COST_ROW_TYPES = {
     "estimated": "BOOLEAN",
 }
 assert tuple(COST_ROW_TYPES) == COST_ROW_COLUMNS
+# The optional column after the cost row in a staged file: the billing period a row belongs to.
+BILLING_PERIOD_COLUMN = "billing_period_start"
 
 
 def memory_engine(spill_dir: Path | None = None, memory_limit: str = "2GB") -> duckdb.DuckDBPyConnection:
     """An in-memory engine that spills to `spill_dir` past `memory_limit`, so a big
     import or a 10M-row demo runs on a small server instead of taking all its RAM."""
     con = duckdb.connect(":memory:")
+    # Days are UTC dates on every host: naive timestamps are UTC, TIMESTAMPTZ is bucketed in UTC.
+    con.execute("SET TimeZone = 'UTC'")
     con.execute("SET memory_limit = ?", [memory_limit])
     if spill_dir is not None:
         con.execute("SET temp_directory = ?", [str(spill_dir)])
     return con
 
 
-def cast_select(source: str) -> str:
-    """SELECT list casting a relation with cost-row column names to the exact types."""
-    casts = ", ".join(f"CAST({name} AS {kind}) AS {name}" for name, kind in COST_ROW_TYPES.items())
-    return f"SELECT {casts} FROM {source}"
+def cast_select(source: str, with_billing_period: bool = False) -> str:
+    """SELECT list casting a relation with cost-row column names to the exact types (plus
+    `billing_period_start` for sources that restate by billing period)."""
+    casts = [f"CAST({name} AS {kind}) AS {name}" for name, kind in COST_ROW_TYPES.items()]
+    if with_billing_period:
+        casts.append(f"CAST({BILLING_PERIOD_COLUMN} AS DATE) AS {BILLING_PERIOD_COLUMN}")
+    return f"SELECT {', '.join(casts)} FROM {source}"
 
 
-def stage_parquet(con: duckdb.DuckDBPyConnection, relation_sql: str, path: Path, params=None) -> int:
+def stage_parquet(
+    con: duckdb.DuckDBPyConnection, relation_sql: str, path: Path, params=None, with_billing_period: bool = False
+) -> int:
     """Write a relation (cost-row columns) to Parquet, sorted by day; returns its row count."""
     con.execute(
-        f"COPY ({cast_select('(' + relation_sql + ')')} ORDER BY charge_date) TO '{_quote(path)}' "
-        "(FORMAT parquet, COMPRESSION zstd)",
+        f"COPY ({cast_select('(' + relation_sql + ')', with_billing_period)} ORDER BY charge_date) "
+        f"TO '{_quote(path)}' (FORMAT parquet, COMPRESSION zstd)",
         params or [],
     )
     return con.execute(f"SELECT count(*) FROM read_parquet('{_quote(path)}')").fetchone()[0]

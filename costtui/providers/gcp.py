@@ -12,6 +12,7 @@ from typing import Any
 from costtui.config import GcpConfig
 from costtui.model import CostRow, FetchResult, ReplaceScope
 from costtui.providers.base import FetchContext, ProviderError
+from costtui.providers.focus_mapping import bigquery_category_sql
 
 # project (optionally domain-scoped, "example.com:proj") . dataset . table. The table name is
 # formatted into the SQL (BigQuery takes no parameter for it), so nothing else may pass.
@@ -37,11 +38,7 @@ WITH daily AS (
     MAX(COALESCE(project.name, project.id, billing_account_id)) AS project_name,
     COALESCE(service.description, service.id) AS service_name,
     COALESCE(location.region, location.location, 'global') AS region_name,
-    CASE COALESCE(cost_type, 'regular')
-      WHEN 'regular' THEN 'Usage'
-      WHEN 'tax' THEN 'Tax'
-      ELSE 'Adjustment'
-    END AS cost_category,
+    {category} AS cost_category,
     currency AS currency_code,
     SUM(CAST(cost AS NUMERIC(38, 9))) AS cost_total,
     SUM((SELECT SUM(CAST(credit.amount AS NUMERIC(38, 9))) FROM UNNEST(credits) AS credit)) AS credit_total
@@ -84,7 +81,7 @@ def validate_table(table: str | None) -> str:
 
 def build_query(table: str) -> str:
     """The export query for a validated table; the day range comes as @start/@end parameters."""
-    return QUERY_TEMPLATE.format(table=validate_table(table))
+    return QUERY_TEMPLATE.format(table=validate_table(table), category=bigquery_category_sql("cost_type"))
 
 
 class GcpBillingExportProvider:

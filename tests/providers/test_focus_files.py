@@ -22,7 +22,7 @@ ROWS_10 = [
     "111,USD,10.50,9.00,Usage,2026-11-01T00:00:00Z,2026-11-01T01:00:00Z,AWS,Amazon EC2,222,prod,us-east-1",
     "111,USD,1.25,1.25,Usage,2026-11-01T01:00:00Z,2026-11-01T02:00:00Z,AWS,Amazon EC2,222,prod,us-east-1",
     "111,USD,-2.00,-2.00,Credit,2026-11-02 00:00:00,2026-11-03 00:00:00,AWS,Amazon EC2,222,prod,us-east-1",
-    "EA1,EUR,3,,Usage,2026-11-02,2026-11-03,Microsoft,Virtual Machines,sub-1,,NULL",
+    "EA1,EUR,3,3,Usage,2026-11-02,2026-11-03,Microsoft,Virtual Machines,sub-1,,NULL",
     "BA-9,USD,0.000001,0.000001,Tax,2026-11-02T00:00:00,2026-11-03T00:00:00,Google Cloud,Cloud Storage,proj,,",
 ]
 # FOCUS 1.3 renamed ProviderName to ServiceProviderName.
@@ -101,9 +101,9 @@ def test_focus_13_gzip_and_parquet_are_read(tmp_path, cache_path):
     [
         (lambda h, rows: (h.replace("BilledCost,", "Cost,"), rows), "line 1: required column BilledCost is missing"),
         (lambda h, rows: (h, [rows[0], rows[1].replace("1.25", "1,25")]), "line 3"),  # an unquoted decimal comma
-        (lambda h, rows: (h, [rows[0], rows[1] + ",extra,fields"]), "line 3: expected 12 fields, found"),
+        (lambda h, rows: (h, [rows[0], rows[1] + ",extra,fields"]), "line 3: wrong number of fields (the header has 12)"),
         (lambda h, rows: (h, [rows[0], rows[1].replace("1.25,1.25", "abc,1.25")]), "line 3, column BilledCost: not a number: abc"),
-        (lambda h, rows: (h, [*rows[:3], rows[3].replace("2026-11-02,", "2026-02-30,", 1)]), "line 5, column ChargePeriodStart: not a date"),
+        (lambda h, rows: (h, [*rows[:3], rows[3].replace("2026-11-02,", "2026-02-30,", 1)]), "line 5, column ChargePeriodStart: not an ISO 8601 date or timestamp: 2026-02-30"),
         (lambda h, rows: (h, [rows[0], rows[1].replace("Usage", "Discount")]), "line 3, column ChargeCategory: not one of"),
         (lambda h, rows: (h, [rows[0], rows[1].replace("111,USD", ",USD")]), "line 3, column BillingAccountId: missing value"),
         (lambda h, rows: (h, []), "no rows"),

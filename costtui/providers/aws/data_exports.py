@@ -3,8 +3,10 @@
 Layout read: `<prefix>/.../BILLING_PERIOD=YYYY-MM/[<run>/]<file>` (or a legacy
 `YYYYMMDD-YYYYMMDD` folder). Each billing period is one replace scope: when any of
 its files is new or changed, the whole period is reloaded from its newest run, so a
-re-delivered period replaces what was cached; a period whose files all carry known
-ETags is skipped without downloading anything.
+re-delivered period replaces what was cached (rows keep their own UTC day, so a late
+credit dated in the previous month stays with this invoice); a period whose files all
+carry known ETags is skipped without downloading anything. FOCUS columns and charge
+categories are read through the shared providers/focus_mapping.
 """
 
 from __future__ import annotations
@@ -23,21 +25,19 @@ from costtui.model import FetchResult, ReplaceScope, add_months
 from costtui.providers.aws.cost_explorer import DEFAULT_MAX_ATTEMPTS, AwsSource, provider_error
 from costtui.providers.base import FetchContext, ProviderError
 from costtui.providers.engine import memory_engine, stage_parquet
+from costtui.providers.focus_mapping import (
+    CUR_LINE_ITEM_TYPES,
+    FOCUS_CHARGE_CATEGORIES,
+    MONEY_TYPE,
+    category_sql,
+    match_columns,
+    money_sql,
+    timestamp_sql,
+)
 
 DATA_SUFFIXES = (".parquet", ".csv.gz", ".csv")
 PERIOD_MONTH = re.compile(r"BILLING_PERIOD=(\d{4})-(\d{2})")
 PERIOD_RANGE = re.compile(r"(?:^|/)(\d{8})-(\d{8})(?:/|$)")
-MONEY = "DECIMAL(38, 12)"
-
-# CUR line_item_line_item_type -> charge category.
-CUR_CATEGORY_SQL = """CASE
-    WHEN {t} IN ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage') THEN 'Usage'
-    WHEN {t} IN ('Credit', 'Refund') THEN 'Credit'
-    WHEN {t} = 'Tax' THEN 'Tax'
-    WHEN {t} IN ('RIFee', 'Fee', 'SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee') THEN 'Purchase'
-    ELSE 'Adjustment' END"""
-FOCUS_CATEGORIES = ("Usage", "Purchase", "Tax", "Credit", "Adjustment")
-
 
 @dataclass(frozen=True)
 class ExportObject:
@@ -189,27 +189,22 @@ class AwsDataExportsProvider(AwsSource):
         calls: int,
     ) -> FetchResult:
         con = memory_engine()
-        con.execute("SET TimeZone = 'UTC'")
         result = FetchResult(provider="aws", scopes=[], api_calls=calls)
         rows = 0
         for (start, end), files in downloads.items():
             con.execute(f"CREATE OR REPLACE TEMP TABLE period_rows AS SELECT * FROM ({EMPTY_ROWS})")
             for obj, path in files:
                 try:
-                    con.execute(f"INSERT INTO period_rows {self._file_sql(con, path)}", [start, end])
+                    con.execute(f"INSERT INTO period_rows {self._file_sql(con, path)}", [start])
                 except ProviderError:
                     raise
                 except Exception as exc:  # DuckDB conversion or read errors name the file
-                    raise ProviderError(
-                        f"s3://{self.config.bucket}/{obj.key}: cannot read: {str(exc).splitlines()[0][:200]}",
-                        "invalid_data",
-                        None,
-                        calls,
-                    ) from None
+                    raise self._invalid(obj, f"cannot read: {str(exc).splitlines()[0][:200]}", calls) from None
+                self._check_values(con, obj, calls)
             staged = context.workdir / f"aws-exports-{start:%Y%m%d}-{end:%Y%m%d}.parquet"
-            rows += stage_parquet(con, DAILY_SQL, staged)
+            rows += stage_parquet(con, DAILY_SQL, staged, with_billing_period=True)
             result.parquet_files.append(staged)
-            result.scopes.append(ReplaceScope("aws", start, end))
+            result.scopes.append(ReplaceScope("aws", start, end, billing_period=start))
             result.ingested_objects.update({obj.key: obj.etag for obj, _ in files})
         con.close()
         result.row_count = rows
@@ -217,24 +212,39 @@ class AwsDataExportsProvider(AwsSource):
             result.notes.append("no new or changed export files")
         return result
 
+    def _invalid(self, obj: ExportObject, message: str, calls: int) -> ProviderError:
+        return ProviderError(f"s3://{self.config.bucket}/{obj.key}: {message}", "invalid_data", None, calls)
+
+    def _check_values(self, con, obj: ExportObject, calls: int) -> None:
+        """Refuse the file (naming its row) when a day, a cost or an effective cost is not a value."""
+        bad = con.execute(
+            """SELECT row, CASE WHEN charge_date IS NULL THEN 'its charge period start is not an ISO 8601 timestamp'
+                                WHEN billed_cost IS NULL THEN 'its billed cost is missing or not a number'
+                                ELSE 'its effective cost is missing or not a number' END
+               FROM file_rows WHERE charge_date IS NULL OR billed_cost IS NULL OR effective_cost IS NULL
+               ORDER BY row LIMIT 1"""
+        ).fetchone()
+        con.execute("DROP TABLE file_rows")
+        if bad:
+            raise self._invalid(obj, f"row {bad[0]}: {bad[1]}", calls)
+
     def _file_sql(self, con, path: Path) -> str:
+        """SELECT of one file's rows (parameter: its billing period's first day); the file's typed rows
+        are kept in `file_rows` (with their row number) for _check_values."""
         source = _reader(path)
-        columns = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
-        if "ChargePeriodStart" in columns:
-            select = _focus_select(columns)
-        elif "line_item_usage_start_date" in columns:
-            select = _cur_select(columns)
+        types = {row[0]: row[1] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+        if "ChargePeriodStart" in types:
+            select = _focus_select(types)
+        elif "line_item_usage_start_date" in types:
+            select = _cur_select(types)
         else:
             raise ProviderError(
                 f"{path.name}: neither a FOCUS nor a CUR 2.0 file (no ChargePeriodStart or "
                 "line_item_usage_start_date column)",
                 "invalid_data",
             )
-        # Rows dated outside their billing period (rare adjustments) are kept, on its nearest day.
-        return (
-            "SELECT greatest(?::DATE, least(?::DATE, charge_date)) AS charge_date, * EXCLUDE (charge_date) "
-            f"FROM (SELECT {select} FROM {source})"
-        )
+        con.execute(f"CREATE OR REPLACE TEMP TABLE file_rows AS SELECT row_number() OVER () AS row, {select} FROM {source}")
+        return "SELECT * EXCLUDE (row), ?::DATE AS billing_period_start FROM file_rows"
 
 
 def _reader(path: Path) -> str:
@@ -245,40 +255,45 @@ def _reader(path: Path) -> str:
     return f"read_csv('{quoted}', header = true, all_varchar = true)"
 
 
-def _col(columns: set[str], name: str, fallback: str) -> str:
+def _col(columns: dict[str, str], name: str, fallback: str) -> str:
     return f'"{name}"' if name in columns else fallback
 
 
-def _date(expr: str) -> str:
-    return f"CAST(CAST({expr} AS TIMESTAMPTZ) AS DATE)"
+def _date(columns: dict[str, str], name: str) -> str:
+    return f"CAST({timestamp_sql(_col(columns, name, 'NULL'), columns.get(name, 'VARCHAR'))} AS DATE)"
 
 
-def _money(expr: str) -> str:
-    return f"CAST({expr} AS {MONEY})"
+def _money(columns: dict[str, str], name: str) -> str:
+    return money_sql(f'"{name}"', columns[name])
 
 
-def _focus_select(columns: set[str]) -> str:
-    category = _col(columns, "ChargeCategory", "'Usage'")
-    effective = _col(columns, "EffectiveCost", '"BilledCost"')
-    sub_account = _col(columns, "SubAccountId", "''")
-    return f"""{_date('"ChargePeriodStart"')} AS charge_date,
-        CAST({_col(columns, "BillingAccountId", "'unknown'")} AS VARCHAR) AS billing_account_id,
+def _focus_select(columns: dict[str, str]) -> str:
+    found = match_columns(columns)
+
+    def col(field: str, fallback: str) -> str:
+        return f'"{found[field]}"' if field in found else fallback
+
+    category = category_sql(col("charge_category", "'Usage'"), FOCUS_CHARGE_CATEGORIES, default="Adjustment")
+    effective = _money(columns, found["effective_cost"]) if "effective_cost" in found else "NULL"
+    sub_account = col("account_id", "''")
+    return f"""{_date(columns, "ChargePeriodStart")} AS charge_date,
+        CAST({col("billing_account_id", "'unknown'")} AS VARCHAR) AS billing_account_id,
         CAST({sub_account} AS VARCHAR) AS account_id,
-        CAST(coalesce({_col(columns, "SubAccountName", "NULL")}, {sub_account}) AS VARCHAR) AS account_name,
-        coalesce({_col(columns, "ServiceName", "NULL")}, '') AS service,
-        coalesce({_col(columns, "RegionId", "NULL")}, '') AS region,
-        CASE WHEN {category} IN {FOCUS_CATEGORIES} THEN {category} ELSE 'Adjustment' END AS charge_category,
-        {_money('"BilledCost"')} AS billed_cost,
-        {_money(effective)} AS effective_cost,
-        coalesce({_col(columns, "BillingCurrency", "NULL")}, 'USD') AS currency"""
+        CAST(coalesce({col("account_name", "NULL")}, {sub_account}) AS VARCHAR) AS account_name,
+        coalesce({col("service", "NULL")}, '') AS service,
+        coalesce({col("region", "NULL")}, '') AS region,
+        {category} AS charge_category,
+        {_money(columns, "BilledCost")} AS billed_cost,
+        {effective} AS effective_cost,
+        coalesce({col("currency", "NULL")}, 'USD') AS currency"""
 
 
-def _cur_select(columns: set[str]) -> str:
+def _cur_select(columns: dict[str, str]) -> str:
     kind = _col(columns, "line_item_line_item_type", "'Usage'")
-    unblended = _money('"line_item_unblended_cost"')
+    unblended = _money(columns, "line_item_unblended_cost")
 
     def money_or_unblended(name: str) -> str:
-        return _money(f'"{name}"') if name in columns else unblended
+        return _money(columns, name) if name in columns else unblended
 
     # AWS's amortized cost: covered usage at its effective rate, fees spread over usage.
     effective = f"""CASE {kind}
@@ -294,13 +309,13 @@ def _cur_select(columns: set[str]) -> str:
         service = f"coalesce(NULLIF(product_product_name, ''), {service})"
     account = _col(columns, "line_item_usage_account_id", "''")
     name = _col(columns, "line_item_usage_account_name", "NULL")
-    return f"""{_date('"line_item_usage_start_date"')} AS charge_date,
+    return f"""{_date(columns, "line_item_usage_start_date")} AS charge_date,
         CAST({_col(columns, "bill_payer_account_id", "'unknown'")} AS VARCHAR) AS billing_account_id,
         CAST({account} AS VARCHAR) AS account_id,
         CAST(coalesce(NULLIF({name}, ''), {account}) AS VARCHAR) AS account_name,
         coalesce({service}, '') AS service,
         coalesce({_col(columns, "product_region_code", "NULL")}, '') AS region,
-        {CUR_CATEGORY_SQL.format(t=kind)} AS charge_category,
+        {category_sql(kind, CUR_LINE_ITEM_TYPES, default="Adjustment")} AS charge_category,
         {unblended} AS billed_cost,
         {effective} AS effective_cost,
         coalesce(NULLIF({_col(columns, "line_item_currency_code", "NULL")}, ''), 'USD') AS currency"""
@@ -308,12 +323,13 @@ def _cur_select(columns: set[str]) -> str:
 
 EMPTY_ROWS = f"""SELECT NULL::DATE AS charge_date, NULL::VARCHAR AS billing_account_id,
     NULL::VARCHAR AS account_id, NULL::VARCHAR AS account_name, NULL::VARCHAR AS service,
-    NULL::VARCHAR AS region, NULL::VARCHAR AS charge_category, NULL::{MONEY} AS billed_cost,
-    NULL::{MONEY} AS effective_cost, NULL::VARCHAR AS currency LIMIT 0"""
+    NULL::VARCHAR AS region, NULL::VARCHAR AS charge_category, NULL::{MONEY_TYPE} AS billed_cost,
+    NULL::{MONEY_TYPE} AS effective_cost, NULL::VARCHAR AS currency, NULL::DATE AS billing_period_start LIMIT 0"""
 
 DAILY_SQL = """SELECT charge_date, 'aws' AS provider, billing_account_id, account_id,
     max(account_name) AS account_name, service, region, charge_category,
     round(sum(billed_cost), 6) AS billed_cost, round(sum(effective_cost), 6) AS effective_cost,
-    currency, false AS estimated
+    currency, false AS estimated, billing_period_start
     FROM period_rows
-    GROUP BY charge_date, billing_account_id, account_id, service, region, charge_category, currency"""
+    GROUP BY charge_date, billing_account_id, account_id, service, region, charge_category, currency,
+             billing_period_start"""

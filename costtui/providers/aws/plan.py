@@ -24,32 +24,15 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from costtui.model import CHARGE_CATEGORIES, CostRow
+from costtui.providers.focus_mapping import COST_EXPLORER_RECORD_TYPES, UNKNOWN_CATEGORY
 
 QUANTUM = Decimal("0.000001")  # the cache stores DECIMAL(18, 6)
 RECONCILE_TOLERANCE = Decimal("0.005")  # answers agree "to the cent"
 ZERO = Decimal(0)
 
-PURCHASE_RECORD_TYPES = frozenset(
-    {
-        "Upfront reservation fee",
-        "Recurring reservation fee",
-        "SavingsPlanRecurringFee",
-        "SavingsPlanUpfrontFee",
-    }
-)
-
-
 def charge_category(record_type: str) -> str:
-    """Cost Explorer RECORD_TYPE -> FOCUS-style charge category."""
-    if record_type == "Usage":
-        return "Usage"
-    if record_type in ("Credit", "Refund"):
-        return "Credit"
-    if record_type == "Tax":
-        return "Tax"
-    if record_type in PURCHASE_RECORD_TYPES:
-        return "Purchase"
-    return "Adjustment"
+    """Cost Explorer RECORD_TYPE -> charge category (the shared mapping in providers/focus_mapping)."""
+    return COST_EXPLORER_RECORD_TYPES.get(record_type, UNKNOWN_CATEGORY)
 
 
 @dataclass(frozen=True)

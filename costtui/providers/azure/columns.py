@@ -11,6 +11,8 @@ from pathlib import Path
 import duckdb
 
 from costtui.providers.base import ProviderError
+from costtui.providers.focus_mapping import AZURE_CHARGE_TYPES, FOCUS_COLUMNS, timestamp_sql
+from costtui.providers.focus_mapping import category_sql as shared_category_sql
 
 # Logical field -> header names tried in order (matched case-insensitively, as DuckDB does).
 ACTUAL_FIELDS: dict[str, tuple[str, ...]] = {
@@ -25,18 +27,20 @@ ACTUAL_FIELDS: dict[str, tuple[str, ...]] = {
     "region": ("ResourceLocation", "Location"),
     "category": ("ChargeType",),
 }
-FOCUS_FIELDS: dict[str, tuple[str, ...]] = {
-    "date": ("ChargePeriodStart",),
-    "cost": ("BilledCost",),
-    "effective": ("EffectiveCost",),
-    "currency": ("BillingCurrency",),
-    "billing_account": ("BillingAccountId",),
-    "account_id": ("SubAccountId",),
-    "account_name": ("SubAccountName",),
-    "service": ("ServiceName",),
-    "region": ("RegionId", "RegionName"),
-    "category": ("ChargeCategory",),
+# The FOCUS dataset's fields, named as above, from the one shared FOCUS mapping.
+_FOCUS_NAMES = {
+    "date": "charge_period_start",
+    "cost": "billed_cost",
+    "effective": "effective_cost",
+    "currency": "currency",
+    "billing_account": "billing_account_id",
+    "account_id": "account_id",
+    "account_name": "account_name",
+    "service": "service",
+    "region": "region",
+    "category": "charge_category",
 }
+FOCUS_FIELDS: dict[str, tuple[str, ...]] = {ours: FOCUS_COLUMNS[shared] for ours, shared in _FOCUS_NAMES.items()}
 REQUIRED = ("date", "cost", "currency", "account_id", "service")
 
 # The raw, per-file aggregate every export file is reduced to (one row per distinct raw key).
@@ -46,18 +50,8 @@ RAW_TABLE_SQL = """CREATE TABLE IF NOT EXISTS raw_costs (
     raw_category VARCHAR, currency VARCHAR, billed DECIMAL(38, 12), effective DECIMAL(38, 12),
     row_count BIGINT, bad_cost BIGINT, bad_currency BIGINT)"""
 
-CHARGE_TYPES = {
-    "usage": "Usage",
-    "purchase": "Purchase",
-    "refund": "Credit",
-    "credit": "Credit",
-    "tax": "Tax",
-    "adjustment": "Adjustment",
-    "roundingadjustment": "Adjustment",
-    # Unused commitment is money spent on capacity: it stays in usage, as Azure's own views show it.
-    "unusedreservation": "Usage",
-    "unusedsavingsplan": "Usage",
-}
+# Every Azure charge type (ActualCost ChargeType and FOCUS ChargeCategory) -> charge category.
+CHARGE_TYPES = AZURE_CHARGE_TYPES
 
 
 @dataclass(frozen=True)
@@ -168,11 +162,12 @@ def aggregate_file_sql(columns: ColumnSet, path: Path) -> str:
 
 
 def date_sql(raw: str) -> str:
-    """A raw date as DATE: MM/DD/YYYY (MCA, some EA) or ISO date / timestamp (EA, FOCUS)."""
+    """A raw date as DATE: MM/DD/YYYY (MCA, some EA) or ISO 8601 date / timestamp (EA, FOCUS),
+    an offset converted to its UTC day."""
     return (
         f"CASE WHEN contains({raw}, '/') "
         f"THEN CAST(try_strptime(split_part(trim({raw}), ' ', 1), '%m/%d/%Y') AS DATE) "
-        f"ELSE TRY_CAST(substr(trim({raw}), 1, 10) AS DATE) END"
+        f"ELSE CAST({timestamp_sql(raw, 'VARCHAR')} AS DATE) END"
     )
 
 
@@ -182,8 +177,8 @@ def region_sql(raw: str) -> str:
 
 
 def category_sql(raw: str) -> str:
-    cases = " ".join(f"WHEN '{key}' THEN '{value}'" for key, value in CHARGE_TYPES.items())
-    return f"CASE lower(replace(trim({raw}), ' ', '')) WHEN '' THEN 'Usage' {cases} ELSE 'Adjustment' END"
+    """Charge type -> category; blank is usage, an unknown type an adjustment (and noted)."""
+    return shared_category_sql(raw, CHARGE_TYPES, default="Adjustment", empty="Usage")
 
 
 def raw_date_predicate(columns: ColumnSet) -> str:

@@ -339,3 +339,33 @@ def test_a_period_outside_the_window_is_left_alone(moto, s3, tmp_path):
     )
 
     assert result.scopes == [] and result.parquet_files == []
+
+
+def test_a_late_credit_in_the_next_period_survives_redelivery_of_either_period(moto, s3, tmp_path, cache_path):
+    september_key = FOCUS_KEY.replace("2026-10", "2026-09")
+    september = [("2026-09-24T00:00:00Z", "012345678901", "payments", "Amazon EC2", "us-east-1", "Usage", "10", "10")]
+    # October's invoice carries a credit dated 24 September: it stays on its own day, billed in October.
+    october = [
+        ("2026-09-24T00:00:00Z", "012345678901", "payments", "Amazon EC2", "us-east-1", "Credit", "-3", "-3"),
+        ("2026-10-02T00:00:00Z", "012345678901", "payments", "Amazon EC2", "us-east-1", "Usage", "20", "20"),
+    ]
+    s3.upload_file(str(write_focus_parquet(tmp_path / "sep.parquet", september)), BUCKET, september_key)
+    s3.upload_file(str(write_focus_parquet(tmp_path / "oct.parquet", october)), BUCKET, FOCUS_KEY)
+    exports = provider(moto, "exports/focus/")
+    options = RefreshOptions(today=date(2026, 10, 31), since=date(2026, 9, 1))
+
+    def september_24() -> dict[str, Decimal]:
+        with CacheReader(cache_path).session() as queries:
+            groups = queries.cost_groups(
+                CostQuery(start=date(2026, 9, 24), end=date(2026, 9, 24), group_by=("charge_category",))
+            )
+        return {g.keys["charge_category"]: g.cost for g in groups}
+
+    assert not run_refresh([exports], cache_path, options).failed
+    assert september_24() == {"Usage": Decimal("10"), "Credit": Decimal("-3")}
+    for key, rows, name in ((september_key, september, "sep2"), (FOCUS_KEY, october, "oct2")):
+        renamed = [(*r[:2], "payments v2", *r[3:]) for r in rows]  # new bytes, new ETag: a re-delivery
+        s3.upload_file(str(write_focus_parquet(tmp_path / f"{name}.parquet", renamed)), BUCKET, key)
+        report = run_refresh([exports], cache_path, options)
+        assert not report.failed and len(report.outcomes[0].result.scopes) == 1  # only that period restated
+        assert september_24() == {"Usage": Decimal("10"), "Credit": Decimal("-3")}
