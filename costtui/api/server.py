@@ -10,6 +10,7 @@ Loopback by default; any other address needs a bearer token from COSTTUI_API_TOK
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import json
 import logging
@@ -24,6 +25,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
+from costtui import exitcodes
 from costtui.api.settings import TOKEN_ENV, ApiSettings
 from costtui.model import CostError
 
@@ -40,7 +42,11 @@ class ServeError(CostError):
 
 
 class ServeUsageError(ServeError):
-    exit_code = 2
+    exit_code = exitcodes.USAGE
+
+
+class ServePermissionError(ServeError):
+    exit_code = exitcodes.PERMISSION_DENIED  # a port below 1024 without the capability
 
 
 def is_loopback(host: str) -> bool:
@@ -76,7 +82,8 @@ def bind_socket(host: str, port: int) -> socket.socket:
         sock.listen(BACKLOG)
     except (OSError, OverflowError) as exc:
         sock.close()
-        raise ServeError(f"cannot listen on {host}:{port}: {_reason(exc)}") from None
+        kind = ServePermissionError if getattr(exc, "errno", None) == errno.EACCES else ServeError
+        raise kind(f"cannot listen on {host}:{port}: {_reason(exc)}") from None
     sock.set_inheritable(True)
     return sock
 
