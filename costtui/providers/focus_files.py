@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from costtui.model import CostError, FetchResult, ReplaceScope, add_months
+from costtui.oserrors import storage_error
 from costtui.providers.base import FetchContext
 from costtui.providers.engine import memory_engine, stage_parquet
 from costtui.providers.focus_mapping import MONEY_TYPE, match_columns, missing_required
@@ -146,6 +147,10 @@ class FocusFile:
         except duckdb.OutOfRangeException:
             raise FocusFileError(f"{path}: a daily total is too large for the cache (over 10^12)") from None
         except duckdb.Error as exc:
+            # A full or read-only temp dir is the machine's problem, not the file's: its own code.
+            problem = storage_error(exc, target.parent, "cannot stage data", "point TMPDIR at a folder with room")
+            if problem is not None:
+                raise problem from None
             raise FocusFileError(f"{path}: {_describe_read_error(exc)}") from None
         slices = con.execute(
             f"SELECT provider, billing_account_id, billing_period_start, min(charge_date), max(charge_date) "
