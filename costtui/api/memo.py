@@ -108,7 +108,8 @@ class Answers:
         self._inflight[flight] = future
         try:
             pinned, value = await self._run(compute, gated)
-            self.memo.put(pinned, key, value)
+            if pinned == self.source.current_id():  # not if a publish landed meanwhile: never file old under new
+                self.memo.put(pinned, key, value)
             future.set_result(value)
             return value
         except BaseException as exc:
