@@ -152,7 +152,8 @@ def timed_get(base: str, path: str) -> float:
     """Until the last byte is in, as sent (a scraper's gzip; the client's own decoding not counted)."""
     began = time.perf_counter()
     with SHARED.stream("GET", base + path, headers={"Accept-Encoding": "gzip"}) as answer:
-        answer.raise_for_status()
+        if answer.status_code != 200:
+            raise SystemExit(f"{path}: {answer.status_code} {answer.read()[:300]!r}")
         for _ in answer.iter_raw():
             pass
     return (time.perf_counter() - began) * 1000

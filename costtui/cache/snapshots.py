@@ -22,7 +22,7 @@ import duckdb
 from costtui.cache.errors import CacheError, CacheMissing
 from costtui.cache.queries import CostQueries
 from costtui.cache.reader import open_problem, read_problem, schema_problem, spill_directory
-from costtui.cache.schema import SCHEMA_VERSION, read_schema_version
+from costtui.cache.schema import READABLE_VERSIONS, read_schema_version
 
 SnapshotId = tuple[int, int]  # (st_ino, st_mtime_ns): a publish replaces the file, so both change
 
@@ -50,7 +50,7 @@ class PinnedSnapshot:
         except duckdb.Error as exc:
             self._close()
             raise read_problem(path, exc) or open_problem(path, exc) from None
-        if version != SCHEMA_VERSION:
+        if version not in READABLE_VERSIONS:  # as CacheReader: older ones lack only what the next write adds
             self._close()
             raise schema_problem(path, version)
 
