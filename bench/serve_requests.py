@@ -1,76 +1,239 @@
-"""`costtui serve` on the 10M-row cache: latency of each cost endpoint vs the bare DuckDB query behind it.
+"""`costtui serve` under load on the 10M-row cache: the FastAPI/uvicorn server vs the standard-library
+server it replaced (main before issue 12, extracted from git into bench/data/oldapi), side by side.
 
-Both run in this process: the baseline opens the cache read-only and runs the same GROUP BY
-(what any API over this cache must do per request); costtui's figure is a full HTTP round trip
-on 127.0.0.1 (parse, open the newest snapshot, query, encode exact JSON). Also: requests per
-second with 4 concurrent clients. Run: python bench/serve_requests.py"""
+Each server runs in its own process on 127.0.0.1. Workload: 60 different questions (15 windows and
+filters x summary, daily, services?limit=10, accounts?limit=10), 16 keep-alive clients picking at
+random for DURATION seconds (4 client processes x 4 threads). Printed: requests/s, p50/p99 latency, errors; /metrics cold and warm;
+a cold (uncached) 90-day summary vs the bare DuckDB query on the same file; each of the 60
+questions asked once, one at a time (the first asker after a publish), before the load.
+Run: python bench/serve_requests.py [--workers N] [--duration S] [--skip-old]"""
 
 from __future__ import annotations
 
+import argparse
+import os
+import random
 import statistics
+import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 import httpx
-from benchdata import BENCH_TODAY, ensure_bench_cache
+from benchdata import BENCH_CONFIG, BENCH_TODAY, DATA, ensure_bench_cache
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from costtui.api.app import ApiApp, ApiSettings
-from costtui.api.server import ApiServer
-
-RUNS = 15
+REPO = Path(__file__).resolve().parents[1]
 TODAY = date.fromisoformat(BENCH_TODAY)
-START = TODAY - timedelta(days=29)
-BARE = {
-    "summary": "SELECT currency, sum(billed_cost) FROM charges WHERE charge_date BETWEEN ? AND ? GROUP BY currency",
-    "daily": "SELECT charge_date, provider, currency, sum(billed_cost) FROM charges "
-             "WHERE charge_date BETWEEN ? AND ? GROUP BY ALL ORDER BY 1",
-    "services": "SELECT provider, service, currency, sum(billed_cost) AS c FROM charges "
-                "WHERE charge_date BETWEEN ? AND ? GROUP BY ALL ORDER BY c DESC",
-    "accounts": "SELECT provider, account_id, max(account_name), currency, sum(billed_cost) AS c FROM charges "
-                "WHERE charge_date BETWEEN ? AND ? GROUP BY provider, account_id, currency ORDER BY c DESC",
-}
+CLIENTS = 16
+OLD_API = DATA / "oldapi"
 
 
-def median_ms(action) -> float:
+def questions() -> list[str]:
+    windows = []
+    for days in (7, 14, 30, 60, 90):
+        for provider in ("", "aws", "azure"):
+            end = TODAY - timedelta(days=1 + (days % 3))
+            start = end - timedelta(days=days - 1)
+            windows.append(f"start_date={start}&end_date={end}" + (f"&provider={provider}" if provider else ""))
+    assert len(windows) == 15
+    paths = ("summary?", "daily?", "services?limit=10&", "accounts?limit=10&")
+    return [f"/api/v1/costs/{path}{window}" for path in paths for window in windows]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def extract_old_server() -> None:
+    """main's costtui/api before this change, importable as `oldapi`."""
+    OLD_API.mkdir(parents=True, exist_ok=True)
+    for name in ("app.py", "server.py", "openapi.py", "__init__.py"):
+        text = subprocess.run(["git", "show", f"d67e0bc:costtui/api/{name}"], capture_output=True, text=True,
+                              cwd=REPO, check=True).stdout
+        (OLD_API / name).write_text(text.replace("costtui.api.", "oldapi."))
+
+
+OLD_MAIN = """
+import sys, threading
+sys.path.insert(0, {data!r})
+from datetime import date
+from pathlib import Path
+from oldapi.app import ApiApp, ApiSettings
+from oldapi.server import ApiServer
+app = ApiApp(ApiSettings(cache_path=Path({cache!r}), today=lambda: date.fromisoformat({today!r})))
+server = ApiServer(("127.0.0.1", {port}), app, access_log=open("/dev/null", "w"))
+server.serve_forever()
+"""
+
+
+def start(kind: str, cache: Path, port: int, workers: int) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "COSTTUI_TODAY": BENCH_TODAY}
+    if kind == "old":
+        argv = [sys.executable, "-c", OLD_MAIN.format(data=str(DATA), cache=str(cache), today=BENCH_TODAY, port=port)]
+    else:
+        argv = [sys.executable, "-m", "costtui", "--config", str(BENCH_CONFIG), "--cache", str(cache), "serve",
+                "--port", str(port), "--quiet", "--workers", str(workers)]
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/api/health/live", timeout=1)
+            return process
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"{kind} server did not start: {process.communicate()[1][-2000:]}")
+
+
+def percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+def client_process(base: str, paths: list[str], duration: float, seeds: list[int]) -> tuple[list[float], list[str], float]:
+    """Some of the keep-alive clients, each on a thread, in a process of their own: one Python process
+    cannot drive 16 clients without its own GIL becoming the bottleneck being measured."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    stop = time.monotonic() + duration
+
+    def client(seed: int) -> None:
+        rng = random.Random(seed)
+        mine, bad = [], []
+        with httpx.Client(base_url=base, timeout=30) as http:  # keep-alive
+            while time.monotonic() < stop:
+                path = rng.choice(paths)
+                began = time.perf_counter()
+                try:
+                    status = http.get(path).status_code
+                except httpx.HTTPError as exc:
+                    status = type(exc).__name__
+                mine.append(time.perf_counter() - began)
+                if status != 200:
+                    bad.append(str(status))
+        with lock:
+            latencies.extend(mine)
+            errors.extend(bad)
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(seed,)) for seed in seeds]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, errors, time.perf_counter() - began
+
+
+def load(base: str, paths: list[str], duration: float) -> dict:
+    from concurrent.futures import ProcessPoolExecutor
+
+    processes = 4
+    seeds = [list(range(n, CLIENTS, processes)) for n in range(processes)]
+    with ProcessPoolExecutor(processes) as pool:
+        parts = list(pool.map(client_process, [base] * processes, [paths] * processes, [duration] * processes, seeds))
+    latencies = [value for part in parts for value in part[0]]
+    errors = [value for part in parts for value in part[1]]
+    return {"rps": sum(len(part[0]) / part[2] for part in parts), "p50": percentile(latencies, 0.5) * 1000,
+            "p99": percentile(latencies, 0.99) * 1000, "n": len(latencies), "errors": errors}
+
+
+SHARED = httpx.Client(timeout=120)  # a client per call would time its TLS context set-up
+
+
+def timed_get(base: str, path: str) -> float:
+    """Until the last byte is in, as sent (a scraper's gzip; the client's own decoding not counted)."""
+    began = time.perf_counter()
+    with SHARED.stream("GET", base + path, headers={"Accept-Encoding": "gzip"}) as answer:
+        if answer.status_code != 200:
+            raise SystemExit(f"{path}: {answer.status_code} {answer.read()[:300]!r}")
+        for _ in answer.iter_raw():
+            pass
+    return (time.perf_counter() - began) * 1000
+
+
+def bare_summary_ms(cache: Path) -> float:
+    start, end = TODAY - timedelta(days=90), TODAY - timedelta(days=1)
+    sql = ("SELECT provider, currency, sum(billed_cost) FROM charges WHERE charge_date BETWEEN ? AND ? "
+           "GROUP BY ALL")
     samples = []
-    for _ in range(RUNS):
-        began = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - began) * 1000)
+    with duckdb.connect(str(cache), read_only=True) as con:
+        for _ in range(5):
+            began = time.perf_counter()
+            con.execute(sql, [start, end]).fetchall()
+            samples.append((time.perf_counter() - began) * 1000)
     return statistics.median(samples)
 
 
-def bare(cache: Path, sql: str) -> None:
-    with duckdb.connect(str(cache), read_only=True) as con:
-        con.execute(sql, [START, TODAY]).fetchall()
+def run(kind: str, cache: Path, workers: int, duration: float) -> dict:
+    port = free_port()
+    process = start(kind, cache, port, workers)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        paths = questions()
+        result: dict = {}
+        start90 = (TODAY - timedelta(days=90)).isoformat()
+        end90 = (TODAY - timedelta(days=1)).isoformat()
+        result["cold_summary90"] = timed_get(base, f"/api/v1/costs/summary?start_date={start90}&end_date={end90}")
+        result["metrics_cold"] = timed_get(base, "/metrics")
+        result["metrics_warm"] = statistics.median(timed_get(base, "/metrics") for _ in range(10))
+        # Each question once, one at a time: what the first asker after a publish waits.
+        first = [timed_get(base, path) for path in paths]
+        result["first_ask"] = (statistics.median(first), max(first))
+        result["load"] = load(base, paths, duration)
+        result["peak_rss_mb"] = peak_rss_mb(process.pid)
+        return result
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The server's peak resident memory (Linux), for the pod's memory request and limit."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return float("nan")
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")) / 1024
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--duration", type=float, default=20.0)
+    parser.add_argument("--skip-old", action="store_true")
+    args = parser.parse_args()
     cache = ensure_bench_cache()
-    app = ApiApp(ApiSettings(cache_path=cache, today=lambda: TODAY))
-    server = ApiServer(("127.0.0.1", 0), app, access_log=open("/dev/null", "w"))  # noqa: SIM115
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    client = httpx.Client(base_url=server.url, timeout=60)
-    print(f"serve on a {cache.stat().st_size / 1e6:.0f} MB cache, last 30 days, median of {RUNS}")
-    print(f"  {'endpoint':<10} {'bare duckdb':>12} {'costtui HTTP':>13} {'ratio':>7}")
-    for name, sql in BARE.items():
-        bare(cache, sql)  # warm the page cache for both
-        baseline = median_ms(lambda sql=sql: bare(cache, sql))
-        ours = median_ms(lambda name=name: client.get(f"/api/v1/costs/{name}").raise_for_status())
-        print(f"  {name:<10} {baseline:>9.1f} ms {ours:>10.1f} ms {ours / baseline:>6.2f}x")
-    with ThreadPoolExecutor(4) as pool:
-        began = time.perf_counter()
-        list(pool.map(lambda _: httpx.get(f"{server.url}/api/v1/costs/summary").raise_for_status(), range(40)))
-        elapsed = time.perf_counter() - began
-    print(f"  summary, 4 concurrent clients: {40 / elapsed:.1f} requests/s on this machine")
-    server.shutdown()
+    print(f"serve on a {cache.stat().st_size / 1e6:.0f} MB cache; {CLIENTS} keep-alive clients, 60 questions, "
+          f"{args.duration:g} s each; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    bare = bare_summary_ms(cache)
+    rows = []
+    if not args.skip_old:
+        extract_old_server()
+        rows.append(("stdlib (main)", run("old", cache, 1, args.duration)))
+    rows.append((f"uvicorn x{args.workers}", run("new", cache, args.workers, args.duration)))
+    print(f"  {'server':<15} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'/metrics cold':>14} "
+          f"{'warm':>8} {'summary 90d cold':>17} {'first ask med/max':>18}")
+    for name, result in rows:
+        load_ = result["load"]
+        print(f"  {name:<15} {load_['rps']:>8.1f} {load_['p50']:>8.1f} {load_['p99']:>8.1f} "
+              f"{len(load_['errors']):>7} {result['metrics_cold']:>11.0f} ms {result['metrics_warm']:>5.1f} ms "
+              f"{result['cold_summary90']:>14.0f} ms {result['first_ask'][0]:>8.0f}/{result['first_ask'][1]:.0f} ms")
+        print(f"    {load_['n']} requests; server peak RSS {result['peak_rss_mb']:.0f} MB")
+        if load_["errors"]:
+            print(f"    errors: {sorted(set(load_['errors']))[:5]}")
+    print(f"  bare DuckDB 90-day summary query on the same file: {bare:.0f} ms "
+          f"(cold costtui summary: {rows[-1][1]['cold_summary90'] / bare:.1f}x; it also reads the previous period)")
+    if len(rows) == 2:
+        print(f"  req/s {rows[1][1]['load']['rps'] / rows[0][1]['load']['rps']:.1f}x, p99 "
+              f"{rows[0][1]['load']['p99'] / rows[1][1]['load']['p99']:.1f}x lower")
 
 
 if __name__ == "__main__":

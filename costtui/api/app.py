@@ -1,335 +1,341 @@
-"""The read-only REST API: routes, query parameters and JSON answers over the cache.
+"""The read-only REST API on FastAPI: routes, typed parameters, auth, and errors in one JSON shape.
 
-No sockets here (see `serve.py`): `ApiApp.handle` maps a method, path, query string
-and Authorization header to a `Response`, so every rule is testable on its own and the
-HTTP layer stays thin. Money is written as JSON numbers from the Decimal, never via float."""
+`create_app(settings)` builds the ASGI app (`server.py` runs it on uvicorn). The OpenAPI document at
+/openapi.json is generated from these routes. Every error is `{"error": "...", "status": N}` and a
+bad parameter is a 400 naming it (pydantic's 422 is mapped). Answers come from the core and are
+remembered per published snapshot (`memo.py`); money is exact, never through float."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: FastAPI reads the routes' annotations at run time.
 
-import hmac
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import date
-from decimal import Decimal
-from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
+import gzip
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from costtui.cache import CacheReader
-from costtui.core.reports import breakdown, records
-from costtui.core.windows import Window, WindowError, resolve_window
-from costtui.exactjson import encode_json
-from costtui.model import CostError, CostQuery, percent_change
+from fastapi import Depends, FastAPI, Query, Request, Security
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from fastapi.security import HTTPBearer
+from starlette.exceptions import HTTPException
 
-HEALTH_PATHS = ("/api/health/live", "/api/health/ready")
+from costtui import __version__
+from costtui.api import answers as bodies
+from costtui.api.auth import CHALLENGE, authorized
+from costtui.api.memo import Answers, ApiError
+from costtui.api.params import (
+    LIST_PARAMETERS,
+    Accounts,
+    EndDate,
+    Gross,
+    MetricParam,
+    Offset,
+    Providers,
+    Regions,
+    Services,
+    StartDate,
+    flag,
+    split,
+)
+from costtui.api.replay import Replay
+from costtui.api.schemas import ERRORS, Breakdown, Health, Live, Summary
+from costtui.api.settings import ApiSettings
+from costtui.cache.snapshots import SnapshotSource
+from costtui.core.windows import WindowError, resolve_window
+from costtui.model import CostError, CostQuery
+
 JSON = "application/json"
 MAX_LIMIT = 10_000
+HEALTH_PATHS = ("/api/health/live", "/api/health/ready")
+log = logging.getLogger("costtui.api")
 
 
-@dataclass(frozen=True)
-class Response:
-    status: int
-    body: bytes
-    content_type: str = JSON
-    headers: tuple[tuple[str, str], ...] = ()
-
-
-class ApiError(Exception):
-    """An answer other than 200; the message names the parameter or the problem."""
-
-    def __init__(self, status: int, message: str, headers: tuple[tuple[str, str], ...] = ()) -> None:
-        super().__init__(message)
-        self.status = status
-        self.headers = headers
-
-
-@dataclass(frozen=True)
-class ApiSettings:
-    """What the API needs from the config, resolved once at start-up."""
-
-    cache_path: Path
-    today: Callable[[], date]
-    token: str | None = None
-    default_days: int = 30
-    metric: str = "billed"
-    gross: bool = False
-    max_age_hours: float = 36.0
-    top_services_per_account: int = 20
-
-
-@dataclass(frozen=True)
-class Route:
-    handler: Callable[[ApiApp, dict[str, list[str]]], Response]
-    parameters: tuple[str, ...] = ()
-    summary: str = ""
-
-
-FILTERS = ("start_date", "end_date", "provider", "account", "service", "region", "metric", "gross")
-BREAKDOWN = (*FILTERS, "granularity", "limit")
-
-
-@dataclass
-class ApiApp:
-    settings: ApiSettings
-    routes: dict[str, Route] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.routes = {
-            "/api/health/live": Route(ApiApp.live, (), "The process is up."),
-            "/api/health/ready": Route(ApiApp.ready, (), "The cache is readable and fresh."),
-            "/api/v1/costs/summary": Route(ApiApp.summary, FILTERS, "Totals per currency and provider."),
-            "/api/v1/costs/daily": Route(
-                ApiApp.daily, (*FILTERS, "granularity"), "Cost per day (or month), provider and currency."
-            ),
-            "/api/v1/costs/services": Route(ApiApp.services, BREAKDOWN, "Cost per service."),
-            "/api/v1/costs/accounts": Route(ApiApp.accounts, BREAKDOWN, "Cost per account."),
-            "/api/v1/costs/regions": Route(ApiApp.regions, BREAKDOWN, "Cost per region."),
-            "/metrics": Route(ApiApp.metrics, ("metric", "gross"), "Prometheus metrics."),
-            "/openapi.json": Route(ApiApp.openapi, (), "This API's OpenAPI description."),
-        }
-
-    def handle(self, method: str, target: str, authorization: str | None) -> Response:
-        url = urlsplit(target)
-        path = url.path.rstrip("/") or "/"
-        try:
-            route = self.routes.get(path)
-            if route is None:
-                raise ApiError(404, f"no such endpoint: {path} (see /openapi.json)")
-            if method not in ("GET", "HEAD"):
-                raise ApiError(405, f"{method} is not allowed; this API is read-only", (("Allow", "GET, HEAD"),))
-            if path not in HEALTH_PATHS:
-                self._authorize(authorization)
-            params = parse_qs(url.query, keep_blank_values=True)
-            unknown = sorted(set(params) - set(route.parameters))
-            if unknown:
-                allowed = ", ".join(route.parameters) or "none"
-                raise ApiError(400, f"unknown parameter {unknown[0]!r} (allowed: {allowed})")
-            return route.handler(self, params)
-        except ApiError as exc:
-            return error_response(exc.status, str(exc), exc.headers)
-        except CostError as exc:  # no cache yet, unreadable, newer schema
-            return error_response(503, str(exc))
-
-    def _authorize(self, authorization: str | None) -> None:
-        token = self.settings.token
-        if not token:
-            return
-        scheme, _, given = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
-            raise ApiError(401, "a valid bearer token is required", (("WWW-Authenticate", 'Bearer realm="costtui"'),))
-
-    # --- health ---------------------------------------------------------------------------
-
-    def live(self, params: dict[str, list[str]]) -> Response:
-        return json_response({"status": "ok"})
-
-    def ready(self, params: dict[str, list[str]]) -> Response:
-        from costtui.core.freshness import data_age_seconds
-
-        try:
-            with CacheReader(self.settings.cache_path).session() as queries:
-                age = data_age_seconds(queries, ())
-                failed = sorted({f.provider for f in queries.latest_fetches() if f.status != "ok"})
-        except CostError as exc:
-            return json_response({"status": "unavailable", "reason": str(exc)}, 503)
-        limit = self.settings.max_age_hours * 3600
-        body: dict[str, Any] = {"age_seconds": age, "max_age_seconds": int(limit), "failed_providers": failed}
-        if age is None or age > limit:
-            reason = "the cache has no data yet" if age is None else f"data is {age // 3600} h old"
-            return json_response({"status": "stale", "reason": reason, **body}, 503)
-        return json_response({"status": "ready", **body})
-
-    # --- costs ----------------------------------------------------------------------------
-
-    def summary(self, params: dict[str, list[str]]) -> Response:
-        from costtui.core.reports import summary
-
-        query = self._query(params)
-        window = Window(query.start, query.end, "")  # type: ignore[arg-type]
-        with CacheReader(self.settings.cache_path).session() as queries:
-            result = summary(queries, query, window)
-        metric = f"{query.metric}_cost"
-        return json_response(
-            {
-                **self._header(query),
-                "data_as_of": result.data_as_of,
-                "totals": [
-                    {
-                        "currency": currency,
-                        metric: cost,
-                        f"previous_{metric}": result.previous_totals.get(currency, Decimal(0)),
-                        "change_percent": percent_change(cost, result.previous_totals.get(currency, Decimal(0))),
-                    }
-                    for currency, cost in sorted(result.totals.items())
-                ],
-                "providers": records(result.providers, ("provider",), query.metric),
-                "previous_period": {"start_date": result.previous_window.start,
-                                    "end_date": result.previous_window.end},
-            }
-        )
-
-    def daily(self, params: dict[str, list[str]]) -> Response:
-        grain = _choice(params, "granularity", ("day", "month"), "day")
-        return self._grouped(params, (grain, "provider"), grain, limit=None)
-
-    def services(self, params: dict[str, list[str]]) -> Response:
-        return self._breakdown(params, ("provider", "service"))
-
-    def accounts(self, params: dict[str, list[str]]) -> Response:
-        return self._breakdown(params, ("provider", "account"))
-
-    def regions(self, params: dict[str, list[str]]) -> Response:
-        return self._breakdown(params, ("provider", "region"))
-
-    def _breakdown(self, params: dict[str, list[str]], keys: tuple[str, ...]) -> Response:
-        grain = _choice(params, "granularity", ("total", "day", "month"), "total")
-        limit = _positive_int(params, "limit")
-        group_by = keys if grain == "total" else (grain, *keys)
-        return self._grouped(params, group_by, grain, limit)
-
-    def _grouped(
-        self, params: dict[str, list[str]], group_by: tuple[str, ...], grain: str, limit: int | None
-    ) -> Response:
-        query = replace(self._query(params), group_by=group_by)
-        with CacheReader(self.settings.cache_path).session() as queries:
-            groups = breakdown(queries, query)
-        if grain in ("day", "month"):
-            groups = sorted(groups, key=lambda g: (str(g.keys[grain]), -g.cost))
-        rows = records(groups, group_by, query.metric)
-        truncated = limit is not None and len(rows) > limit
-        return json_response(
-            {
-                **self._header(query),
-                "granularity": grain,
-                "rows": rows[:limit] if limit is not None else rows,
-                "truncated": truncated,
-            }
-        )
-
-    def _header(self, query: CostQuery) -> dict[str, Any]:
-        return {
-            "start_date": query.start,
-            "end_date": query.end,
-            "metric": query.metric,
-            "gross": query.gross,
-            "filters": {
-                name: list(values)
-                for name, values in (
-                    ("provider", query.providers),
-                    ("account", query.accounts),
-                    ("service", query.services),
-                    ("region", query.regions),
-                )
-                if values
-            },
-        }
-
-    def _query(self, params: dict[str, list[str]]) -> CostQuery:
-        try:
-            window = resolve_window(self.settings.today(), self.settings.default_days,
-                                    _day(params, "start_date"), _day(params, "end_date"),
-                                    names=("start_date", "end_date", "days"))
-        except WindowError as exc:
-            raise ApiError(400, str(exc)) from None
-        return CostQuery(
-            start=window.start,
-            end=window.end,
-            providers=tuple(p.lower() for p in _many(params, "provider")),
-            accounts=_many(params, "account"),
-            services=_many(params, "service"),
-            regions=_many(params, "region"),
-            metric=_choice(params, "metric", ("billed", "effective"), self.settings.metric),  # type: ignore[arg-type]
-            gross=_flag(params, "gross", self.settings.gross),
-        )
-
-    # --- metrics and description -----------------------------------------------------------
-
-    def metrics(self, params: dict[str, list[str]]) -> Response:
-        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-
-        from costtui.exporters.prometheus import build_registry
-
-        with CacheReader(self.settings.cache_path).session() as queries:
-            registry = build_registry(
-                queries,
-                self.settings.today(),
-                self.settings.top_services_per_account,
-                metric=_choice(params, "metric", ("billed", "effective"), self.settings.metric),
-                gross=_flag(params, "gross", self.settings.gross),
-            )
-        return Response(200, generate_latest(registry), CONTENT_TYPE_LATEST)
-
-    def openapi(self, params: dict[str, list[str]]) -> Response:
-        from costtui.api.openapi import openapi_document
-
-        return json_response(openapi_document(self.routes, secured=bool(self.settings.token)))
-
-
-# --- parameters -------------------------------------------------------------------------------
-
-
-def _single(params: dict[str, list[str]], name: str) -> str | None:
-    values = params.get(name)
-    if not values:
-        return None
-    if len(values) > 1:
-        raise ApiError(400, f"{name}: give it once (got {len(values)} values)")
-    return values[0].strip()
-
-
-def _many(params: dict[str, list[str]], name: str) -> tuple[str, ...]:
-    """Repeated (?provider=aws&provider=gcp) or comma separated (?provider=aws,gcp)."""
-    values = [part.strip() for value in params.get(name, []) for part in value.split(",")]
-    if any(not value for value in values):
-        raise ApiError(400, f"{name}: empty value")
-    return tuple(dict.fromkeys(values))
-
-
-def _day(params: dict[str, list[str]], name: str) -> date | None:
-    value = _single(params, name)
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ApiError(400, f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _choice(params: dict[str, list[str]], name: str, choices: tuple[str, ...], default: str) -> str:
-    value = _single(params, name)
-    if value is None:
-        return default
-    if value not in choices:
-        raise ApiError(400, f"{name}: {value!r} is not one of {', '.join(choices)}")
-    return value
-
-
-def _flag(params: dict[str, list[str]], name: str, default: bool) -> bool:
-    value = _single(params, name)
-    if value is None:
-        return default
-    if value.lower() in ("true", "1", "yes"):
-        return True
-    if value.lower() in ("false", "0", "no"):
-        return False
-    raise ApiError(400, f"{name}: {value!r} is not true or false")
-
-
-def _positive_int(params: dict[str, list[str]], name: str) -> int | None:
-    value = _single(params, name)
-    if value is None:
-        return None
-    if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
-        raise ApiError(400, f"{name}: {value!r} is not a whole number from 1 to {MAX_LIMIT}")
-    return int(value)
-
-
-# --- answers -------------------------------------------------------------------------------
-
-
-def json_response(value: Any, status: int = 200) -> Response:
-    return Response(status, (encode_json(value) + "\n").encode("utf-8"))
+def json_response(body: bytes, status: int = 200, headers: tuple[tuple[str, str], ...] = ()) -> Response:
+    return Response(body, status, dict(headers), media_type=JSON)
 
 
 def error_response(status: int, message: str, headers: tuple[tuple[str, str], ...] = ()) -> Response:
-    return Response(status, (encode_json({"error": message, "status": status}) + "\n").encode(), JSON, headers)
+    return json_response(bodies.encode({"error": message, "status": status}), status, headers)
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    query: CostQuery
+
+
+def create_app(settings: ApiSettings) -> FastAPI:
+    answers = Answers(
+        SnapshotSource(settings.cache_path),
+        slots=settings.slots,
+        queue=settings.query_queue,
+        queue_wait=settings.queue_wait_seconds,
+        timeout=settings.request_timeout_seconds,
+        memo_bytes=settings.memo_bytes,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        answers.close()
+
+    app = FastAPI(
+        title="costtui",
+        version=__version__,
+        description="Read-only cloud costs from the costtui cache. Money is exact (JSON numbers written from "
+                    "decimals). Every error is {\"error\": ..., \"status\": ...}.",
+        openapi_url=None,  # served below, behind the token like every non-health path
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.answers = answers
+    secured = bool(settings.token)
+    bearer = HTTPBearer(auto_error=False, description=f"The token in ${'COSTTUI_API_TOKEN'} of the server.")
+
+    async def authorize(request: Request) -> None:
+        if not authorized(request.headers.get("authorization"), settings.token):
+            raise ApiError(401, "a valid bearer token is required", CHALLENGE)
+
+    async def documented_auth(request: Request, _: Annotated[Any, Security(bearer)]) -> None:
+        await authorize(request)
+
+    allowed: dict[int, frozenset[str]] = {}
+
+    async def known_parameters(request: Request) -> None:
+        """Unknown parameters are refused (a typo must not silently widen an answer); a single-valued
+        one given twice too (which one would win?)."""
+        route = request.scope["route"]
+        names = allowed.get(id(route))
+        if names is None:
+            names = allowed[id(route)] = query_names(route.dependant)
+        given = request.query_params
+        unknown = sorted(set(given.keys()) - names)
+        if unknown:
+            listed = ", ".join(sorted(names)) or "none"
+            raise ApiError(400, f"unknown parameter {bodies.shown(unknown[0])} (allowed: {listed})")
+        for name in given:
+            if name not in LIST_PARAMETERS and len(given.getlist(name)) > 1:
+                raise ApiError(400, f"{name}: give it once (got {len(given.getlist(name))} values)")
+
+    guard = [Depends(documented_auth if secured else authorize), Depends(known_parameters)]
+    open_ = [Depends(known_parameters)]
+
+    def filters(
+        start_date: StartDate = None,  # type: ignore[assignment]
+        end_date: EndDate = None,  # type: ignore[assignment]
+        provider: Providers = None,  # type: ignore[assignment]
+        account: Accounts = None,  # type: ignore[assignment]
+        service: Services = None,  # type: ignore[assignment]
+        region: Regions = None,  # type: ignore[assignment]
+        metric: MetricParam = None,  # type: ignore[assignment]
+        gross: Gross = None,  # type: ignore[assignment]
+    ) -> Filters:
+        try:
+            window = resolve_window(settings.today(), settings.default_days, start_date, end_date,
+                                    names=("start_date", "end_date", "days"))
+        except WindowError as exc:
+            raise ApiError(400, str(exc)) from None
+        return Filters(CostQuery(
+            start=window.start,
+            end=window.end,
+            providers=tuple(p.lower() for p in split(provider)),
+            accounts=split(account),
+            services=split(service),
+            regions=split(region),
+            metric=metric or settings.metric,  # type: ignore[arg-type]
+            gross=flag(gross, settings.gross),
+        ))
+
+    def day_span(query: CostQuery, grain: str) -> None:
+        days = (query.end - query.start).days + 1  # type: ignore[operator]
+        if grain == "day" and days > settings.max_day_span:
+            raise ApiError(400, f"start_date: granularity=day covers at most {settings.max_day_span} days "
+                                f"({query.start}..{query.end} is {days}); narrow start_date/end_date or use "
+                                "granularity=month")
+
+    # --- health: no token, so the kubelet and load balancers can probe ----------------------------
+
+    @app.get("/api/health/live", response_model=Live, dependencies=open_, responses=ERRORS(400),
+             tags=["health"], summary="The process is up.")
+    async def live() -> Response:
+        return json_response(bodies.encode({"status": "ok"}))
+
+    @app.get("/api/health/ready", response_model=Health, dependencies=open_,
+             responses={**ERRORS(400), 503: {"model": Health, "description": "Not ready: no readable, fresh cache."}},
+             tags=["health"], summary="The newest snapshot answers real queries and is fresh.")
+    async def ready() -> Response:
+        try:
+            probe = await answers.get(("probe",), bodies.probe, gated=False)
+        except (CostError, ApiError) as exc:
+            return json_response(bodies.encode({"status": "unavailable", "reason": str(exc)}), 503)
+        limit = settings.max_age_hours * 3600
+        age = bodies.age_seconds(probe.data_as_of, datetime.now(UTC).replace(tzinfo=None))
+        body: dict[str, Any] = {"age_seconds": age, "max_age_seconds": int(limit),
+                                "failed_providers": list(probe.failed_providers)}
+        if age is None or age > limit:
+            reason = "the cache has no data yet" if age is None else f"data is {age // 3600} h old"
+            return json_response(bodies.encode({"status": "stale", "reason": reason, **body}), 503)
+        return json_response(bodies.encode({"status": "ready", **body}))
+
+    # --- costs -------------------------------------------------------------------------------------
+
+    cost_errors = ERRORS(400, 401 if secured else None, 503)
+
+    @app.get("/api/v1/costs/summary", response_model=Summary, dependencies=guard, responses=cost_errors,
+             tags=["costs"], summary="Totals per currency and provider, against the previous period.")
+    async def costs_summary(f: Annotated[Filters, Depends(filters)]) -> Response:
+        query = f.query
+        return json_response(await answers.get(("summary", query), lambda q: bodies.summary_body(q, query)))
+
+    @app.get("/api/v1/costs/daily", response_model=Breakdown, dependencies=guard, responses=cost_errors,
+             tags=["costs"], summary="Cost per day (or month), provider and currency.")
+    async def costs_daily(
+        f: Annotated[Filters, Depends(filters)],
+        granularity: Annotated[Literal["day", "month"], Query(description="day or month buckets.")] = "day",
+    ) -> Response:
+        day_span(f.query, granularity)
+        query = replace(f.query, group_by=(granularity, "provider"))
+        rows = await answers.get(("rows", query), lambda q: bodies.grouped_rows(q, query))
+        return json_response(bodies.grouped_body(query, granularity, rows, None))
+
+    Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=(
+        f"Rows per page (default {settings.default_limit}); `truncated` says whether more follow."))]
+
+    def breakdown_route(path: str, key: str, what: str) -> None:
+        @app.get(path, response_model=Breakdown, dependencies=guard, responses=cost_errors, tags=["costs"],
+                 summary=f"Cost per {what}, largest first, a page at a time.", name=f"costs_{key}")
+        async def route(
+            f: Annotated[Filters, Depends(filters)],
+            granularity: Annotated[Literal["total", "day", "month"],
+                                   Query(description="total over the window, or per day or month.")] = "total",
+            limit: Limit = None,  # type: ignore[assignment]
+            offset: Offset = 0,  # type: ignore[assignment]
+        ) -> Response:
+            day_span(f.query, granularity)
+            keys = ("provider", key)
+            query = replace(f.query, group_by=keys if granularity == "total" else (granularity, *keys))
+            rows = await answers.get(("rows", query), lambda q: bodies.grouped_rows(q, query))
+            page = bodies.Page(limit or settings.default_limit, offset)
+            return json_response(bodies.grouped_body(query, granularity, rows, page))
+
+    breakdown_route("/api/v1/costs/services", "service", "service")
+    breakdown_route("/api/v1/costs/accounts", "account", "account")
+    breakdown_route("/api/v1/costs/regions", "region", "region")
+
+    # --- metrics and the description ----------------------------------------------------------------
+
+    @app.get("/metrics", dependencies=guard, tags=["metrics"], summary="Prometheus metrics (once per snapshot).",
+             response_class=Response,
+             responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}},
+                              "description": "Prometheus text format."}, **cost_errors})
+    async def metrics(request: Request, metric: MetricParam = None,  # type: ignore[assignment]
+                      gross: Gross = None) -> Response:  # type: ignore[assignment]
+        from prometheus_client import CONTENT_TYPE_LATEST
+
+        today = settings.today()
+        chosen = metric or settings.metric
+        net_or_gross = flag(gross, settings.gross)
+
+        def both(queries: Any) -> tuple[bytes, bytes]:
+            # Compressed once per snapshot too: a big cache's exposition is megabytes, and scrapers gzip.
+            text = bodies.metrics_body(queries, today, settings.top_services_per_account, chosen, net_or_gross)
+            return text, gzip.compress(text, compresslevel=6)
+
+        text, packed = await answers.get(("metrics", today, chosen, net_or_gross), both)
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            return Response(packed, 200, {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
+                            media_type=CONTENT_TYPE_LATEST)
+        return Response(text, 200, {"Vary": "Accept-Encoding"}, media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/openapi.json", dependencies=guard, tags=["meta"], summary="This API's OpenAPI description.",
+             responses={200: {"content": {JSON: {"schema": {"type": "object"}}}, "description": "OpenAPI 3.1."},
+                        **ERRORS(400, 401 if secured else None)})
+    async def openapi() -> Response:
+        return json_response(bodies.encode(app.openapi()))
+
+    install_error_handlers(app)
+    app.add_middleware(Replay, answers=answers, token=settings.token, today=settings.today)
+    app.add_middleware(HeadAsGet)
+    generated = app.openapi
+
+    def document() -> dict[str, Any]:
+        # pydantic's 422 never reaches a client (bad parameters are 400s): drop it from the document.
+        if app.openapi_schema is None:
+            schema = generated()
+            for item in schema["paths"].values():
+                for operation in item.values():
+                    operation["responses"].pop("422", None)
+            for name in ("HTTPValidationError", "ValidationError"):
+                schema.get("components", {}).get("schemas", {}).pop(name, None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = document  # type: ignore[method-assign]
+    return app
+
+
+class HeadAsGet:
+    """HEAD is GET without the body (RFC 9110), for every route, undocumented like in most APIs."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> Response:
+        return error_response(exc.status, str(exc), exc.headers)
+
+    @app.exception_handler(CostError)
+    async def cache_error(request: Request, exc: CostError) -> Response:  # no cache yet, unreadable, newer
+        return error_response(503, str(exc), (("Retry-After", "60"),))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameter(request: Request, exc: RequestValidationError) -> Response:
+        return error_response(400, validation_message(exc))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 404:
+            return error_response(404, f"no such endpoint: {bodies.shown(request.url.path)} (see /openapi.json)")
+        if exc.status_code == 405:
+            return error_response(405, f"{bodies.shown(request.method)} is not allowed; this API is read-only",
+                                  (("Allow", "GET, HEAD"),))
+        return error_response(exc.status_code, str(exc.detail), tuple((exc.headers or {}).items()))
+
+
+def query_names(dependant: Any) -> frozenset[str]:
+    """The query parameters a route declares, its dependencies' included."""
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= query_names(sub)
+    return frozenset(names)
+
+
+def validation_message(exc: RequestValidationError) -> str:
+    """pydantic's first complaint as one line naming the parameter."""
+    error = exc.errors()[0]
+    location = [str(part) for part in error.get("loc", ()) if part not in ("query", "path", "header")]
+    name = location[0] if location else "request"
+    message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    given = error.get("input")
+    if error.get("type") == "literal_error":
+        choices = str(error.get("ctx", {}).get("expected", "")).replace("'", "").replace(" or ", ", ")
+        return f"{name}: {bodies.shown(given)} is not one of {choices}"
+    if isinstance(given, str | int) and not isinstance(given, bool) and "not a date" not in message:
+        message += f" (got {bodies.shown(given)})"
+    return f"{name}: {message}"

@@ -1,27 +1,40 @@
-"""`costtui serve`: the REST API over HTTP with the standard library's threading server.
+"""`costtui serve` on uvicorn: the socket, the worker processes, limits, shutdown and logging.
 
-Each request opens the cache read-only for just that request (the snapshot protocol),
-so a cron refresh publishing meanwhile is seen by the next request, never half-way.
+The listening socket is bound here, before uvicorn starts, so that a bad address or a port in
+use is one line (`ServeError`) rather than a logged traceback. With `--workers N` uvicorn's
+supervisor runs N processes on that one socket, each building the app from the settings passed in
+$COSTTUI_API_SETTINGS (never the token: it stays in $COSTTUI_API_TOKEN). SIGTERM stops accepting,
+lets in-flight requests finish (up to `GRACEFUL_SECONDS`), then exits 0.
+
 Loopback by default; any other address needs a bearer token from COSTTUI_API_TOKEN."""
 
 from __future__ import annotations
 
-import contextlib
+import errno
 import ipaddress
+import json
+import logging
+import os
 import signal
+import socket
 import sys
 import threading
 import time
-from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
 
-from costtui import __version__
-from costtui.api.app import ApiApp, Response
+from costtui import exitcodes
+from costtui.api.settings import TOKEN_ENV, ApiSettings
 from costtui.model import CostError
 
-TOKEN_ENV = "COSTTUI_API_TOKEN"
-MAX_DISCARDED_BODY = 64 * 1024
-REQUEST_TIMEOUT_SECONDS = 30  # a client that stops sending mid-request frees its thread
+SETTINGS_ENV = "COSTTUI_API_SETTINGS"
+BACKLOG = 2048  # pending connections the kernel queues (the standard library server had 5)
+KEEP_ALIVE_SECONDS = 15  # an idle kept-alive connection is closed after this
+MAX_CONNECTIONS = 1000  # per worker; beyond it uvicorn answers 503 at once
+GRACEFUL_SECONDS = 30  # SIGTERM: in-flight requests get this long to finish
+MAX_HEADER_BYTES = 16 * 1024
 
 
 class ServeError(CostError):
@@ -29,7 +42,11 @@ class ServeError(CostError):
 
 
 class ServeUsageError(ServeError):
-    exit_code = 2
+    exit_code = exitcodes.USAGE
+
+
+class ServePermissionError(ServeError):
+    exit_code = exitcodes.PERMISSION_DENIED  # a port below 1024 without the capability
 
 
 def is_loopback(host: str) -> bool:
@@ -48,137 +65,174 @@ def check_binding(host: str, token: str | None) -> None:
         )
 
 
-class ApiServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], app: ApiApp, access_log=sys.stderr) -> None:
-        if ":" in address[0]:
-            import socket
-
-            self.address_family = socket.AF_INET6
-        self.app = app
-        self.access_log = access_log
-        super().__init__(address, ApiHandler)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{f'[{host}]' if ':' in host else host}:{port}"
-
-
-class ApiHandler(BaseHTTPRequestHandler):
-    server: ApiServer
-    server_version = f"costtui/{__version__}"
-    protocol_version = "HTTP/1.1"
-    timeout = REQUEST_TIMEOUT_SECONDS
-    # Headers and body go out in two writes; with Nagle on, a kept-alive client's delayed
-    # ACK stalls the body ~40 ms.
-    disable_nagle_algorithm = True
-
-    def version_string(self) -> str:
-        return self.server_version
-
-    def do_GET(self) -> None:
-        self._answer(send_body=True)
-
-    def do_HEAD(self) -> None:
-        self._answer(send_body=False)
-
-    def _other(self) -> None:
-        self._answer(send_body=True)
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _other
-
-    def _answer(self, send_body: bool) -> None:
-        began = time.perf_counter()
-        self._discard_request_body()
-        try:
-            response = self.server.app.handle(self.command, self.path, self.headers.get("Authorization"))
-        except Exception as exc:  # a bug must answer 500 and leave the server running
-            from costtui.api.app import error_response
-
-            self._log_line(f"internal error on {self.path}: {type(exc).__name__}: {exc}")
-            response = error_response(500, f"internal error: {type(exc).__name__}")
-        self._send(response, send_body)
-        self._log_access(response, time.perf_counter() - began)
-
-    def _discard_request_body(self) -> None:
-        """Nothing reads a body here, but a kept-alive connection must not parse it as the next request."""
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if self.headers.get("Transfer-Encoding") or length < 0 or length > MAX_DISCARDED_BODY:
-            self.close_connection = True
-        elif length:
-            self.rfile.read(length)
-
-    def _send(self, response: Response, send_body: bool) -> None:
-        self.send_response_only(response.status)
-        self.send_header("Server", self.version_string())
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.send_header("Cache-Control", "no-store")
-        for name, value in response.headers:
-            self.send_header(name, value)
-        self.end_headers()
-        if send_body:
-            self.wfile.write(response.body)
-
-    def _log_access(self, response: Response, seconds: float) -> None:
-        # The request line only: never headers (the Authorization token).
-        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        line = (
-            f"{stamp} {self.client_address[0]} \"{self.command} {self.path}\" "
-            f"{response.status} {len(response.body)} {seconds * 1000:.0f}ms\n"
-        )
-        self._write(line)
-
-    def log_message(self, format: str, *args) -> None:
-        # Malformed requests and timeouts that BaseHTTPRequestHandler reports itself.
-        self._log_line(format % args)
-
-    def _log_line(self, text: str) -> None:
-        self._write(f"costtui serve: {self.client_address[0]}: {text}\n")
-
-    def _write(self, line: str) -> None:
-        with contextlib.suppress(OSError, ValueError):  # a closed stderr must not kill a request
-            self.server.access_log.write(line)
-            self.server.access_log.flush()
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening socket, or one line saying why not (port in use, out of range, no such address)."""
+    bare = host.strip("[]")
+    if not 0 <= port <= 65535:  # getaddrinfo would quietly wrap it to 16 bits
+        raise ServeError(f"cannot listen on {host}:{port}: the port must be 0-65535 (--port or [serve] port)")
+    try:
+        infos = socket.getaddrinfo(bare, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = infos[0]
+        sock = socket.socket(family, kind, proto)
+    except (OSError, OverflowError, UnicodeError) as exc:
+        raise ServeError(f"cannot listen on {host}:{port}: {_reason(exc)}") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(BACKLOG)
+    except (OSError, OverflowError) as exc:
+        sock.close()
+        kind = ServePermissionError if getattr(exc, "errno", None) == errno.EACCES else ServeError
+        raise kind(f"cannot listen on {host}:{port}: {_reason(exc)}") from None
+    sock.set_inheritable(True)
+    return sock
 
 
-def serve(app: ApiApp, host: str, port: int, quiet: bool = False) -> int:
+def _reason(exc: BaseException) -> str:
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return text.strip().splitlines()[0]
+
+
+def url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+
+
+def build_app(settings: ApiSettings, access_log: TextIO | None) -> Any:
+    from costtui.api.accesslog import AccessLog
+    from costtui.api.app import create_app
+
+    app = create_app(settings)
+    return AccessLog(app, access_log, (settings.token or "",)) if access_log is not None else app
+
+
+def uvicorn_config(app: Any, workers: int = 1, factory: bool = False) -> Any:
+    import uvicorn
+
+    return uvicorn.Config(
+        app,
+        factory=factory,
+        workers=workers,
+        log_config=None,  # ours: warnings only, one line each (configure_logging)
+        access_log=False,  # ours: sanitized (accesslog.py)
+        server_header=False,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
+        limit_concurrency=MAX_CONNECTIONS,
+        backlog=BACKLOG,
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        proxy_headers=False,
+        lifespan="on",
+    )
+
+
+def configure_logging(stream: TextIO) -> None:
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("costtui serve: %(message)s"))
+    for name in ("uvicorn", "uvicorn.error", "costtui.api"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(logging.WARNING)
+        logger.propagate = False
+
+
+# --- workers: the settings travel in the environment ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """ApiSettings without the token and with "today" as the config's pin (resolved per request)."""
+
+    settings: dict[str, Any]
+    pinned_today: str | None
+    quiet: bool
+
+
+def app_from_environment() -> Any:
+    """uvicorn's factory in each worker process."""
+    from costtui.core.today import resolve_today
+
+    carried = json.loads(os.environ[SETTINGS_ENV])
+    pinned = date.fromisoformat(carried["pinned_today"]) if carried["pinned_today"] else None
+    values = carried["settings"]
+    settings = ApiSettings(**{**values, "cache_path": Path(values["cache_path"])},
+                           today=lambda: resolve_today(pinned), token=os.environ.get(TOKEN_ENV) or None)
+    configure_logging(sys.stderr)
+    return build_app(settings, None if carried["quiet"] else sys.stderr)
+
+
+def _carry(settings: ApiSettings, pinned_today: date | None, quiet: bool) -> str:
+    values = {k: v for k, v in asdict(settings).items() if k not in ("today", "token")}
+    values["cache_path"] = str(values["cache_path"])
+    return json.dumps(asdict(WorkerSettings(values, pinned_today.isoformat() if pinned_today else None, quiet)))
+
+
+# --- serve --------------------------------------------------------------------------------------
+
+
+def serve(settings: ApiSettings, host: str, port: int, *, workers: int = 1, quiet: bool = False,
+          pinned_today: date | None = None) -> int:
     """Serve until SIGTERM or Ctrl-C; 0 on a clean stop."""
-    check_binding(host, app.settings.token)
-    try:
-        server = ApiServer((host, port), app, access_log=_Null() if quiet else sys.stderr)
-    except OSError as exc:
-        raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    stopping = threading.Event()
+    import uvicorn
 
-    def stop(signum, frame) -> None:
-        if not stopping.is_set():
-            stopping.set()
-            threading.Thread(target=server.shutdown, daemon=True).start()
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    guard = "bearer token required" if app.settings.token else "no token: loopback only"
-    print(f"costtui: serving {server.url} ({guard}); cache {app.settings.cache_path}", file=sys.stderr, flush=True)
+    check_binding(host, settings.token)
+    sock = bind_socket(host, port)
+    configure_logging(sys.stderr)
+    guard = "bearer token required" if settings.token else "no token: loopback only"
+    print(f"costtui: serving {url_of(sock)} ({guard}, {workers} worker{'s' * (workers > 1)}); "
+          f"cache {settings.cache_path}", file=sys.stderr, flush=True)
+    # uvicorn re-raises the signal that stopped it under the handler it found: make that a no-op
+    # so a SIGTERM'd server exits 0 after its graceful shutdown.
+    previous = {sig: signal.signal(sig, _ignore) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
+        if workers > 1:
+            from uvicorn.supervisors import Multiprocess
+
+            os.environ[SETTINGS_ENV] = _carry(settings, pinned_today, quiet)
+            config = uvicorn_config("costtui.api.server:app_from_environment", workers=workers, factory=True)
+            Multiprocess(config, sockets=[sock]).run()
+        else:
+            app = build_app(settings, None if quiet else sys.stderr)
+            uvicorn.Server(uvicorn_config(app)).run(sockets=[sock])
     finally:
-        signal.signal(signal.SIGTERM, previous)
-        server.server_close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        sock.close()
     print("costtui: server stopped", file=sys.stderr, flush=True)
     return 0
 
 
-class _Null:
-    def write(self, text: str) -> None:
-        pass
+def _ignore(signum: int, frame: Any) -> None:
+    pass
 
-    def flush(self) -> None:
-        pass
+
+class BackgroundServer:
+    """The same server on a thread, for tests and benchmarks: `with BackgroundServer(app) as url:`."""
+
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+        import uvicorn
+
+        self.sock = bind_socket(host, port)
+        self.url = url_of(self.sock)
+        self.server = uvicorn.Server(uvicorn_config(app))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+
+    def start(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the API server did not start")
+            time.sleep(0.01)
+        return self.url
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=GRACEFUL_SECONDS + 5)
+        self.sock.close()
+
+    def __enter__(self) -> str:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from datetime import date, timedelta
 from decimal import Decimal
@@ -21,8 +20,9 @@ import pytest
 from openapi_spec_validator import validate as validate_openapi
 from prometheus_client.parser import text_string_to_metric_families
 
-from costtui.api.app import ApiApp, ApiSettings
-from costtui.api.server import ApiServer, check_binding
+from costtui.api.app import create_app
+from costtui.api.server import BackgroundServer, check_binding
+from costtui.api.settings import ApiSettings
 from costtui.cache import CacheReader, open_writer
 from costtui.cache.writer import utcnow
 from costtui.model import CostError, CostQuery, ReplaceScope
@@ -36,21 +36,17 @@ TOKEN = "s3cret-token-for-tests"
 
 @pytest.fixture
 def start_server():
-    servers: list[ApiServer] = []
+    servers: list[BackgroundServer] = []
 
     def start(cache: Path, token: str | None = None, **settings) -> httpx.Client:
-        app = ApiApp(ApiSettings(cache_path=cache, today=lambda: TODAY, token=token, **settings))
-        log = open(os.devnull, "w")  # noqa: SIM115 - closed with the server
-        server = ApiServer(("127.0.0.1", 0), app, access_log=log)
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        app = create_app(ApiSettings(cache_path=cache, today=lambda: TODAY, token=token, **settings))
+        server = BackgroundServer(app)
         servers.append(server)
-        return httpx.Client(base_url=server.url, timeout=10)
+        return httpx.Client(base_url=server.start(), timeout=10)
 
     yield start
     for server in servers:
-        server.shutdown()
-        server.server_close()
-        server.access_log.close()
+        server.stop()
 
 
 @pytest.fixture
@@ -68,14 +64,14 @@ def test_summary_totals_per_currency_with_the_previous_period(api):
     body = answer.json(parse_float=Decimal)
     totals = {t["currency"]: t for t in body["totals"]}
     # 14 days x 111.00 - 50.00 credit; EUR 3 days x 20.00
-    assert totals["USD"]["cost"] == Decimal("1504.00")
-    assert totals["EUR"]["cost"] == Decimal("60.00")
+    assert totals["USD"]["billed_cost"] == Decimal("1504.00")
+    assert totals["EUR"]["billed_cost"] == Decimal("60.00")
     # previous 14 days (10-18..10-31): 14 x 111.00, no EUR
     assert body["previous_period"] == {"start_date": "2026-10-18", "end_date": "2026-10-31"}
-    assert totals["USD"]["previous_cost"] == Decimal("1554.00")
+    assert totals["USD"]["previous_billed_cost"] == Decimal("1554.00")
     assert totals["USD"]["change_percent"] == Decimal("-3.2")
     assert totals["EUR"]["change_percent"] is None
-    assert {(p["provider"], p["currency"]): p["cost"] for p in body["providers"]} == {
+    assert {(p["provider"], p["currency"]): p["billed_cost"] for p in body["providers"]} == {
         ("aws", "USD"): Decimal("1504.00"),
         ("azure", "EUR"): Decimal("60.00"),
     }
@@ -83,7 +79,7 @@ def test_summary_totals_per_currency_with_the_previous_period(api):
 
 def test_money_is_written_exactly_never_through_float(api):
     text = api.get("/api/v1/costs/summary", params={"start_date": "2026-11-01", "end_date": "2026-11-14"}).text
-    assert '"cost": 1504.00' in text
+    assert '"billed_cost": 1504.00,' in text  # every digit the cache holds, never through float
 
 
 def test_metric_gross_and_provider_switches(api):
@@ -92,17 +88,17 @@ def test_metric_gross_and_provider_switches(api):
     def usd(**extra) -> Decimal:
         body = api.get("/api/v1/costs/summary", params={**window, **extra}).json(parse_float=Decimal)
         assert [t["currency"] for t in body["totals"]] == ["USD"]  # the provider filter left azure out
-        return body["totals"][0]["cost"]
+        return body["totals"][0][f"{extra.get('metric', 'billed')}_cost"]
 
     assert usd() == Decimal("1504.00")
     assert usd(gross="true") == Decimal("1554.00")  # credits left out
     assert usd(metric="effective") == Decimal("1364.00")  # EC2 at 90.00: 14 x 101.00 - 50.00
 
 
-def test_default_window_is_the_configured_days_up_to_today(start_server, known_cache):
+def test_default_window_is_the_configured_complete_days_ending_yesterday(start_server, known_cache):
     api = start_server(known_cache, default_days=7)
     body = api.get("/api/v1/costs/summary").json()
-    assert (body["start_date"], body["end_date"]) == ("2026-11-09", "2026-11-15")
+    assert (body["start_date"], body["end_date"]) == ("2026-11-08", "2026-11-14")
 
 
 def test_daily_rows_add_up_to_the_summary(api, known_cache):
@@ -113,7 +109,7 @@ def test_daily_rows_add_up_to_the_summary(api, known_cache):
     assert rows == sorted(rows, key=lambda r: r["day"])
     per_currency: dict[str, Decimal] = {}
     for r in rows:
-        per_currency[r["currency"]] = per_currency.get(r["currency"], Decimal(0)) + r["cost"]
+        per_currency[r["currency"]] = per_currency.get(r["currency"], Decimal(0)) + r["billed_cost"]
     with CacheReader(known_cache).session() as queries:
         expected = queries.totals(CostQuery(start=date(2026, 10, 20), end=date(2026, 11, 14)))
     assert per_currency == expected
@@ -124,23 +120,23 @@ def test_monthly_granularity(api):
                                                   "granularity": "month", "provider": "aws"})
     rows = body.json(parse_float=Decimal)["rows"]
     # October 31 x 111.00; November 14 x 111.00 - 50.00
-    assert [(r["month"], r["cost"]) for r in rows] == [("2026-10", Decimal("3441.00")), ("2026-11", Decimal("1504.00"))]
+    assert [(r["month"], r["billed_cost"]) for r in rows] == [("2026-10", Decimal("3441.00")), ("2026-11", Decimal("1504.00"))]
 
 
 def test_services_accounts_regions_largest_first_with_limit(api):
     window = {"start_date": "2026-11-01", "end_date": "2026-11-14"}
     services = api.get("/api/v1/costs/services", params={**window, "limit": "2"}).json(parse_float=Decimal)
-    assert [(r["service"], r["cost"]) for r in services["rows"]] == [("EC2", Decimal("1350.00")),
+    assert [(r["service"], r["billed_cost"]) for r in services["rows"]] == [("EC2", Decimal("1350.00")),
                                                                      ("S3", Decimal("140.00"))]
     assert services["truncated"] is True
     accounts = api.get("/api/v1/costs/accounts", params={**window, "provider": "aws"}).json(parse_float=Decimal)
-    assert [(r["account"], r["account_name"], r["cost"]) for r in accounts["rows"]] == [
+    assert [(r["account"], r["account_name"], r["billed_cost"]) for r in accounts["rows"]] == [
         ("111", "name-111", Decimal("1490.00")),
         ("222", "name-222", Decimal("14.00")),
     ]
     assert accounts["truncated"] is False
     regions = api.get("/api/v1/costs/regions", params=window).json(parse_float=Decimal)
-    assert {(r["region"], r["currency"]): r["cost"] for r in regions["rows"]} == {
+    assert {(r["region"], r["currency"]): r["billed_cost"] for r in regions["rows"]} == {
         ("us-east-1", "USD"): Decimal("1504.00"),
         ("westeurope", "EUR"): Decimal("60.00"),
     }
@@ -227,7 +223,7 @@ def test_openapi_document_is_valid_and_lists_every_route(api):
         *(f"/api/v1/costs/{name}" for name in ("summary", "daily", "services", "accounts", "regions")),
     }
     for path, item in document["paths"].items():
-        declared = {p["name"] for p in item["get"]["parameters"]}
+        declared = {p["name"] for p in item["get"].get("parameters", [])}
         probe = api.get(path, params={name: "x" for name in declared} | {"not_declared": "1"})
         assert "not_declared" in probe.text, path  # undeclared parameters are refused ...
         for name in declared:  # ... and every declared one is accepted by name
@@ -238,10 +234,10 @@ def test_each_request_sees_the_newest_snapshot(start_server, tmp_path):
     cache = build_cache(tmp_path / "live.duckdb", known_rows(), utcnow())
     api = start_server(cache)
     window = {"start_date": "2026-11-14", "end_date": "2026-11-14", "provider": "aws"}
-    assert api.get("/api/v1/costs/summary", params=window).json()["totals"][0]["cost"] == 111.0
+    assert api.get("/api/v1/costs/summary", params=window).json()["totals"][0]["billed_cost"] == 111.0
     with open_writer(cache) as writer:  # a refresh restating the 14th
         writer.replace_charges([ReplaceScope("aws", LAST_DAY, LAST_DAY)], [row(LAST_DAY, cost="500.00")])
-    assert api.get("/api/v1/costs/summary", params=window).json()["totals"][0]["cost"] == 500.0
+    assert api.get("/api/v1/costs/summary", params=window).json()["totals"][0]["billed_cost"] == 500.0
 
 
 def test_binding_beyond_loopback_needs_a_token():
@@ -290,7 +286,8 @@ def test_cli_serves_until_sigterm_and_logs_no_secrets(config_file, known_cache):
         answer = httpx.get(f"http://127.0.0.1:{port}/api/v1/costs/summary",
                            headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
         assert answer.status_code == 200
-        assert answer.json()["end_date"] == TODAY.isoformat()  # demo_today from the config
+        # demo_today from the config; the default window ends at the latest complete day
+        assert answer.json()["end_date"] == (TODAY - timedelta(days=1)).isoformat()
     finally:
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=15)
@@ -326,7 +323,7 @@ def test_cli_port_in_use_is_one_clear_line(config_file, known_cache):
 def test_serve_imports_no_ui_or_cloud_sdk():
     code = (
         "import sys\n"
-        "import costtui.commands.serve, costtui.api.server, costtui.api.app, costtui.api.openapi\n"
+        "import costtui.commands.serve, costtui.api.server, costtui.api.app\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'boto3', 'azure', 'google'}))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)

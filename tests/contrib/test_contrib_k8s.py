@@ -168,8 +168,8 @@ def test_kustomize_renders_the_generated_configmap_into_both_pods():
     assert result.returncode == 0, result.stderr
     rendered = [doc for doc in yaml.safe_load_all(result.stdout) if doc]
     kinds = sorted(doc["kind"] for doc in rendered)
-    assert kinds == sorted(["ConfigMap", "CronJob", "Deployment", "PersistentVolumeClaim", "Service",
-                            "ServiceAccount", "ServiceAccount"])
+    assert kinds == sorted(["ConfigMap", "CronJob", "Deployment", "PersistentVolumeClaim", "PodDisruptionBudget",
+                            "Service", "ServiceAccount", "ServiceAccount"])
     configmap = next(doc for doc in rendered if doc["kind"] == "ConfigMap")
     assert re.fullmatch(r"costtui-config-[a-z0-9]{10}", configmap["metadata"]["name"])
     assert configmap["data"]["config.toml"] == config_file().read_text(encoding="utf-8")
@@ -436,8 +436,26 @@ def test_the_shared_volume_works_with_read_write_once():
         assert any(t["topologyKey"] == "kubernetes.io/hostname"
                    and t["labelSelector"]["matchLabels"].items() <= pod_labels("Deployment").items()
                    for t in terms), "RWO: the refresh pod must land on the serve pod's node"
-        assert one("Deployment")["spec"]["strategy"]["type"] == "Recreate"
-    assert one("Deployment")["spec"]["replicas"] == 1
+        terms = pod_spec("Deployment")["affinity"]["podAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+        assert any(t["topologyKey"] == "kubernetes.io/hostname"
+                   and t["labelSelector"]["matchLabels"].items() <= pod_labels("Deployment").items()
+                   for t in terms), "RWO: every serve replica must land on the volume's one node"
+        rolling = one("Deployment")["spec"]["strategy"]
+        assert rolling["type"] == "Recreate" or rolling["rollingUpdate"]["maxSurge"] == 0
+
+
+def test_serve_runs_replicas_with_a_disruption_budget_that_keeps_one_up():
+    replicas = one("Deployment")["spec"]["replicas"]
+    assert replicas >= 2
+    (budget,) = [doc for doc in resources() if doc["kind"] == "PodDisruptionBudget"]
+    assert budget["spec"]["selector"]["matchLabels"].items() <= pod_labels("Deployment").items()
+    assert 1 <= budget["spec"]["minAvailable"] < replicas  # a drain can proceed, one pod keeps serving
+    strategy = one("Deployment")["spec"]["strategy"]
+    assert strategy["type"] == "RollingUpdate" and strategy["rollingUpdate"]["maxUnavailable"] < replicas
+    grace = pod_spec("Deployment")["terminationGracePeriodSeconds"]
+    assert grace > 30, "longer than serve's own graceful shutdown, so in-flight requests finish"
+    _, mount = mount_path("Deployment", one("PersistentVolumeClaim")["metadata"]["name"])
+    assert mount.get("readOnly") is True
 
 
 def test_each_pod_has_its_own_service_account_without_an_api_token():
