@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from costtui.core.freshness import FreshnessFacts, ProviderFreshness, read_freshness_facts
 from costtui.core.reports import breakdown, records, summary
 from costtui.core.windows import Window
 from costtui.exactjson import encode_json
@@ -105,26 +106,55 @@ def by(query: CostQuery, group_by: tuple[str, ...]) -> CostQuery:
     return replace(query, group_by=group_by)
 
 
-@dataclass(frozen=True, slots=True)
-class Probe:
-    """What readiness needs from a snapshot, found once per snapshot by real queries over every row."""
-
-    data_as_of: datetime | None
-    failed_providers: tuple[str, ...]
-
-
-def probe(queries: CostQueries) -> Probe:
+def probe(queries: CostQueries) -> FreshnessFacts:
     """Reads every column of every charge (a corrupt block anywhere fails here, not in a user's
-    request later), the fetch records and the freshness stamp."""
+    request later), then the facts the one freshness rule judges (core/freshness.py)."""
     queries.read_every_charge()
-    failed = tuple(sorted({f.provider for f in queries.latest_fetches() if f.status != "ok"}))
-    return Probe(queries.data_as_of(), failed)
+    return read_freshness_facts(queries)
 
 
-def age_seconds(as_of: datetime | None, now: datetime) -> int | None:
-    if as_of is None:
-        return None
-    return max(0, int((now - as_of).total_seconds()))
+def freshness_facts(queries: CostQueries) -> FreshnessFacts:
+    return read_freshness_facts(queries)
+
+
+def provider_states(freshness: list[ProviderFreshness]) -> list[dict[str, Any]]:
+    """Each provider's freshness, judged now by the core's rule, for readiness."""
+    return [
+        {
+            "provider": entry.provider,
+            "verdict": entry.verdict,
+            "last_success": entry.last_success,
+            "age_seconds": entry.age_seconds,
+            "failing_since": entry.failing_since,
+            "error_kind": entry.error_kind,
+            "error": entry.error,
+            "reason": None if entry.fresh else entry.describe(),
+        }
+        for entry in freshness
+    ]
+
+
+def fetch_facts(freshness: list[ProviderFreshness]) -> list[dict[str, Any]]:
+    """The summary's freshness block: facts fixed by the snapshot (when each provider last fetched
+    well, whether its newest fetch failed, since when, why). Ages and the stale verdict move with
+    the clock, so /api/health/ready judges those on each request."""
+    return [
+        {
+            "provider": entry.provider,
+            "last_success": entry.last_success,
+            "last_fetch_failed": entry.failed,
+            "failing_since": entry.failing_since,
+            "error_kind": entry.error_kind,
+            "error": entry.error,
+        }
+        for entry in freshness
+    ]
+
+
+def with_field(body: bytes, name: str, value: Any) -> bytes:
+    """A JSON object's bytes with one more field at its end."""
+    head = body.rstrip()
+    return head[:-1] + b", " + encode_json(name).encode() + b": " + encode_json(value).encode() + b"}\n"
 
 
 def metrics_body(queries: CostQueries, today: date, top_services: int, metric: str, gross: bool) -> bytes:

@@ -43,6 +43,7 @@ from costtui.api.replay import Replay
 from costtui.api.schemas import ERRORS, Breakdown, Health, Live, Summary
 from costtui.api.settings import ApiSettings
 from costtui.cache.snapshots import SnapshotSource
+from costtui.core.freshness import judge_freshness, oldest_age
 from costtui.core.windows import WindowError, resolve_window
 from costtui.model import CostError, CostQuery
 
@@ -167,15 +168,18 @@ def create_app(settings: ApiSettings) -> FastAPI:
              tags=["health"], summary="The newest snapshot answers real queries and is fresh.")
     async def ready() -> Response:
         try:
-            probe = await answers.get(("probe",), bodies.probe, gated=False)
+            facts = await answers.get(("probe",), bodies.probe, gated=False)
         except (CostError, ApiError) as exc:
             return json_response(bodies.encode({"status": "unavailable", "reason": str(exc)}), 503)
         limit = settings.max_age_hours * 3600
-        age = bodies.age_seconds(probe.data_as_of, datetime.now(UTC).replace(tzinfo=None))
-        body: dict[str, Any] = {"age_seconds": age, "max_age_seconds": int(limit),
-                                "failed_providers": list(probe.failed_providers)}
-        if age is None or age > limit:
-            reason = "the cache has no data yet" if age is None else f"data is {age // 3600} h old"
+        # The one freshness rule (core/freshness.py), judged now: `check` and the dashboard agree.
+        freshness = judge_freshness(facts, (), datetime.now(UTC).replace(tzinfo=None), limit)
+        body: dict[str, Any] = {"age_seconds": oldest_age(freshness), "max_age_seconds": int(limit),
+                                "failed_providers": [entry.provider for entry in freshness if entry.failed],
+                                "providers": bodies.provider_states(freshness)}
+        troubled = [entry for entry in freshness if not entry.fresh]
+        if not freshness or troubled:
+            reason = troubled[0].describe() if troubled else "the cache has no data yet"
             return json_response(bodies.encode({"status": "stale", "reason": reason, **body}), 503)
         return json_response(bodies.encode({"status": "ready", **body}))
 
@@ -187,7 +191,10 @@ def create_app(settings: ApiSettings) -> FastAPI:
              tags=["costs"], summary="Totals per currency and provider, against the previous period.")
     async def costs_summary(f: Annotated[Filters, Depends(filters)]) -> Response:
         query = f.query
-        return json_response(await answers.get(("summary", query), lambda q: bodies.summary_body(q, query)))
+        body = await answers.get(("summary", query), lambda q: bodies.summary_body(q, query))
+        facts = await answers.get(("freshness",), bodies.freshness_facts)
+        freshness = judge_freshness(facts, query.providers, datetime.now(UTC).replace(tzinfo=None))
+        return json_response(bodies.with_field(body, "freshness", bodies.fetch_facts(freshness)))
 
     @app.get("/api/v1/costs/daily", response_model=Breakdown, dependencies=guard, responses=cost_errors,
              tags=["costs"], summary="Cost per day (or month), provider and currency.")

@@ -34,12 +34,37 @@ class Live(BaseModel):
     status: Literal["ok"]
 
 
+class ProviderState(BaseModel):
+    """One provider judged now by the one freshness rule (the same as `check` and the dashboard)."""
+
+    provider: str
+    verdict: Literal["fresh", "stale", "failed"]
+    last_success: datetime | None = Field(description="Newest successful fetch (UTC); null: never.")
+    age_seconds: int | None
+    failing_since: datetime | None = Field(description="First failed fetch after the last success.")
+    error_kind: str | None
+    error: str | None = Field(description="First line of the newest fetch's error.")
+    reason: str | None = Field(description="Why it is not fresh, in one line; null when fresh.")
+
+
+class FetchFacts(BaseModel):
+    """A provider's fetch facts in this snapshot; /api/health/ready judges their age."""
+
+    provider: str
+    last_success: datetime | None
+    last_fetch_failed: bool
+    failing_since: datetime | None
+    error_kind: str | None
+    error: str | None
+
+
 class Health(BaseModel):
     status: Literal["ready", "stale", "unavailable"]
     reason: str | None = None
     age_seconds: int | None = None
     max_age_seconds: int | None = None
     failed_providers: list[str] | None = None
+    providers: list[ProviderState] | None = None
 
 
 class Window(BaseModel):
@@ -68,6 +93,7 @@ class Summary(Answer):
     totals: list[Total]
     providers: list[dict[str, Cell]] = Field(description="provider, billed_cost or effective_cost, currency.")
     previous_period: Window
+    freshness: list[FetchFacts] = Field(description="Each selected provider's fetch facts in this snapshot.")
 
 
 class Breakdown(Answer):

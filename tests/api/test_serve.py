@@ -197,7 +197,8 @@ def test_ready_only_with_a_fresh_readable_cache(start_server, known_cache, tmp_p
     stale = build_cache(tmp_path / "stale.duckdb", known_rows(), utcnow() - timedelta(hours=48))
     answer = start_server(stale, max_age_hours=36).get("/api/health/ready")
     assert answer.status_code == 503
-    assert answer.json()["status"] == "stale" and "48 h old" in answer.json()["reason"]
+    assert answer.json()["status"] == "stale" and "aws: data from" in answer.json()["reason"]
+    assert "(2 d old), older than 36 h" in answer.json()["reason"]
     missing = start_server(tmp_path / "none.duckdb")
     assert missing.get("/api/health/ready").status_code == 503
     assert missing.get("/api/health/live").status_code == 200
@@ -338,3 +339,24 @@ def test_known_numbers_are_what_the_tests_assume(known_cache):
             "USD": Decimal("1504.00"),
             "EUR": Decimal("60.00"),
         }
+
+
+def test_ready_and_summary_name_a_failing_provider_by_the_one_freshness_rule(start_server, stale_provider_cache):
+    """azure's fetches fail since two days ago (aws is fine): readiness says which, since when and why,
+    as `check` does; the summary carries each provider's fetch facts."""
+    api = start_server(stale_provider_cache)
+    ready = api.get("/api/health/ready")
+    assert ready.status_code == 503
+    body = ready.json()
+    assert body["status"] == "stale" and body["failed_providers"] == ["azure"]
+    assert body["reason"].startswith("azure: fetch failing since ") and "[unreachable]" in body["reason"]
+    assert "Traceback-like" not in body["reason"]  # the error's first line only
+    states = {state["provider"]: state for state in body["providers"]}
+    assert (states["aws"]["verdict"], states["azure"]["verdict"]) == ("fresh", "failed")
+    assert states["azure"]["error_kind"] == "unreachable"
+    summary = api.get("/api/v1/costs/summary").json()
+    facts = {entry["provider"]: entry for entry in summary["freshness"]}
+    assert facts["azure"]["last_fetch_failed"] is True and facts["aws"]["last_fetch_failed"] is False
+    assert facts["azure"]["failing_since"] is not None
+    only_aws = api.get("/api/v1/costs/summary", params={"provider": "aws"}).json()
+    assert [entry["provider"] for entry in only_aws["freshness"]] == ["aws"]
