@@ -77,6 +77,11 @@ def open_writer(
                     con.execute(
                         "INSERT OR REPLACE INTO meta VALUES ('published_at', ?)", [utcnow().isoformat()]
                     )
+                    # The providers with rows, found once here so readers (every `check`) need no scan.
+                    con.execute(
+                        "INSERT OR REPLACE INTO meta SELECT 'providers', coalesce(to_json(list(DISTINCT provider "
+                        "ORDER BY provider)), '[]') FROM charges"
+                    )
                     con.execute("CHECKPOINT")
                 finally:
                     con.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -280,6 +281,11 @@ class CostQueries:
         a damaged block anywhere fails here, so readiness probes can say so before a user's query
         does. A few rows of output whatever the cache's size."""
         self._con.execute("SELECT max(hash(COLUMNS(*))) FROM charges").fetchall()
+
+    def providers(self) -> list[str]:
+        """The providers with rows, as the writer noted them at publish (a scan for older caches)."""
+        row = self._con.execute("SELECT value FROM meta WHERE key = 'providers'").fetchone()
+        return json.loads(row[0]) if row else self.distinct_values("provider")
 
     def distinct_values(self, column: str) -> list[str]:
         if column not in ("provider", "account_id", "service", "region", "currency"):

@@ -91,7 +91,7 @@ class FreshnessFacts:
 
 def read_freshness_facts(queries: CostQueries) -> FreshnessFacts:
     return FreshnessFacts(
-        tuple(queries.fetch_histories()), frozenset(queries.distinct_values("provider")), queries.published_at()
+        tuple(queries.fetch_histories()), frozenset(queries.providers()), queries.published_at()
     )
 
 
