@@ -5,13 +5,12 @@ reader (or a half-finished export killed midway) never leaves a partial file at 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from costtui.exporters.delivery import ExportError
+from costtui.exporters.delivery import ExportError, _remove_quietly, _umask
 from costtui.model import CostQuery
 
 if TYPE_CHECKING:
@@ -46,13 +45,3 @@ def write_focus(queries: CostQueries, query: CostQuery, output: Path, fmt: str) 
         raise
     return rows
 
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _remove_quietly(name: str) -> None:
-    with contextlib.suppress(OSError):
-        os.unlink(name)
