@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from costtui.commands.context import AppContext, pass_app
-from costtui.commands.costs import build_query, query_options
+from costtui.commands.costs import build_query, query_options, read_groups
 
 
 @click.group()
@@ -70,17 +70,11 @@ def _tabular_command(fmt: str):
                   help="Write to FILE atomically (default: stdout).")
     @pass_app
     def command(app_context: AppContext, output: Path | None, **opts) -> None:
-        from costtui.cache import CacheReader
-        from costtui.core.reports import breakdown, period_breakdown
         from costtui.exporters.delivery import atomic_write
         from costtui.exporters.tabular import render
 
         query = build_query(app_context, **opts)
-        with CacheReader(app_context.cache_path).session() as queries:
-            if opts["period"]:
-                groups = period_breakdown(queries, query, opts["period"], app_context.today)
-            else:
-                groups = breakdown(queries, query)
+        groups = read_groups(app_context, query, opts["period"])
         text = render(groups, query.group_by, query.metric, fmt)
         if output:
             atomic_write(output, text.encode("utf-8"))
