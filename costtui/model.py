@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import calendar
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from types import MappingProxyType
 from typing import Literal
 
 from costtui import exitcodes
@@ -37,6 +40,9 @@ GROUP_BY_CHOICES = ("provider", "account", "service", "region", "day", "month", 
 
 CENT = Decimal("0.01")
 
+# A row without tags (shared, read-only: CostRow is frozen and hashable by its fields).
+NO_TAGS: Mapping[str, str] = MappingProxyType({})
+
 # costtui provider ids -> their FOCUS ProviderName (written by `export focus`, read back by every import).
 PROVIDER_NAMES = {"aws": "AWS", "azure": "Microsoft", "gcp": "Google Cloud"}
 
@@ -63,6 +69,10 @@ class CostRow:
     effective_cost: Decimal
     currency: str
     estimated: bool = False
+    # Configured tag key -> value, already trimmed and alias-merged (see pick_tags); a key
+    # absent (or an empty value) is untagged. Not part of COST_ROW_COLUMNS: tag columns follow
+    # the config (docs/tags-layout.md).
+    tags: Mapping[str, str] = field(default_factory=lambda: NO_TAGS, hash=False)
 
     def __post_init__(self) -> None:
         if self.charge_category not in CHARGE_CATEGORIES:
@@ -253,3 +263,16 @@ def percent_change(current: Decimal, previous: Decimal) -> Decimal | None:
     if previous == 0:
         return None
     return ((current - previous) / abs(previous) * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+_TAG_COLUMN_UNSAFE = re.compile(r"[^a-z0-9_]")
+
+
+def normalise_tag_key(raw: str) -> str:
+    """A tag key as configured and matched: spaces around it are not part of it."""
+    return raw.strip()
+
+
+def tag_column(key: str) -> str:
+    """The cache column that holds a configured tag key's values (see docs/tags-layout.md)."""
+    return "tag_" + _TAG_COLUMN_UNSAFE.sub("_", normalise_tag_key(key).lower())
