@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from types import MappingProxyType
 from typing import Literal
 
 from costtui import exitcodes
@@ -42,6 +43,9 @@ TAG_GROUP_PREFIX = "tag:"
 
 CENT = Decimal("0.01")
 
+# A row without tags (shared, read-only: CostRow is frozen and hashable by its fields).
+NO_TAGS: Mapping[str, str] = MappingProxyType({})
+
 # costtui provider ids -> their FOCUS ProviderName (written by `export focus`, read back by every import).
 PROVIDER_NAMES = {"aws": "AWS", "azure": "Microsoft", "gcp": "Google Cloud"}
 
@@ -68,6 +72,10 @@ class CostRow:
     effective_cost: Decimal
     currency: str
     estimated: bool = False
+    # Configured tag key -> value, already trimmed and alias-merged (see pick_tags); a key
+    # absent (or an empty value) is untagged. Not part of COST_ROW_COLUMNS: tag columns follow
+    # the config (docs/tags-layout.md).
+    tags: Mapping[str, str] = field(default_factory=lambda: NO_TAGS, hash=False)
 
     def __post_init__(self) -> None:
         if self.charge_category not in CHARGE_CATEGORIES:
