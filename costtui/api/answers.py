@@ -47,6 +47,7 @@ def header(query: CostQuery) -> dict[str, Any]:
                 ("account", query.accounts),
                 ("service", query.services),
                 ("region", query.regions),
+                ("tag", tuple(f"{key}:{value or ''}" for key, value in query.tags)),
             )
             if values
         },

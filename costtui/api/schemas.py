@@ -100,7 +100,8 @@ class Breakdown(Answer):
     granularity: Literal["total", "day", "month"]
     rows: list[dict[str, Cell]] = Field(description=(
         "The group keys (day or month first, then provider and the breakdown's key; account adds "
-        "account_name), billed_cost or effective_cost (money), currency."))
+        "account_name; /costs/tags: only tag:KEY, null for untagged spend), billed_cost or effective_cost "
+        "(money), currency."))
     truncated: bool = Field(description="More rows follow this page.")
     offset: int | None = Field(None, description="Breakdowns: the first row's position.")
     limit: int | None = Field(None, description="Breakdowns: the page size.")
