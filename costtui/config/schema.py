@@ -158,6 +158,8 @@ class ThresholdRule(Section):
     warning: Money | None = None
     critical: Money | None = None
     currency: str | None = None
+    tag: dict[str, str] = field(default_factory=dict)
+    """Only spend with these tags, e.g. {team = "payments"} (keys of allocation.tag_keys; "" = untagged)."""
 
 
 @dataclass(frozen=True)
