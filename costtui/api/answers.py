@@ -158,12 +158,14 @@ def with_field(body: bytes, name: str, value: Any) -> bytes:
     return head[:-1] + b", " + encode_json(name).encode() + b": " + encode_json(value).encode() + b"}\n"
 
 
-def metrics_body(queries: CostQueries, today: date, top_services: int, metric: str, gross: bool) -> bytes:
+def metrics_body(queries: CostQueries, today: date, top_services: int, metric: str, gross: bool,
+                 tag_labels: tuple[str, ...] = ()) -> bytes:
     from prometheus_client import generate_latest
 
     from costtui.exporters.prometheus import build_registry
 
-    return generate_latest(build_registry(queries, today, top_services, metric=metric, gross=gross))
+    return generate_latest(build_registry(queries, today, top_services, metric=metric, gross=gross,
+                                          tag_labels=tag_labels))
 
 
 def shown(value: object, width: int = 60) -> str:

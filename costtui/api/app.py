@@ -290,7 +290,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
 
         def both(queries: Any) -> tuple[bytes, bytes]:
             # Compressed once per snapshot too: a big cache's exposition is megabytes, and scrapers gzip.
-            text = bodies.metrics_body(queries, today, settings.top_services_per_account, chosen, net_or_gross)
+            text = bodies.metrics_body(queries, today, settings.top_services_per_account, chosen, net_or_gross,
+                                       tuple(settings.tag_labels))
             return text, gzip.compress(text, compresslevel=6)
 
         text, packed = await answers.get(("metrics", today, chosen, net_or_gross), both)

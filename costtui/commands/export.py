@@ -54,6 +54,7 @@ def prometheus(
             metric=metric or config.display.metric,
             gross=config.display.gross if gross is None else gross,
             max_age_seconds=config.cache.max_age_hours * 3600,
+            tag_labels=config.export.tag_labels,
         )
     if pushgateway:
         push(registry, pushgateway, job or "costtui")

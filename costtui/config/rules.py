@@ -31,7 +31,7 @@ def check_config(data: dict) -> None:
     """RuleError naming the first key that breaks a rule; None when the file is valid."""
     _check(Config, data, ())
     _check_allocation(data.get("allocation", {}))
-    _check_threshold_tags(data)
+    _check_tag_references(data)
 
 
 def _check_allocation(section: dict) -> None:
@@ -66,9 +66,12 @@ def _check_allocation(section: dict) -> None:
             claimed[alias] = key
 
 
-def _check_threshold_tags(data: dict) -> None:
-    """A threshold's tag scope names configured keys: any other has no column to read."""
+def _check_tag_references(data: dict) -> None:
+    """A threshold's tag scope and export.tag_labels name configured keys: any other has no column to read."""
     configured = {normalise_tag_key(key) for key in data.get("allocation", {}).get("tag_keys", [])}
+    for index, key in enumerate(data.get("export", {}).get("tag_labels", [])):
+        if normalise_tag_key(key) not in configured:
+            _fail(("export", "tag_labels", index), "not one of allocation.tag_keys", key)
     for index, rule in enumerate(data.get("alerts", {}).get("thresholds", [])):
         for key in rule.get("tag", {}):
             if normalise_tag_key(key) not in configured:
