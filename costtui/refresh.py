@@ -20,6 +20,7 @@ from costtui.cache.writer import utcnow
 from costtui.model import CostError, FetchResult, SliceChange, add_months
 from costtui.oserrors import storage_error
 from costtui.providers.base import FetchContext, Provider, ProviderError, RefreshPolicy
+from costtui.tagrules import TagRules
 
 BACKFILL_MONTHS = 13  # the most Cost Explorer keeps
 
@@ -36,6 +37,7 @@ class RefreshOptions:
     force: bool = False
     rebuild: bool = False  # set a corrupt (or any) cache aside and start a new one
     now: datetime | None = None  # UTC, naive like the fetches table; tests pin it
+    tags: TagRules = field(default_factory=TagRules)  # [allocation]: the tag keys kept as columns
 
     @property
     def explicit_window(self) -> bool:
@@ -142,7 +144,8 @@ def run_refresh(
                 progress(provider.name, "skipped")
                 continue
             context = FetchContext(
-                start, end, _private_dir(workdir, provider.name), cached.objects, cached.estimated
+                start, end, _private_dir(workdir, provider.name), cached.objects, cached.estimated,
+                tags=options.tags,
             )
             jobs.append((provider, outcome, context))
         if jobs:
@@ -287,6 +290,7 @@ def _publish(
     cache_path: Path, outcomes: Sequence[ProviderOutcome], started: datetime, options: RefreshOptions
 ) -> None:
     with open_writer(cache_path, lock_timeout=options.lock_timeout, rebuild=options.rebuild) as writer:
+        writer.ensure_tag_columns(options.tags.keys)
         for outcome in outcomes:
             result = outcome.result
             inserted = 0
@@ -325,12 +329,13 @@ def load_once(
     fresh: bool = False,
     lock_timeout: float = 600.0,
     rebuild: bool = False,
+    tags: TagRules | None = None,
 ) -> int:
     """Fetch one provider and publish it, raising on any problem (demo, import).
 
     Nothing is written unless the whole fetch succeeded. Returns rows stored."""
     return restate_once(
-        provider, cache_path, start, end, fresh=fresh, lock_timeout=lock_timeout, rebuild=rebuild
+        provider, cache_path, start, end, fresh=fresh, lock_timeout=lock_timeout, rebuild=rebuild, tags=tags
     ).stored
 
 
@@ -351,13 +356,16 @@ def restate_once(
     lock_timeout: float = 600.0,
     rebuild: bool = False,
     dry_run: bool = False,
+    tags: TagRules | None = None,
 ) -> Restatement:
-    """load_once, reporting each replaced slice; `dry_run` computes the report without writing."""
+    """load_once, reporting each replaced slice; `dry_run` computes the report without writing.
+    `tags` are the configured tag keys ([allocation]) the rows keep."""
+    tags = tags or TagRules()
     workdir = scratch_dir("load")
     try:
         known: dict[str, str] = {}
         try:
-            result = provider.fetch(FetchContext(start, end, workdir, known))
+            result = provider.fetch(FetchContext(start, end, workdir, known, tags=tags))
         except CostError:
             raise
         except Exception as exc:  # staging into a full or read-only temp dir: one line, its exit code
@@ -369,6 +377,7 @@ def restate_once(
             current = cache_path if cache_path.exists() and not (fresh or rebuild) else None
             return Restatement(0, preview_changes(current, result.scopes, result.parquet_files))
         with open_writer(cache_path, lock_timeout=lock_timeout, fresh=fresh, rebuild=rebuild) as writer:
+            writer.ensure_tag_columns(tags.keys)
             stored = writer.replace_charges(result.scopes, result.rows, result.parquet_files)
             writer.record_ingested_objects(provider.name, result.ingested_objects)
         return Restatement(stored, writer.last_changes)
