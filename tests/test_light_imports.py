@@ -31,6 +31,24 @@ def test_a_whole_check_run_loads_no_click_pydantic_textual_or_sdk(known_cache):
     assert [name for name in HEAVY if name in roots] == []
 
 
+def test_a_check_without_a_config_file_loads_neither_the_config_schema_nor_the_writer(known_cache, tmp_path):
+    # Each of these costs the plugin tens of milliseconds of start-up on every monitoring run.
+    script = (
+        "import os, sys\n"
+        "os.environ.pop('COSTTUI_CONFIG', None)\n"
+        f"os.environ['XDG_CONFIG_HOME'] = {str(tmp_path)!r}\n"  # no costtui/config.toml there
+        "from costtui.config.fast import load_fast_config\n"
+        "from costtui.plugin.check import run_check\n"
+        f"assert run_check(['-w', '~:99999'], cache_path={str(known_cache)!r}) == 0\n"
+        "print(sorted(m for m in sys.modules if m.startswith('costtui.')))"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    loaded = result.stdout.splitlines()[-1]
+    for module in ("costtui.config.schema", "costtui.config.rules", "costtui.cache.writer", "costtui.cache.publish"):
+        assert f"'{module}'" not in loaded
+    assert "'costtui.cache.queries'" in loaded  # it did read the cache
+
+
 @pytest.mark.parametrize("module", ["costtui.plugin.check", "costtui.exporters.delivery", "costtui.exporters.prometheus"])
 def test_headless_modules_load_no_ui_config_models_or_sdk(module):
     roots = loaded_roots(f"import {module}")

@@ -15,7 +15,6 @@ from datetime import date
 from pathlib import Path
 
 from costtui import exitcodes
-from costtui.config.rules import RuleError, check_config
 from costtui.model import CostError
 
 APP_NAME = "costtui"
@@ -60,6 +59,11 @@ def load_fast_config(explicit: str | os.PathLike | None = None) -> FastConfig:
         raise FastConfigError(f"{path}: not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise FastConfigError(f"{path}: cannot read: {exc}") from None
+    from costtui.config.rules import (  # only when a file exists: its dataclasses cost ~30 ms
+        RuleError,
+        check_config,
+    )
+
     try:
         check_config(data)
     except RuleError as exc:
