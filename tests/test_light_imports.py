@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -47,6 +48,28 @@ def test_a_check_without_a_config_file_loads_neither_the_config_schema_nor_the_w
     for module in ("costtui.config.schema", "costtui.config.rules", "costtui.cache.writer", "costtui.cache.publish"):
         assert f"'{module}'" not in loaded
     assert "'costtui.cache.queries'" in loaded  # it did read the cache
+
+
+def test_a_check_trusts_a_config_another_command_validated_and_rechecks_an_edited_one(known_cache, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(f'[cache]\npath = {str(known_cache)!r}\nmax_age_hours = 8000\n')
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "stamps"), "COSTTUI_CONFIG": str(config)}
+    script = (
+        "import sys\n"
+        "from costtui.plugin.check import run_check\n"
+        "code = run_check(['-w', '~:99999'])\n"
+        "print(code, 'costtui.config.rules' in sys.modules)"
+    )
+
+    def check() -> list[str]:
+        return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env).stdout.split()
+
+    assert check()[-2:] == ["0", "True"]  # never validated: the check applies the rules itself
+    subprocess.run([sys.executable, "-c", "from costtui.config import load_config; load_config()"], env=env, check=True)
+    assert check()[-2:] == ["0", "False"]  # validated in full by another command: the rules are skipped
+    config.write_text(config.read_text() + "max_age_hourz = 3\n")
+    output = check()
+    assert output[-2:] == ["3", "True"] and "max_age_hourz" in " ".join(output)  # edited: checked again, refused
 
 
 @pytest.mark.parametrize("module", ["costtui.plugin.check", "costtui.exporters.delivery", "costtui.exporters.prometheus"])
