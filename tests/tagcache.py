@@ -1,13 +1,14 @@
-"""Caches with tag columns (issue 13), the way docs/tags-layout.md and the tags contract lay them out:
-one nullable VARCHAR column per configured key, meta `tag_keys` = {key: column}, NULL = untagged.
+"""Caches with tag columns (issue 13), as docs/tags-layout.md lays them out: one nullable VARCHAR
+column per configured key, meta `tag_keys` = {key: column}, NULL = untagged.
 
-Tags are added to a cache the real writer published (ALTER + UPDATE + meta, as the contract
-describes), so the rest of the cache is exactly what the writer makes."""
+The known numbers are written with their tags by the real writer; the demo copy gets tags added
+afterwards (ALTER + UPDATE + meta, the contract's form) to keep the session's demo cache as is."""
 
 from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -15,9 +16,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from costtui.cache import FetchRecord, open_writer
 from costtui.cache.writer import utcnow
-from costtui.model import tag_column
-from tests.faces import build_cache, known_rows
+from costtui.model import CostRow, ReplaceScope, tag_column
+from tests.faces import KNOWN_START, LAST_DAY, known_rows
 
 # The known numbers (tests/faces.py) tagged; anything not listed is untagged:
 #   aws 111 EC2     team=payments environment=prod   (100.00/day billed, credit -50.00 on 2026-11-03)
@@ -45,19 +47,19 @@ def add_tag_columns(path: Path, keys: tuple[str, ...] = TAG_KEYS) -> dict[str, s
     return columns
 
 
-def tag_rows(path: Path, tags: dict[tuple[str, str, str], dict[str, str]]) -> None:
-    """Set tags on every row of (provider, account, service)."""
-    with duckdb.connect(str(path)) as con:
-        for (provider, account, service), values in tags.items():
-            for key, value in values.items():
-                con.execute(f"UPDATE charges SET {tag_column(key)} = ? WHERE provider = ? AND account_id = ? "
-                            "AND service = ?", [value, provider, account, service])
+def tagged_known_rows() -> list[CostRow]:
+    return [replace(r, tags=KNOWN_TAGS.get((r.provider, r.account_id, r.service), {})) for r in known_rows()]
 
 
 def build_tagged_known_cache(path: Path, fetched_at: datetime | None = None) -> Path:
-    build_cache(path, known_rows(), fetched_at or utcnow() - timedelta(hours=1))
-    add_tag_columns(path)
-    tag_rows(path, KNOWN_TAGS)
+    """The known numbers with KNOWN_TAGS, through the writer with [allocation] tag_keys = TAG_KEYS."""
+    fetched_at = fetched_at or utcnow() - timedelta(hours=1)
+    with open_writer(path) as writer:
+        writer.ensure_tag_columns(list(TAG_KEYS))
+        writer.replace_charges([ReplaceScope(p, KNOWN_START, LAST_DAY) for p in ("aws", "azure")],
+                               tagged_known_rows())
+        for provider in ("aws", "azure"):
+            writer.record_fetch(FetchRecord(provider, "test", KNOWN_START, LAST_DAY, fetched_at, fetched_at, "ok"))
     return path
 
 
