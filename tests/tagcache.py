@@ -70,9 +70,9 @@ def tag_demo_copy(demo: Path, target: Path) -> Path:
     with duckdb.connect(str(target)) as con:
         con.execute("""UPDATE charges SET
             tag_team = CASE WHEN hash(service) % 7 = 0 THEN NULL
-                            ELSE ['payments', 'search', 'platform', 'data'][hash(service) % 4 + 1] END,
+                            ELSE ['payments', 'search', 'platform', 'data'][CAST(hash(service) % 4 AS BIGINT) + 1] END,
             tag_environment = CASE WHEN hash(account_id) % 5 = 0 THEN NULL
-                                   ELSE ['prod', 'dev'][hash(account_id) % 2 + 1] END""")
+                                   ELSE ['prod', 'dev'][CAST(hash(account_id) % 2 AS BIGINT) + 1] END""")
     return target
 
 
