@@ -77,7 +77,7 @@ def tag_text(value: object) -> str | None:
         return None
     if isinstance(value, str):
         return value or None
-    return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def parse_tag_object(text: str | None) -> dict[str, object]:
