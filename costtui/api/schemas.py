@@ -88,12 +88,26 @@ class Total(BaseModel):
     change_percent: Money | None
 
 
+class TagCoverage(BaseModel):
+    """How much of a provider's spend in the window carries a configured tag key."""
+
+    provider: str
+    tag_key: str
+    currency: str = Field(description="The provider's currency (its main one when it bills in several).")
+    tagged_cost: Money
+    total_cost: Money
+    ratio: Money | None = Field(description="tagged_cost / total_cost (0-1); null when total_cost is 0.")
+
+
 class Summary(Answer):
     data_as_of: datetime | None
     totals: list[Total]
     providers: list[dict[str, Cell]] = Field(description="provider, billed_cost or effective_cost, currency.")
     previous_period: Window
     freshness: list[FetchFacts] = Field(description="Each selected provider's fetch facts in this snapshot.")
+    tag_coverage: list[TagCoverage] = Field(description=(
+        "Per provider and configured tag key ([allocation] tag_keys), the share of the window's spend "
+        "carrying the key; empty for a cache without tags."))
 
 
 class Breakdown(Answer):

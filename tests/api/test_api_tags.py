@@ -70,3 +70,13 @@ def test_the_document_describes_the_tag_parameters(api):
     assert names["group_by"]["required"] is True
     assert "tag" in names and "untagged" in names["tag"]["description"]
     assert "tag" in {p["name"] for p in document["paths"]["/api/v1/costs/summary"]["get"]["parameters"]}
+
+
+def test_the_summary_carries_tag_coverage_per_provider_and_key(api):
+    body = api.get("/api/v1/costs/summary", params=OCTOBER).json(parse_float=Decimal)
+    assert body["tag_coverage"] == [
+        {"provider": "aws", "tag_key": "team", "currency": "USD", "tagged_cost": Decimal("3410.00"),
+         "total_cost": Decimal("3441.00"), "ratio": Decimal("0.990991")},
+        {"provider": "aws", "tag_key": "environment", "currency": "USD", "tagged_cost": Decimal("3100.00"),
+         "total_cost": Decimal("3441.00"), "ratio": Decimal("0.900901")},
+    ]
