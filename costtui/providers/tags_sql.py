@@ -26,15 +26,20 @@ def entries_from_json(expr: str) -> str:
     )
 
 
-def picked_tags(entries: str, rules: TagRules) -> list[tuple[str, str]]:
-    """(cache column, expression) per configured key over a list of {key, value} `entries`."""
+def picked_tags(entries: str, rules: TagRules, source_prefix: str | None = None) -> list[tuple[str, str]]:
+    """(cache column, expression) per configured key over a list of {key, value} `entries`.
+
+    `source_prefix` (a regular expression) is a prefix the source puts before user tag keys
+    (CUR 2.0's `user_`): a raw key matches with or without it."""
     picked = []
     for key in rules.keys:
-        firsts = [
-            f"list_filter({entries}, lambda e: trim(e.key, {_SPACES}) = {_literal(spelling)} "
-            f"AND e.value <> '')[1].value"
-            for spelling in rules.spellings(key)
-        ]
+        firsts = []
+        for spelling in rules.spellings(key):
+            raw = f"trim(e.key, {_SPACES})"
+            match = f"{raw} = {_literal(spelling)}"
+            if source_prefix:
+                match = f"({match} OR regexp_replace({raw}, {_literal('^' + source_prefix)}, '') = {_literal(spelling)})"
+            firsts.append(f"list_filter({entries}, lambda e: {match} AND e.value <> '')[1].value")
         picked.append((tag_column(key), firsts[0] if len(firsts) == 1 else f"coalesce({', '.join(firsts)})"))
     return picked
 
