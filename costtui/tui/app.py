@@ -476,7 +476,7 @@ class CostApp(App[None]):
         if table is None or self.data is None:
             self.notify("Nothing to export on this tab", severity="warning")
             return
-        view = next((a for a in table.ancestors if isinstance(a, BreakdownView)), None)
+        view = next((a for a in table.ancestors if isinstance(a, BreakdownView | TagsView)), None)
         group_by = view.dimensions if view else ("provider", "service")
         name = view.breakdown if view else "top-services"
         folder = self.export_dir or Path.cwd()

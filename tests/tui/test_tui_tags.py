@@ -88,3 +88,18 @@ async def test_a_cache_without_tags_has_no_tags_tab(known_cache: Path, today: da
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         assert not tag_tab_visible(app)
+
+
+async def test_e_exports_the_tags_table_as_costs_csv_does(tagged_cache: Path, today: date, tmp_path: Path) -> None:
+    from tests.faces import run_costtui
+
+    app = make_app(tagged_cache, today)
+    app.export_dir = tmp_path
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_tags(app, pilot)
+        app.query_one("#tags-table", CostTable).focus()
+        await pilot.press("e")
+        await settle(app, pilot)
+    (written,) = tmp_path.glob("costtui-tag-team-*.csv")
+    expected = run_costtui(["--cache", str(tagged_cache), "costs", "--group-by", "tag:team", "--format", "csv"]).stdout
+    assert sorted(written.read_text().splitlines()) == sorted(expected.splitlines())

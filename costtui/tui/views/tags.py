@@ -15,7 +15,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Label, Select, Static
 
-from costtui.model import CostError
+from costtui.model import CostError, tag_column
 from costtui.tui.data import ViewOptions
 from costtui.tui.format import day_span
 from costtui.tui.tags import TAG, TAG_VALUE, TagsData, coverage_text, load_tags, read_tag_keys
@@ -58,6 +58,15 @@ class TagsView(Vertical):
         yield Select[str]([], prompt="Tag key", allow_blank=True, id="tags-key")
         yield Static("", id="tags-coverage")
         yield CostTable([KeyColumn("Value", TAG)], drill=(TAG_VALUE,), id="tags-table")
+
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        """What the table groups by, as `costs --group-by` names it (for `e`: the same CSV)."""
+        return (f"tag:{self.key}",) if self.key else ()
+
+    @property
+    def breakdown(self) -> str:
+        return f"tag-{tag_column(self.key).removeprefix('tag_')}" if self.key else "tags"
 
     def show(self, options: ViewOptions, today: date) -> None:
         """Read again if anything the answer depends on changed since the last read."""
