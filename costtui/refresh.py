@@ -278,12 +278,27 @@ def _read_cache_state(
                     first,
                     last,
                     estimated,
-                    queries.ingested_objects(provider.name),
+                    known_with_tags(queries.ingested_objects(provider.name), options.tags),
                     queries.last_success(provider.name, provider.source),
                 )
     except CacheMissing:
         pass
     return state
+
+
+def noted_with_tags(objects: dict[str, str], tags: TagRules) -> dict[str, str]:
+    """Ingested objects as recorded: each ETag marked with the tag keys it was read with."""
+    mark = tags.fingerprint
+    return {key: etag + mark for key, etag in objects.items()} if mark else objects
+
+
+def known_with_tags(objects: dict[str, str], tags: TagRules) -> dict[str, str]:
+    """The objects read with the tag keys configured now (their ETags unmarked): objects read
+    with other keys are fetched again, so a change of `[allocation]` fills on the next refresh."""
+    mark = tags.fingerprint
+    if not mark:
+        return {key: etag for key, etag in objects.items() if "|tags=" not in etag}
+    return {key: etag[: -len(mark)] for key, etag in objects.items() if etag.endswith(mark)}
 
 
 def _publish(
@@ -301,7 +316,7 @@ def _publish(
                     outcome.result = None
                     outcome.error = ProviderError(str(exc), kind="invalid_data")
                 else:
-                    writer.record_ingested_objects(outcome.provider, result.ingested_objects)
+                    writer.record_ingested_objects(outcome.provider, noted_with_tags(result.ingested_objects, options.tags))
             writer.record_fetch(
                 FetchRecord(
                     provider=outcome.provider,
@@ -379,7 +394,7 @@ def restate_once(
         with open_writer(cache_path, lock_timeout=lock_timeout, fresh=fresh, rebuild=rebuild) as writer:
             writer.ensure_tag_columns(tags.keys)
             stored = writer.replace_charges(result.scopes, result.rows, result.parquet_files)
-            writer.record_ingested_objects(provider.name, result.ingested_objects)
+            writer.record_ingested_objects(provider.name, noted_with_tags(result.ingested_objects, tags))
         return Restatement(stored, writer.last_changes)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -13,6 +13,7 @@ tag means the same thing whichever cloud reported it. The rule:
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -40,6 +41,15 @@ class TagRules:
 
     def __bool__(self) -> bool:
         return bool(self.keys)
+
+    @property
+    def fingerprint(self) -> str:
+        """A short mark of the keys and aliases ("" without keys): refresh notes it with each source
+        object it ingests, so a change of keys re-reads the objects already ingested."""
+        if not self.keys:
+            return ""
+        text = json.dumps([self.keys, {k: list(v) for k, v in sorted(self.aliases.items())}])
+        return "|tags=" + hashlib.sha256(text.encode()).hexdigest()[:12]
 
     def spellings(self, key: str) -> tuple[str, ...]:
         """The raw (trimmed) keys read for a configured key, first match first."""

@@ -40,7 +40,7 @@ class FileSql:
         self, mapping: dict[str, str], types: dict[str, str], latest_day: date, tags: TagRules | None = None
     ) -> None:
         self.mapping, self.types = mapping, types
-        # The configured tags, picked from the Tags JSON once per group of identical raw values.
+        # The configured tags, picked from the Tags JSON once per distinct Tags text (see grouped).
         self.tags = picked_tags(entries_from_json("tags_raw"), tags) if tags and "tags" in mapping else []
         self.tag_columns = [column for column, _ in self.tags]
         plausible = f"BETWEEN DATE '{EARLIEST_DAY}' AND DATE '{latest_day}'"
