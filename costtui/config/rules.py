@@ -31,6 +31,7 @@ def check_config(data: dict) -> None:
     """RuleError naming the first key that breaks a rule; None when the file is valid."""
     _check(Config, data, ())
     _check_allocation(data.get("allocation", {}))
+    _check_tag_references(data)
 
 
 def _check_allocation(section: dict) -> None:
@@ -63,6 +64,18 @@ def _check_allocation(section: dict) -> None:
             if other != key:
                 _fail(("allocation", "aliases", raw_key, index), f"{alias!r} already stands for {other!r}")
             claimed[alias] = key
+
+
+def _check_tag_references(data: dict) -> None:
+    """A threshold's tag scope and export.tag_labels name configured keys: any other has no column to read."""
+    configured = {normalise_tag_key(key) for key in data.get("allocation", {}).get("tag_keys", [])}
+    for index, key in enumerate(data.get("export", {}).get("tag_labels", [])):
+        if normalise_tag_key(key) not in configured:
+            _fail(("export", "tag_labels", index), "not one of allocation.tag_keys", key)
+    for index, rule in enumerate(data.get("alerts", {}).get("thresholds", [])):
+        for key in rule.get("tag", {}):
+            if normalise_tag_key(key) not in configured:
+                _fail(("alerts", "thresholds", index, "tag", key), "not one of allocation.tag_keys")
 
 
 @cache

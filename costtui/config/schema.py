@@ -158,6 +158,8 @@ class ThresholdRule(Section):
     warning: Money | None = None
     critical: Money | None = None
     currency: str | None = None
+    tag: dict[str, str] = field(default_factory=dict)
+    """Only spend with these tags, e.g. {team = "payments"} (keys of allocation.tag_keys; "" = untagged)."""
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,12 @@ class AlertsConfig(Section):
 class ExportConfig(Section):
     top_services_per_account: Annotated[int, Min(1), Max(10000)] = 20
     """Prometheus label cardinality cap; the rest are summed as `other`."""
+    tag_labels: tuple[str, ...] = ()
+    """Tag keys (of allocation.tag_keys) added as labels to costtui_month_to_date_cost_by_tag, e.g.
+    ["team"]. Off by default: each value is a new series (cardinality)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tag_labels", tuple(normalise_tag_key(k) for k in self.tag_labels))
 
 
 MAX_TAG_KEYS = 10
