@@ -15,7 +15,7 @@ from pathlib import Path
 from costtui.cache import CacheMissing, CacheReader, CostQueries
 from costtui.cache.rollups import WindowSums
 from costtui.core.freshness import FreshnessFacts, read_freshness_facts
-from costtui.core.windows import PRESETS, Window, last_days, month_to_date, same_days_last_month
+from costtui.core.windows import PRESETS, Window, last_days, month_to_date, month_to_date_comparison
 from costtui.model import CostGroup, CostQuery, Metric, percent_change
 from costtui.tui import rollup
 from costtui.tui.rollup import CURRENT, PREVIOUS, Filter, Row
@@ -83,8 +83,8 @@ class ViewOptions:
 
 @dataclass(frozen=True)
 class MonthToDate:
-    """Month-to-date cost of one provider (or all, `provider=None`) in one currency,
-    and the same days of the previous month."""
+    """Month-to-date cost of one provider (or all, `provider=None`) in one currency, and the change of
+    its complete days (1st through yesterday) against the same days of the previous month."""
 
     provider: str | None
     currency: str
@@ -96,10 +96,16 @@ class MonthToDate:
     previous_cost: Decimal
     previous_covered: bool
     """False when the cache holds no data for the comparison days (no base to compare)."""
+    compared_cost: Decimal = Decimal(0)
+    """This month's complete days (`start` through `compared_end`), the side set against last month."""
+    compared_end: date | None = None
+    """The latest complete day; None on the 1st (no complete day to compare yet)."""
 
     @property
     def change(self) -> Decimal | None:
-        return percent_change(self.cost, self.previous_cost) if self.previous_covered else None
+        if self.compared_end is None or not self.previous_covered:
+            return None
+        return percent_change(self.compared_cost, self.previous_cost)
 
 
 @dataclass(frozen=True)
@@ -194,20 +200,25 @@ class DashboardData:
 
 def month_to_date_figures(data: DashboardData) -> tuple[MonthToDate, ...]:
     """Per provider and currency, then one total per currency when several providers show: the 1st
-    through today against the same days of last month; a provider with no data for those days has no
-    base to compare."""
-    month, before = data.month, same_days_last_month(data.month)
+    through today, and the change of its complete days against the same days of last month (the core's
+    month_to_date_comparison); a provider with no data for those days has no base to compare."""
+    month, comparison = data.month, month_to_date_comparison(data.month.end)
+    before = comparison[1] if comparison else Window(month.start, month.start, "")
+    compared_end = comparison[0].end if comparison else None
     options = data.options
     cards: list[MonthToDate] = []
     for provider in options.providers or data.providers:
         items = [item for item in data.month_sums if item.keys.get("provider") == provider]
-        current = rollup.totals(items, 0, options.metric, options.gross)
-        previous = _add(*(rollup.totals(items, w, options.metric, options.gross) for w in range(1, len(items[0].sums)))) \
-            if items else {}
+        # Windows as the loader read them: complete days, today, then last month's days (see _read).
+        windows = len(items[0].sums) if items else 0
+        compared = rollup.totals(items, 0, options.metric, options.gross) if comparison and items else {}
+        current = _add(*(rollup.totals(items, w, options.metric, options.gross) for w in range(min(windows, 2 if comparison else 1))))
+        previous = _add(*(rollup.totals(items, w, options.metric, options.gross) for w in range(2, windows)))
         covered = provider in data.compared
         for currency in sorted(set(current) | set(previous)):
             cards.append(MonthToDate(provider, currency, month.start, month.end, current.get(currency, Decimal(0)),
-                                     before.start, before.end, previous.get(currency, Decimal(0)), covered))
+                                     before.start, before.end, previous.get(currency, Decimal(0)), covered,
+                                     compared.get(currency, Decimal(0)), compared_end))
     if len({card.provider for card in cards}) > 1:
         cards.extend(_totals_per_currency(cards))
     return tuple(cards)
@@ -228,7 +239,8 @@ def _totals_per_currency(cards: list[MonthToDate]) -> list[MonthToDate]:
     return [
         MonthToDate(None, currency, group[0].start, group[0].end, sum((c.cost for c in group), Decimal(0)),
                     group[0].previous_start, group[0].previous_end, sum((c.previous_cost for c in group), Decimal(0)),
-                    all(c.previous_covered for c in group))
+                    all(c.previous_covered for c in group), sum((c.compared_cost for c in group), Decimal(0)),
+                    group[0].compared_end)
         for currency, group in sorted(by_currency.items())
     ]
 
@@ -249,12 +261,15 @@ def _read(queries: CostQueries, options: ViewOptions, today: date) -> DashboardD
     if bounds is None:
         return None
     month = month_to_date(today)
-    before = same_days_last_month(month)
-    # Last month's days split at their first day: costs on it mean the provider has a base to compare
-    # (no separate scan for each provider's first day).
-    spans = [(month.start, month.end), (before.start, before.start)]
-    if before.end > before.start:
-        spans.append((before.start + timedelta(days=1), before.end))
+    # Month to date as its complete days and today (windows are disjoint), then last month's same days
+    # split at their first day: costs on it mean the provider has a base to compare (no separate scan
+    # for each provider's first day). On the 1st there are no complete days: today alone.
+    spans = [(today, today)]
+    if (comparison := month_to_date_comparison(today)) is not None:
+        complete, before = comparison
+        spans = [(complete.start, complete.end), (today, today), (before.start, before.start)]
+        if before.end > before.start:
+            spans.append((before.start + timedelta(days=1), before.end))
     month_sums = queries.window_sums(CostQuery(group_by=("provider",)), spans)
     sums = _range_sums(queries, options, today, CostQuery())
     providers = {str(item.keys["provider"]) for group in (month_sums, sums["pieces"], sums["account_sums"])
@@ -266,7 +281,7 @@ def _read(queries: CostQueries, options: ViewOptions, today: date) -> DashboardD
         last_day=bounds[1],
         data_as_of=queries.data_as_of(),
         providers=tuple(sorted(providers)),
-        compared=frozenset(str(item.keys["provider"]) for item in month_sums if any(item.sums[1])),
+        compared=frozenset(str(item.keys["provider"]) for item in month_sums if len(item.sums) > 2 and any(item.sums[2])),
         month_sums=tuple(month_sums),
         freshness=read_freshness_facts(queries),
         alert_events=tuple(queries.alert_events()),
