@@ -80,7 +80,8 @@ class CostApp(App[None]):
         _key("S", "reverse_sort", "Reverse", "Reverse the table's sort order", show=False),
         _key("slash", "filter", "Filter", "Filter the table's rows by name"),
         _key("escape", "back", "Back", "Clear the filter, or go back one drill-down step", show=False),
-        _key("e", "export", "Export", "Write the table as CSV (exact values) to the working directory", show=False),
+        _key("e", "export", "Export", "Write the table as CSV (exact values) to display.export_dir or the working directory",
+             show=False),
         _key("r", "reload", "Reload", "Read the cache again", show=False),
         _key("R", "refresh", "Refresh", "Run `costtui refresh` for the configured providers", show=False),
         _key("question_mark", "help", "Keys", "This list of keys"),
@@ -97,7 +98,8 @@ class CostApp(App[None]):
         self.config = config
         self.cache_path = Path(cache_path)
         self.config_path = config_path
-        self.export_dir = export_dir
+        configured = config.display.export_dir
+        self.export_dir = export_dir or (configured.expanduser() if configured else None)
         self.today = today
         self.clock = clock
         display = config.display
@@ -464,6 +466,9 @@ class CostApp(App[None]):
         group_by = view.dimensions if view else ("provider", "service")
         name = view.breakdown if view else "top-services"
         folder = self.export_dir or Path.cwd()
+        if not folder.is_dir():
+            self.notify(f"Cannot export: the folder {folder} (display.export_dir) does not exist", severity="error")
+            return
         path = export_path(folder, name, self.clock())
         try:
             path.write_text(table_csv(table.rows_shown, group_by, self.options.metric))
