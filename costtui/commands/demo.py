@@ -47,7 +47,15 @@ def demo(app_context: AppContext, no_tui: bool, seed: int, rows: int | None, reb
         f"in {time.perf_counter() - began:.1f} s",
         file=sys.stderr,
     )
+    # The alert rules with demo thresholds, so the Alerts tab and the Trends chart have findings to show.
+    from costtui.alerts.demo import demo_alert_config
+    from costtui.alerts.run import run_alerts
+
+    config = demo_alert_config(app_context.config, path, today)
+    found = run_alerts(path, config, today, send=False, lock_timeout=app_context.config.cache.lock_timeout_seconds)
+    print(f"costtui: demo alerts (demo thresholds): {len(found.findings)} findings, {len(found.new)} new",
+          file=sys.stderr)
     if not no_tui:
         from costtui.commands.tui import open_dashboard
 
-        open_dashboard(app_context, path)
+        open_dashboard(app_context, path, config)
