@@ -15,9 +15,10 @@ from pathlib import Path
 from costtui.cache import CacheMissing, CacheReader, CostQueries
 from costtui.cache.rollups import WindowSums
 from costtui.core.freshness import FreshnessFacts, read_freshness_facts
+from costtui.core.reports import changes
 from costtui.core.windows import PRESETS, Window, last_days, month_to_date, month_to_date_comparison
 from costtui.model import CostGroup, CostQuery, Metric, percent_change
-from costtui.tui import rollup
+from costtui.tui import rollup, sparkline
 from costtui.tui.rollup import CURRENT, PREVIOUS, Filter, Row
 
 # The presets `d` cycles through (the core's names and windows).
@@ -128,6 +129,9 @@ class DashboardData:
     freshness: FreshnessFacts | None = None  # judged at the app's clock (widgets.status)
     alert_events: tuple[dict, ...] = ()
     forecasts: dict[tuple, dict[str, Decimal]] = field(default_factory=dict, compare=False)
+    day_sums: dict[tuple, tuple[WindowSums, ...]] = field(default_factory=dict, compare=False)
+    """(dimensions, filters) -> the range's sums by time bucket and those dimensions (load_day_sums),
+    for sparklines the time series by provider and service cannot draw; shared by every options view."""
 
     @property
     def start(self) -> date:
@@ -192,6 +196,30 @@ class DashboardData:
         key = self.options.granularity
         return [CostGroup({key: bucket, "provider": provider}, cost, currency)
                 for bucket, provider, currency, cost in rollup.time_series(items, key, self.options.metric, self.options.gross)]
+
+    def time_axis(self) -> list[str]:
+        """Every bucket of the range in the chosen granularity, as the sums key them."""
+        days = [self.start + timedelta(days=n) for n in range(self.window.days)]
+        if self.options.granularity == "month":
+            return sorted({f"{day:%Y-%m}" for day in days})
+        return [day.isoformat() for day in days]
+
+    def day_sums_key(self, dimensions: tuple[str, ...], filters: tuple[Filter, ...]) -> tuple:
+        return (self.options.granularity, dimensions, filters)
+
+    def trend_lines(self, dimensions: tuple[str, ...], filters: tuple[Filter, ...] = ()) -> dict[tuple, str] | None:
+        """A sparkline per (dimension values..., currency) of a breakdown; None until load_day_sums has
+        read what the time series by provider and service cannot answer."""
+        own = tuple(f for f in filters if f not in self.prefiltered)
+        if all(d in ("provider", "service") for d in (*dimensions, *(d for d, _ in own))):
+            items: tuple[WindowSums, ...] | list[WindowSums] = list(
+                rollup.selected(self.timeline, self.options.providers, own))
+        elif (loaded := self.day_sums.get(self.day_sums_key(dimensions, filters))) is not None:
+            items = list(rollup.selected(loaded, self.options.providers, ()))
+        else:
+            return None
+        key = self.options.granularity
+        return sparkline.trend_lines(items, dimensions, self.time_axis(), key, self.options.metric, self.options.gross)
 
     @cached_property
     def month_to_date(self) -> tuple[MonthToDate, ...]:
@@ -316,3 +344,27 @@ def load_drill(cache_path: Path, base: DashboardData, today: date, filters: tupl
                           providers=tuple(v for d, v in filters if d == "provider"))
     with CacheReader(cache_path).session() as queries:
         return replace(base, prefiltered=filters, **_range_sums(queries, options, today, selection))
+
+
+def load_day_sums(cache_path: Path, data: DashboardData, dimensions: tuple[str, ...],
+                  filters: tuple[Filter, ...]) -> tuple[WindowSums, ...]:
+    """The range's sums by time bucket and `dimensions` under `filters` (sparklines of accounts and
+    regions): one small scan, kept in `data.day_sums`."""
+    selection = CostQuery(group_by=(data.options.granularity, *dimensions),
+                          **{f"{d}s": tuple(v for dim, v in filters if dim == d)
+                             for d in ("provider", "account", "service", "region")})
+    with CacheReader(cache_path).session() as queries:
+        return tuple(queries.window_sums(selection, [(data.start, data.end)]))
+
+
+def load_changes(cache_path: Path, options: ViewOptions, window: Window, dimensions: tuple[str, ...],
+                 filters: tuple[Filter, ...] = ()) -> list[Row]:
+    """Each group of `dimensions` in `window` against the window of the same length before (the core's
+    `changes`): a day's movers against the day before."""
+    selection = CostQuery(group_by=dimensions, metric=options.metric, gross=options.gross,
+                          **{f"{d}s": tuple(v for dim, v in (*filters, *(("provider", p) for p in options.providers))
+                                            if dim == d) for d in ("provider", "account", "service", "region")})
+    with CacheReader(cache_path).session() as queries:
+        found = changes(queries, selection, window)
+    return [Row(change.keys, change.currency, change.cost, change.previous,
+                None if change.share is None else change.share * 100) for change in found]

@@ -53,12 +53,14 @@ async def test_month_to_date_cards_show_the_cache_totals_and_change(demo_cache: 
         await settle(app, pilot)
         cards = shown_cards(app)
         assert set(cards) == {*expected, None}
+        heading = str(app.query_one("#mtd .section-title", Label).render())
+        assert heading == "Month to date, 1-15 Nov · change of the complete days 1-14 Nov vs 1-14 Oct"
         for provider, (current, compared, previous) in expected.items():
             texts = card_texts(cards[provider])
             assert texts[0] == provider_name(provider)
             assert texts[1] == money(current, "USD")
             # Today (15 Nov) has no data yet: the change is of 1-14 Nov against 1-14 Oct.
-            assert texts[2] == f"{change_text(percent_change(compared, previous))} vs 1-14 Oct"
+            assert texts[2] == change_text(percent_change(compared, previous))
         total_now = sum(current for current, _, _ in expected.values())
         total_compared = sum(compared for _, compared, _ in expected.values())
         total_before = sum(previous for _, _, previous in expected.values())
@@ -79,7 +81,7 @@ async def test_top_services_follow_the_cache_cost_order(demo_cache: Path, today:
         table = app.query_one("#top-services", DataTable)
         assert table.row_count == 10
         for index, group in enumerate(groups):
-            provider, service, cost, share, _change = (str(cell) for cell in table.get_row_at(index))
+            provider, service, cost, share, _change, _trend = (str(cell) for cell in table.get_row_at(index))
             assert (provider, service) == (provider_name(group.keys["provider"]), group.keys["service"])
             assert cost == money(group.cost, "USD")
             assert share == f"{(group.cost / total * 100).quantize(Decimal('0.1'))}%"

@@ -38,7 +38,7 @@ class MonthToDateCard(Vertical):
         elif figure.change is None:
             detail = f"no data for {comparison}" if not figure.previous_covered else f"n/a vs {comparison}"
         else:
-            detail = f"{change_text(figure.change)} vs {comparison}"
+            detail = change_text(figure.change)  # the heading names the days compared
         yield Label(detail, classes="card-change")
 
 
