@@ -24,7 +24,8 @@ def demo_cache_path() -> Path:
 @rebuild_option
 @pass_app
 def demo(app_context: AppContext, no_tui: bool, seed: int, rows: int | None, rebuild: bool) -> None:
-    """Fill the demo cache (the real cache only if --cache names it) and open the dashboard."""
+    """Fill the demo cache (the real cache only if --cache names it), run the alert rules on it with demo
+    thresholds, and open the dashboard."""
     from costtui.providers.demo import DemoProvider, demo_window
     from costtui.refresh import load_once
 

@@ -104,7 +104,7 @@ class CostApp(App[None]):
         _key("S", "reverse_sort", "Reverse", "Reverse the table's sort order", show=False),
         _key("slash", "filter", "Filter", "Filter the table's rows by name"),
         _key("escape", "back", "Back", "Clear the filter, or go back one drill-down step", show=False),
-        _key("e", "export", "Export", "Write the table as CSV (exact values) to display.export_dir or the working directory",
+        _key("e", "export", "Export", "Table as CSV (exact values) to display.export_dir, else the working directory",
              show=False),
         _key("r", "reload", "Reload", "Read the cache again", show=False),
         _key("R", "refresh", "Refresh", "Run `costtui refresh` for the configured providers", show=False),
@@ -115,7 +115,7 @@ class CostApp(App[None]):
     # Keys the tables own, listed in `?` with the app's.
     TABLE_KEYS = [("enter", "Drill down into the row (service, account, region); on Alerts the whole finding"),
                   ("↑ ↓ PgUp PgDn", "Move in the table"),
-                  ("← → enter", "On the Trends chart (c): pick a day (or month), Enter: its top movers vs the one before")]
+                  ("← → enter", "Trends chart (after c): move the day cursor; Enter: that day's top movers")]
 
     def __init__(self, config: Config, cache_path: Path, today: date, clock: Callable[[], datetime] = utc_now,
                  config_path: Path | None = None, export_dir: Path | None = None) -> None:
@@ -590,8 +590,10 @@ class CostApp(App[None]):
             self.notify("Nothing to export on this tab", severity="warning")
             return
         view = next((a for a in table.ancestors if isinstance(a, BreakdownView)), None)
-        group_by = view.dimensions if view else ("provider", "service")
+        group_by = view.dimensions if view else table.drill or ("provider", "service")
         name = view.breakdown if view else "top-services"
+        if isinstance(self.screen, ChangesScreen):
+            name = f"{table.id}-by-{self.screen.dimension}"  # rises or falls
         folder = self.export_dir or Path.cwd()
         if not folder.is_dir():
             self.notify(f"Cannot export: the folder {folder} (display.export_dir) does not exist", severity="error")

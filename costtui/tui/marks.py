@@ -24,6 +24,7 @@ class BudgetLine:
     value: Decimal
     severity: str  # warning | critical
     currency: str | None
+    period: str = "day"  # the rule's: day, month (to date) or forecast
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def budget_lines(rules: Iterable[ThresholdRule], granularity: str, provider: str
         for severity, limit in (("warning", rule.warning), ("critical", rule.critical)):
             if limit is not None:
                 lines.append(BudgetLine(f"{rule.name} ({scope} {severity})", limit, severity,
-                                        rule.currency.upper() if rule.currency else None))
+                                        rule.currency.upper() if rule.currency else None, rule.period))
     return lines
 
 

@@ -24,6 +24,7 @@ from costtui.tui.screens.too_small import TooSmallScreen
 from costtui.tui.sparkline import MAX_POINTS, buckets, sparkline
 from costtui.tui.views.changes import MOVERS, ChangesScreen
 from costtui.tui.views.drill import DrillScreen
+from costtui.tui.views.trends import forecast_text
 from costtui.tui.widgets.chart import CostChart, log_ticks
 from costtui.tui.widgets.cost_table import CostTable
 
@@ -234,3 +235,28 @@ def test_anomaly_marks_sit_on_their_day_within_the_range() -> None:
 def test_log_ticks_step_through_powers_of_ten() -> None:
     assert log_ticks(2400, 9800)[1] == ["2,000", "5,000", "10,000"]
     assert log_ticks(3, 120000)[1] == ["1", "100", "10,000", "1,000,000"]
+
+
+def test_the_forecast_line_says_whether_it_passes_each_monthly_budget() -> None:
+    budgets = budget_lines([ThresholdRule(name="Budget", period="forecast", warning=Decimal("150000"),
+                                          critical=Decimal("200000"))], "month", None)
+    text = forecast_text({("aws", "USD"): Decimal("90000"), ("gcp", "USD"): Decimal("76843.43")},
+                         "November 2026", budgets)
+    assert text.splitlines() == [
+        "Month-end forecast, November 2026: 166,843.43 USD (AWS 90,000.00 USD · GCP 76,843.43 USD)",
+        "Budget (all warning): 150,000.00 USD, forecast passed",
+        "Budget (all critical): 200,000.00 USD, forecast within"]
+
+
+async def test_what_changed_exports_its_rows_as_costs_records(demo_cache: Path, today: date, tmp_path: Path) -> None:
+    app = make_app(demo_cache, today)
+    app.export_dir = tmp_path
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("w", "b", "e")
+        await settle(app, pilot)
+        (written,) = tmp_path.glob("costtui-rises-by-account-*.csv")
+        shown = app.screen.query_one("#rises", CostTable).rows_shown
+    lines = written.read_text().splitlines()
+    assert lines[0] == "provider,account,account_name,billed_cost,currency"
+    assert [line.split(",")[1] for line in lines[1:]] == [row.name("account") for row in shown]

@@ -13,7 +13,7 @@ from textual.widgets import Label
 from costtui.config.schema import ThresholdRule
 from costtui.tui.data import ALL_PROVIDERS, DashboardData
 from costtui.tui.format import day_span, money, provider_name
-from costtui.tui.marks import anomaly_marks, budget_lines
+from costtui.tui.marks import BudgetLine, anomaly_marks, budget_lines
 from costtui.tui.widgets.cards import MonthToDateCards
 from costtui.tui.widgets.chart import CostChart
 from costtui.tui.widgets.cost_table import CostTable, KeyColumn
@@ -21,8 +21,9 @@ from costtui.tui.widgets.cost_table import CostTable, KeyColumn
 SERVICE_COLUMNS = [KeyColumn("Provider", "provider"), KeyColumn("Service", "service")]
 
 
-def forecast_text(forecasts: dict[tuple, Decimal] | None, month_label: str) -> str:
-    """`Month-end forecast, November 2026: 170,000.00 USD (AWS 80,000.00 · Azure …)`."""
+def forecast_text(forecasts: dict[tuple, Decimal] | None, month_label: str, budgets: Sequence[BudgetLine] = ()) -> str:
+    """`Month-end forecast, November 2026: 170,000.00 USD (AWS 80,000.00 · Azure …)`, then each monthly
+    budget and whether the forecast passes it."""
     if forecasts is None:
         return f"Month-end forecast, {month_label}: computing…"
     if not forecasts:
@@ -33,7 +34,13 @@ def forecast_text(forecasts: dict[tuple, Decimal] | None, month_label: str) -> s
         totals[currency] = totals.get(currency, Decimal(0)) + total
         parts.append(f"{provider_name(provider)} {money(total, currency)}")
     overall = ", ".join(money(total, currency) for currency, total in sorted(totals.items()))
-    return f"Month-end forecast, {month_label}: {overall} ({' · '.join(parts)})"
+    text = f"Month-end forecast, {month_label}: {overall} ({' · '.join(parts)})"
+    for budget in budgets:
+        for currency, total in sorted(totals.items()):
+            if budget.currency in (None, currency):
+                verdict = "passed" if total > budget.value else "within"
+                text += f"\n{budget.label}: {money(budget.value, currency)}, forecast {verdict}"
+    return text
 
 
 class TrendsView(VerticalScroll):
@@ -79,4 +86,7 @@ class TrendsView(VerticalScroll):
             stack=self.stack, log=self.log_scale)
 
     def show_forecast(self, data: DashboardData, forecasts: dict[tuple, Decimal] | None) -> None:
-        self.query_one("#forecast", Label).update(forecast_text(forecasts, f"{data.month.start:%B %Y}"))
+        provider = None if data.options.provider == ALL_PROVIDERS else data.options.provider
+        # Monthly budgets judged on the forecast (month-to-date rules are read against the cards).
+        budgets = [b for b in budget_lines(self.rules, "month", provider) if b.period == "forecast"]
+        self.query_one("#forecast", Label).update(forecast_text(forecasts, f"{data.month.start:%B %Y}", budgets))
