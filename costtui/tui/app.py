@@ -72,6 +72,15 @@ def screenshot_dir() -> Path:
     return downloads if downloads.is_dir() else Path.cwd()
 
 
+def bucket_window(bucket: str) -> Window:
+    """The days of a chart bucket: `2026-11-12` is one day, `2026-11` its month."""
+    if len(bucket) == len("2026-11-12"):
+        day = date.fromisoformat(bucket)
+        return Window(day, day, f"{day:%d %b %Y}")
+    first = date.fromisoformat(f"{bucket}-01")
+    return Window(first, add_months(first, 1) - timedelta(days=1), f"{first:%B %Y}")
+
+
 def utc_now() -> datetime:
     """Naive UTC, like the cache's timestamps."""
     return datetime.now(UTC).replace(tzinfo=None)
@@ -393,15 +402,8 @@ class CostApp(App[None]):
 
     @on(CostChart.DayChosen)
     def _day_chosen(self, message: CostChart.DayChosen) -> None:
-        if self.data is None:
-            return
-        if message.key == "day":
-            day = date.fromisoformat(message.bucket)
-            window = Window(day, day, f"{day:%d %b %Y}")
-        else:
-            first = date.fromisoformat(f"{message.bucket}-01")
-            window = Window(first, add_months(first, 1) - timedelta(days=1), f"{first:%B %Y}")
-        self._open_changes(ChangesScreen(window))
+        if self.data is not None:
+            self._open_changes(ChangesScreen(bucket_window(message.bucket)))
 
     def _open_changes(self, screen: ChangesScreen) -> None:
         screen.options = self.options
@@ -572,6 +574,9 @@ class CostApp(App[None]):
     @on(CostTable.Drill)
     def _drill(self, message: CostTable.Drill) -> None:
         screen = self.screen
+        if message.filters and message.filters[0][0] == "day":  # a row of a daily table: its movers
+            self._open_changes(ChangesScreen(bucket_window(message.filters[0][1])))
+            return
         base: tuple[Filter, ...] = screen.filters if isinstance(screen, DrillScreen) else ()
         if self.options.provider != "all" and not base:
             base = (("provider", self.options.provider),)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
+from itertools import pairwise
 from pathlib import Path
 
 from costtui.cache import CacheMissing, CacheReader, CostQueries
@@ -196,6 +197,24 @@ class DashboardData:
         key = self.options.granularity
         return [CostGroup({key: bucket, "provider": provider}, cost, currency)
                 for bucket, provider, currency, cost in rollup.time_series(items, key, self.options.metric, self.options.gross)]
+
+    def bucket_changes(self) -> list[Row]:
+        """Each day (or month) of the range against the one before, per currency, keyed "day" (the
+        range's first bucket has no bucket before it in memory and is left out)."""
+        totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+        for group in self.daily() or []:
+            totals[(str(group.keys[self.options.granularity]), group.currency)] += group.cost
+        axis = self.time_axis()
+        whole: dict[str, Decimal] = defaultdict(Decimal)
+        for (_, currency), cost in totals.items():
+            whole[currency] += cost
+        rows = []
+        for before, bucket in pairwise(axis):
+            for currency in sorted(whole):
+                cost = totals.get((bucket, currency), Decimal(0))
+                share = cost / whole[currency] * 100 if whole[currency] > 0 else None
+                rows.append(Row({"day": bucket}, currency, cost, totals.get((before, currency), Decimal(0)), share))
+        return rows
 
     def time_axis(self) -> list[str]:
         """Every bucket of the range in the chosen granularity, as the sums key them."""

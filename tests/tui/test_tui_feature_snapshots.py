@@ -114,3 +114,9 @@ def test_too_small_terminal(snap_compare, frozen_cache: Path, today: date) -> No
     """At 50x15 the dashboard gives way to one centred message: "The terminal is 50x15; costtui needs at
     least 60x18." and how to fix it."""
     assert snap_compare(make_app(frozen_cache, today), terminal_size=(50, 15), run_before=wait)
+
+
+def test_what_changed_by_day_at_80x24(snap_compare, frozen_cache: Path, today: date) -> None:
+    """`w` then `b` three times: the days of the range that rose most against the day before (1 Nov
+    first, +4,108.86 USD, the monthly tax and Savings Plans day) and fell most (2 Nov first)."""
+    assert snap_compare(make_app(frozen_cache, today), terminal_size=(80, 24), run_before=pressing("w", "b", "b", "b"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -260,3 +261,25 @@ async def test_what_changed_exports_its_rows_as_costs_records(demo_cache: Path, 
     lines = written.read_text().splitlines()
     assert lines[0] == "provider,account,account_name,billed_cost,currency"
     assert [line.split(",")[1] for line in lines[1:]] == [row.name("account") for row in shown]
+
+
+async def test_a_row_of_the_daily_table_opens_that_days_movers(demo_cache: Path, today: date) -> None:
+    app = make_app(demo_cache, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("w", "b", "b", "b")  # service, account, region, then day
+        await settle(app, pilot)
+        screen = app.screen
+        assert "What changed by day: each vs the day before, 16 Oct - 14 Nov (b: by service)" in str(screen.query_one("#changes-title").render())
+        with CacheReader(demo_cache).session() as queries:
+            days = queries.cost_groups(CostQuery(start=date(2026, 10, 16), end=date(2026, 11, 14), group_by=("day",)))
+        cost = {str(g.keys["day"]): g.cost for g in days}
+        ordered = sorted(cost)
+        moved = sorted(((day, cost[day] - cost[before]) for before, day in pairwise(ordered)),
+                       key=lambda pair: -pair[1])
+        rises = screen.query_one("#rises", CostTable).rows_shown
+        assert [(row.name("day"), row.cost - row.previous) for row in rises] == [m for m in moved if m[1] > 0][:MOVERS]
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ChangesScreen) and app.screen.window.start == date.fromisoformat(rises[0].name("day"))
+        assert "What changed by service:" in str(app.screen.query_one("#changes-title").render())

@@ -1,7 +1,8 @@
 """What changed: the biggest movers up and down, by service, account or region; either the range
 against the period before it (`w`, from the dashboard's sums in memory) or one day of the Trends chart
-against the day before (Enter on the chart, read by the app). `b` switches the dimension, Enter on a
-row drills into it, Esc goes back."""
+against the day before (Enter on the chart, read by the app). The range also lists its days that rose
+or fell most against the day before. `b` switches the dimension, Enter on a row drills into it (on a
+day: that day's movers), Esc goes back."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ from costtui.tui.widgets.cost_table import CostTable, KeyColumn
 from costtui.tui.widgets.status import StatusLine, status_text
 
 DIMENSIONS = ("service", "account", "region")
-COLUMNS = {"service": [KeyColumn("Provider", "provider"), KeyColumn("Service", "service")],
+RANGE_DIMENSIONS = (*DIMENSIONS, "day")  # the range's days (or months) against the one before each
+COLUMNS = {"day": [KeyColumn("Day", "day")],"service": [KeyColumn("Provider", "provider"), KeyColumn("Service", "service")],
            "account": [KeyColumn("Provider", "provider"), KeyColumn("Account", "account"),
                        KeyColumn("Name", "account_name")],
            "region": [KeyColumn("Provider", "provider"), KeyColumn("Region", "region")]}
@@ -71,13 +73,21 @@ class ChangesScreen(Screen[None]):
         with Vertical(id="changes-body"):
             yield Label("", id="changes-title", classes="section-title")
             yield Label("Biggest rises", classes="section-title")
-            yield CostTable(COLUMNS[self.dimension], drill=("provider", self.dimension), delta=True, id="rises")
+            yield CostTable(COLUMNS[self.dimension], drill=self.drill, delta=True, id="rises")
             yield Label("Biggest falls", classes="section-title")
-            yield CostTable(COLUMNS[self.dimension], drill=("provider", self.dimension), delta=True, id="falls")
+            yield CostTable(COLUMNS[self.dimension], drill=self.drill, delta=True, id="falls")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#rises", CostTable).focus(scroll_visible=False)
+
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        return DIMENSIONS if self.window is not None else RANGE_DIMENSIONS
+
+    @property
+    def drill(self) -> tuple[str, ...]:
+        return ("day",) if self.dimension == "day" else ("provider", self.dimension)
 
     def compared(self, data: DashboardData) -> tuple[Window, Window]:
         window = self.window or data.window
@@ -87,7 +97,9 @@ class ChangesScreen(Screen[None]):
         self.shown, self.now = data, now
         window, before = self.compared(data)
         self.query_one(StatusLine).update(status_text(data, now))
-        if self.window is None:
+        if self.window is None and self.dimension == "day":
+            rows = data.bucket_changes()
+        elif self.window is None:
             rows = data.breakdown(("provider", self.dimension)) or []
         elif self.dimension in self.rows:
             rows = self.rows[self.dimension]
@@ -95,9 +107,13 @@ class ChangesScreen(Screen[None]):
             self.query_one("#changes-title", Label).update(f"What changed in {_span(window)}: reading…")
             self.post_message(self.Needed(self, self.dimension))
             return
-        self.query_one("#changes-title", Label).update(
-            f"What changed by {self.dimension}: {_span(window)} {window.end.year} vs {_span(before)} "
-            f"(b: by {DIMENSIONS[(DIMENSIONS.index(self.dimension) + 1) % len(DIMENSIONS)]})")
+        following = self.dimensions[(self.dimensions.index(self.dimension) + 1) % len(self.dimensions)]
+        if self.dimension == "day":
+            grain = "month" if data.options.granularity == "month" else "day"
+            title = f"What changed by {grain}: each vs the {grain} before, {_span(window)}"
+        else:
+            title = f"What changed by {self.dimension}: {_span(window)} {window.end.year} vs {_span(before)}"
+        self.query_one("#changes-title", Label).update(f"{title} (b: by {following})")
         rises, falls = movers(rows)
         for table_id, found in (("#rises", rises), ("#falls", falls)):
             table = self.query_one(table_id, CostTable)
@@ -105,10 +121,10 @@ class ChangesScreen(Screen[None]):
             table.show(found)
 
     def action_next_dimension(self) -> None:
-        self.dimension = DIMENSIONS[(DIMENSIONS.index(self.dimension) + 1) % len(DIMENSIONS)]
+        self.dimension = self.dimensions[(self.dimensions.index(self.dimension) + 1) % len(self.dimensions)]
         for table_id in ("#rises", "#falls"):
             table = self.query_one(table_id, CostTable)
             table.key_columns = tuple(COLUMNS[self.dimension])
-            table.drill = ("provider", self.dimension)
+            table.drill = self.drill
         if self.shown is not None and self.now is not None:
             self.show(self.shown, self.now)
