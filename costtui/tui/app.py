@@ -403,7 +403,9 @@ class CostApp(App[None]):
     @on(CostChart.DayChosen)
     def _day_chosen(self, message: CostChart.DayChosen) -> None:
         if self.data is not None:
-            self._open_changes(ChangesScreen(bucket_window(message.bucket)))
+            screen = self.screen
+            filters = screen.filters if isinstance(screen, DrillScreen) else ()
+            self._open_changes(ChangesScreen(bucket_window(message.bucket), filters))
 
     def _open_changes(self, screen: ChangesScreen) -> None:
         screen.options = self.options
@@ -417,7 +419,7 @@ class CostApp(App[None]):
     @work(thread=True, exit_on_error=False, group="changes")
     def _load_changes(self, screen: ChangesScreen, dimension: str, options: ViewOptions) -> None:
         assert screen.window is not None
-        rows = load_changes(self.cache_path, options, screen.window, ("provider", dimension))
+        rows = load_changes(self.cache_path, options, screen.window, ("provider", dimension), screen.filters)
         self.post_message(ChangesLoaded(screen, dimension, options, rows))
 
     @on(ChangesLoaded)

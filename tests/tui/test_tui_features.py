@@ -283,3 +283,26 @@ async def test_a_row_of_the_daily_table_opens_that_days_movers(demo_cache: Path,
         await settle(app, pilot)
         assert isinstance(app.screen, ChangesScreen) and app.screen.window.start == date.fromisoformat(rises[0].name("day"))
         assert "What changed by service:" in str(app.screen.query_one("#changes-title").render())
+
+
+async def test_a_day_on_a_drill_down_chart_opens_its_movers_within_the_drill_down(demo_cache: Path,
+                                                                                   today: date) -> None:
+    app = make_app(demo_cache, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2", "enter")  # the top service: AWS EC2 - Compute
+        await settle_drill(app, pilot)
+        drill = app.screen
+        drill.query_one(CostChart).focus()
+        await pilot.press("left", "left", "enter", "b")  # the cursor starts on 14 Nov: 13 Nov, by account
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ChangesScreen) and screen.filters == drill.filters
+        service = dict(drill.filters)["service"]
+        with CacheReader(demo_cache).session() as queries:
+            found = changes(queries, CostQuery(group_by=("provider", "account"), services=(service,)),
+                            Window(date(2026, 11, 13), date(2026, 11, 13), ""))
+        rises = sorted(((str(c.keys["provider"]), str(c.keys["account"])), c.cost - c.previous)
+                       for c in found if c.cost > c.previous)
+        assert sorted(shown_movers(screen, "#rises", "account")) == rises
+        assert f"in AWS > {service}" in str(screen.query_one("#changes-title").render())

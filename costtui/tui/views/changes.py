@@ -18,9 +18,9 @@ from textual.widgets import Footer, Header, Label
 from costtui.core.windows import Window
 from costtui.tui.data import DashboardData, ViewOptions
 from costtui.tui.format import day_span
-from costtui.tui.rollup import Row
+from costtui.tui.rollup import Filter, Row
 from costtui.tui.widgets.cost_table import CostTable, KeyColumn
-from costtui.tui.widgets.status import StatusLine, status_text
+from costtui.tui.widgets.status import StatusLine, filter_text, status_text
 
 DIMENSIONS = ("service", "account", "region")
 RANGE_DIMENSIONS = (*DIMENSIONS, "day")  # the range's days (or months) against the one before each
@@ -58,9 +58,10 @@ class ChangesScreen(Screen[None]):
             self.screen = screen
             self.dimension = dimension
 
-    def __init__(self, window: Window | None = None) -> None:
+    def __init__(self, window: Window | None = None, filters: tuple[Filter, ...] = ()) -> None:
         super().__init__()
         self.window = window
+        self.filters = filters  # a drill-down's day: its movers within the drilled service, account ...
         self.dimension = DIMENSIONS[0]
         self.rows: dict[str, list[Row]] = {}  # a day's movers per dimension, as the app read them
         self.options: ViewOptions | None = None  # the choices `rows` were read for (set by the app)
@@ -113,6 +114,8 @@ class ChangesScreen(Screen[None]):
             title = f"What changed by {grain}: each vs the {grain} before, {_span(window)}"
         else:
             title = f"What changed by {self.dimension}: {_span(window)} {window.end.year} vs {_span(before)}"
+            if self.filters:
+                title += f" in {filter_text(self.filters)}"
         self.query_one("#changes-title", Label).update(f"{title} (b: by {following})")
         rises, falls = movers(rows)
         for table_id, found in (("#rises", rises), ("#falls", falls)):
