@@ -178,7 +178,9 @@ class CostChart(PlotextPlot):
         text = f"{title} ({', '.join(currencies)}{'; ' + modes if modes else ''})"
         if self.cursor is not None:
             bucket = self.buckets[self.cursor]
-            text += f" · {_short(bucket, self._drawn[1])}: {self._bucket_total(bucket)} · Enter: what changed"
+            picked = f"{_short(bucket, self._drawn[1])}: {self._bucket_total(bucket)} · Enter: what changed"
+            # plotext leaves out a title wider than the plot: the picked day matters most.
+            text = f"{text} · {picked}" if len(text) + len(picked) + 3 <= (self.size.width or 100) - 2 else picked
         return text
 
     def _bucket_total(self, bucket: str) -> str:
