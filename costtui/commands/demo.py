@@ -24,7 +24,8 @@ def demo_cache_path() -> Path:
 @rebuild_option
 @pass_app
 def demo(app_context: AppContext, no_tui: bool, seed: int, rows: int | None, rebuild: bool) -> None:
-    """Fill the demo cache (the real cache only if --cache names it) and open the dashboard."""
+    """Fill the demo cache (the real cache only if --cache names it), run the alert rules on it with demo
+    thresholds, and open the dashboard."""
     from costtui.providers.demo import DEMO_TAGS, DemoProvider, demo_window
     from costtui.refresh import load_once
     from costtui.tagrules import TagRules
@@ -50,7 +51,15 @@ def demo(app_context: AppContext, no_tui: bool, seed: int, rows: int | None, reb
         f"in {time.perf_counter() - began:.1f} s",
         file=sys.stderr,
     )
+    # The alert rules with demo thresholds, so the Alerts tab and the Trends chart have findings to show.
+    from costtui.alerts.demo import demo_alert_config
+    from costtui.alerts.run import run_alerts
+
+    config = demo_alert_config(app_context.config, path, today)
+    found = run_alerts(path, config, today, send=False, lock_timeout=app_context.config.cache.lock_timeout_seconds)
+    print(f"costtui: demo alerts (demo thresholds): {len(found.findings)} findings, {len(found.new)} new",
+          file=sys.stderr)
     if not no_tui:
         from costtui.commands.tui import open_dashboard
 
-        open_dashboard(app_context, path)
+        open_dashboard(app_context, path, config)

@@ -82,6 +82,8 @@ class DisplayConfig(Section):
     top_services: Annotated[int, Min(1), Max(1000)] = 10
     auto_refresh_seconds: Annotated[int, Min(0), Max(86400)] = 0
     """Reload the dashboard from the cache this often; 0 turns it off."""
+    export_dir: Path | None = None
+    """Folder the dashboard's `e` writes CSV files to (`~` allowed); default the working directory."""
 
 
 @dataclass(frozen=True)

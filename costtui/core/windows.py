@@ -75,6 +75,17 @@ def same_days_last_month(window: Window) -> Window:
     return Window(month_start(previous), previous, "same days last month")
 
 
+def month_to_date_comparison(today: date) -> tuple[Window, Window] | None:
+    """Month to date against last month, both ending at the latest complete day: today's costs are
+    still arriving, so setting them beside a whole day of last month shows a false drop (1-2 Dec vs
+    1-2 Nov on the 2nd). None on the 1st, when this month has no complete day yet."""
+    end = latest_complete_day(today)
+    if end < month_start(today):
+        return None
+    current = Window(month_start(today), end, "month to date, complete days")
+    return current, same_days_last_month(current)
+
+
 def last_month(today: date) -> Window:
     first = add_months(month_start(today), -1)
     return Window(first, month_start(today) - timedelta(days=1), f"{first:%B %Y}")

@@ -4,12 +4,12 @@ itself from the one in-memory DashboardData (see data.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from platformdirs import user_downloads_dir
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -20,20 +20,38 @@ from textual.worker import Worker, WorkerState
 from costtui.cache import CacheReader
 from costtui.config import Config
 from costtui.core.forecast import forecast
-from costtui.model import CostError, CostQuery
-from costtui.tui.data import DashboardData, ViewOptions, load_dashboard, load_drill
+from costtui.core.windows import Window
+from costtui.model import CostError, CostQuery, add_months
+from costtui.tui.data import (
+    DashboardData,
+    ViewOptions,
+    load_changes,
+    load_dashboard,
+    load_day_sums,
+    load_drill,
+)
 from costtui.tui.export import export_path, table_csv
-from costtui.tui.messages import DashboardLoaded, DrillLoaded, ForecastLoaded, LoadFailed
+from costtui.tui.messages import (
+    ChangesLoaded,
+    DashboardLoaded,
+    DaySumsLoaded,
+    DrillLoaded,
+    ForecastLoaded,
+    LoadFailed,
+)
 from costtui.tui.refresh_runner import RefreshRunner
 from costtui.tui.rollup import Filter
 from costtui.tui.screens.finding import FindingScreen
 from costtui.tui.screens.help import HelpScreen
 from costtui.tui.screens.range import RangeScreen
+from costtui.tui.screens.too_small import TooSmallScreen, too_small
 from costtui.tui.views.breakdown import BreakdownView
+from costtui.tui.views.changes import ChangesScreen
 from costtui.tui.views.drill import DrillScreen
 from costtui.tui.views.tags import TagsView
 from costtui.tui.views.trends import TrendsView
 from costtui.tui.widgets.alerts import AlertList
+from costtui.tui.widgets.chart import CostChart
 from costtui.tui.widgets.cost_table import CostTable
 from costtui.tui.widgets.filter_bar import FilterBar
 from costtui.tui.widgets.status import Banner, StatusLine, stale_problems, status_text
@@ -56,6 +74,15 @@ def screenshot_dir() -> Path:
     return downloads if downloads.is_dir() else Path.cwd()
 
 
+def bucket_window(bucket: str) -> Window:
+    """The days of a chart bucket: `2026-11-12` is one day, `2026-11` its month."""
+    if len(bucket) == len("2026-11-12"):
+        day = date.fromisoformat(bucket)
+        return Window(day, day, f"{day:%d %b %Y}")
+    first = date.fromisoformat(f"{bucket}-01")
+    return Window(first, add_months(first, 1) - timedelta(days=1), f"{first:%B %Y}")
+
+
 def utc_now() -> datetime:
     """Naive UTC, like the cache's timestamps."""
     return datetime.now(UTC).replace(tzinfo=None)
@@ -75,6 +102,12 @@ class CostApp(App[None]):
         _key("d", "next_range", "Range", "Next range: 7, 30, 90 days, month to date, last month, 12 months"),
         _key("D", "custom_range", "Dates", "Type a custom range of dates", show=False),
         _key("t", "toggle_granularity", "Day/month", "Daily or monthly chart", show=False),
+        _key("x", "toggle_stacked", "Stacked", "Trends chart: providers stacked (top line = total) or split", show=False),
+        _key("l", "toggle_log", "Log scale", "Trends chart: log or linear y axis (small providers beside large)",
+             show=False),
+        _key("c", "pick_day", "Pick a day", "Trends chart: pick a day (← →), Enter: what changed that day vs the day before",
+             show=False),
+        _key("w", "what_changed", "Changes", "What changed: biggest movers up and down vs the previous period"),
         _key("m", "toggle_metric", "Metric", "Billed (invoice) or effective (amortised) cost"),
         _key("g", "toggle_gross", "Net/gross", "Net of credits, or gross (credits left out)"),
         _key("p", "next_provider", "Provider", "All providers or the next one alone"),
@@ -82,7 +115,8 @@ class CostApp(App[None]):
         _key("S", "reverse_sort", "Reverse", "Reverse the table's sort order", show=False),
         _key("slash", "filter", "Filter", "Filter the table's rows by name"),
         _key("escape", "back", "Back", "Clear the filter, or go back one drill-down step", show=False),
-        _key("e", "export", "Export", "Write the table as CSV (exact values) to the working directory", show=False),
+        _key("e", "export", "Export", "Table as CSV (exact values) to display.export_dir, else the working directory",
+             show=False),
         _key("r", "reload", "Reload", "Read the cache again", show=False),
         _key("R", "refresh", "Refresh", "Run `costtui refresh` for the configured providers", show=False),
         _key("question_mark", "help", "Keys", "This list of keys"),
@@ -91,7 +125,8 @@ class CostApp(App[None]):
     ]
     # Keys the tables own, listed in `?` with the app's.
     TABLE_KEYS = [("enter", "Drill down into the row (service, account, region); on Alerts the whole finding"),
-                  ("↑ ↓ PgUp PgDn", "Move in the table")]
+                  ("↑ ↓ PgUp PgDn", "Move in the table"),
+                  ("← → enter", "Trends chart (after c): move the day cursor; Enter: that day's top movers")]
 
     def __init__(self, config: Config, cache_path: Path, today: date, clock: Callable[[], datetime] = utc_now,
                  config_path: Path | None = None, export_dir: Path | None = None) -> None:
@@ -99,7 +134,8 @@ class CostApp(App[None]):
         self.config = config
         self.cache_path = Path(cache_path)
         self.config_path = config_path
-        self.export_dir = export_dir
+        configured = config.display.export_dir
+        self.export_dir = export_dir or (configured.expanduser() if configured else None)
         self.today = today
         self.clock = clock
         display = config.display
@@ -123,7 +159,7 @@ class CostApp(App[None]):
         yield Static(empty_message(self.cache_path), id="empty")
         with TabbedContent(initial="trends", id="tabs"):
             with TabPane("Trends", id="trends"):
-                yield TrendsView(self.config.display.top_services, id="trends-view")
+                yield TrendsView(self.config.display.top_services, self.config.alerts.thresholds, id="trends-view")
             for name in ("services", "accounts", "regions"):
                 with TabPane(name.title(), id=name):
                     yield BreakdownView(name, id=f"{name}-view")
@@ -138,11 +174,23 @@ class CostApp(App[None]):
         self._show_empty(None)
         self.query_one("#loading").display = False
         self.query_one(TabbedContent).hide_tab("tags")
+        self.on_resize()
         self.set_interval(SNAPSHOT_POLL_SECONDS, self.reload_if_new_snapshot)
         self.set_interval(AGE_TICK_SECONDS, self._tick)
         if self.config.display.auto_refresh_seconds:
             self.set_interval(self.config.display.auto_refresh_seconds, self.action_reload)
         self.action_reload()
+
+    def on_resize(self, event: events.Resize | None = None) -> None:
+        """Below the minimum size a clear message replaces the dashboard, until the terminal grows.
+        (This runs before App takes the new size: read it from the event.)"""
+        size = event.size if event is not None else self.size
+        small = too_small(size.width, size.height)
+        shown = any(isinstance(screen, TooSmallScreen) for screen in self.screen_stack)
+        if small and not shown:
+            self.push_screen(TooSmallScreen())
+        elif not small and shown and isinstance(self.screen, TooSmallScreen):
+            self.pop_screen()
 
     def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
                            time_format: str | None = None) -> str | None:
@@ -191,6 +239,23 @@ class CostApp(App[None]):
     def _load_drill(self, screen: DrillScreen, base: DashboardData) -> None:
         self.post_message(DrillLoaded(screen, load_drill(self.cache_path, base, self.today, screen.filters)))
 
+    @work(thread=True, exit_on_error=False, group="day-sums")
+    def _load_day_sums(self, data: DashboardData, dimensions: tuple[str, ...], filters: tuple[Filter, ...]) -> None:
+        key = data.day_sums_key(dimensions, filters)
+        if key not in data.day_sums:
+            data.day_sums[key] = load_day_sums(self.cache_path, data, dimensions, filters)
+        self.post_message(DaySumsLoaded(data))
+
+    @on(BreakdownView.TrendsNeeded)
+    def _trends_needed(self, message: BreakdownView.TrendsNeeded) -> None:
+        view = message.view
+        self._load_day_sums(message.data, view.dimensions, view.filters)
+
+    @on(DaySumsLoaded)
+    def _day_sums_loaded(self, message: DaySumsLoaded) -> None:
+        for view in self.screen.query(BreakdownView):
+            view.show_trends()
+
     def reload_if_new_snapshot(self) -> None:
         """Reload in place when a refresh has published a new cache snapshot since the last look."""
         snapshot = CacheReader(self.cache_path).snapshot_id()
@@ -202,7 +267,7 @@ class CostApp(App[None]):
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR and event.worker.group in ("load", "forecast", "drill"):
+        if event.state == WorkerState.ERROR and event.worker.group in ("load", "forecast", "drill", "changes", "day-sums"):
             error = event.worker.error
             if event.worker.group == "load":
                 self.loading_data = False
@@ -288,6 +353,8 @@ class CostApp(App[None]):
         if isinstance(screen, DrillScreen):
             self._render_drill(screen)
             self._stale_drills = {s for s in self.screen_stack if isinstance(s, DrillScreen)} - {screen}
+        elif isinstance(screen, ChangesScreen):
+            self._render_changes(screen)
         else:
             self._render_tab(self.query_one(TabbedContent).active or "trends")
 
@@ -319,6 +386,57 @@ class CostApp(App[None]):
                 self._load_forecast(options)
 
         self._forecast_timer = self.set_timer(FORECAST_DELAY_SECONDS, start)
+
+    def _render_changes(self, screen: ChangesScreen) -> None:
+        assert self.data is not None
+        if screen.options != self.options:
+            screen.rows.clear()  # a day's movers were read for other choices
+            screen.options = self.options
+        screen.show(self.data, self.clock())
+
+    def action_pick_day(self) -> None:
+        if self.data is None or isinstance(self.screen, (DrillScreen, ChangesScreen)):
+            return
+        self.query_one(TabbedContent).active = "trends"
+        chart = self.query_one("#chart", CostChart)
+        chart.focus()
+        if chart.cursor is None:
+            chart.action_move_cursor(0)
+
+    def action_what_changed(self) -> None:
+        if self.data is None:
+            return
+        self._open_changes(ChangesScreen())
+
+    @on(CostChart.DayChosen)
+    def _day_chosen(self, message: CostChart.DayChosen) -> None:
+        if self.data is not None:
+            screen = self.screen
+            filters = screen.filters if isinstance(screen, DrillScreen) else ()
+            self._open_changes(ChangesScreen(bucket_window(message.bucket), filters))
+
+    def _open_changes(self, screen: ChangesScreen) -> None:
+        screen.options = self.options
+        self.push_screen(screen)
+        self.call_later(self._render_changes, screen)
+
+    @on(ChangesScreen.Needed)
+    def _changes_needed(self, message: ChangesScreen.Needed) -> None:
+        self._load_changes(message.screen, message.dimension, self.options)
+
+    @work(thread=True, exit_on_error=False, group="changes")
+    def _load_changes(self, screen: ChangesScreen, dimension: str, options: ViewOptions) -> None:
+        assert screen.window is not None
+        rows = load_changes(self.cache_path, options, screen.window, ("provider", dimension), screen.filters)
+        self.post_message(ChangesLoaded(screen, dimension, options, rows))
+
+    @on(ChangesLoaded)
+    def _changes_loaded(self, message: ChangesLoaded) -> None:
+        screen = message.screen
+        if message.options == screen.options:
+            screen.rows[message.dimension] = message.rows
+            if screen.is_attached and self.data is not None:
+                screen.show(self.data, self.clock())
 
     def _render_drill(self, screen: DrillScreen) -> None:
         assert self.data is not None
@@ -366,6 +484,16 @@ class CostApp(App[None]):
     def action_toggle_gross(self) -> None:
         self._apply(self.options.toggled_gross())
 
+    def action_toggle_stacked(self) -> None:
+        view = self.query_one(TrendsView)
+        view.stack = not view.stack
+        view.show_chart()  # the chart's title says which
+
+    def action_toggle_log(self) -> None:
+        view = self.query_one(TrendsView)
+        view.log_scale = not view.log_scale
+        view.show_chart()
+
     def action_next_provider(self) -> None:
         providers = self.data.providers if self.data else ()
         self._apply(self.options.next_provider(providers))
@@ -376,13 +504,15 @@ class CostApp(App[None]):
         screen = self.screen
         if isinstance(screen.focused, CostTable):
             return screen.focused
-        if isinstance(screen, DrillScreen):
+        if isinstance(screen, (DrillScreen, ChangesScreen)):
             return screen.query(CostTable).first()
         pane = self.query_one(TabbedContent).active
         tables = list(self.query_one(f"#{pane}", TabPane).query(CostTable)) if pane else []
         return tables[0] if tables else None
 
     def action_focus_table(self) -> None:
+        if isinstance(self.screen.focused, CostChart) and self.query_one(TabbedContent).active == "trends":
+            return  # picking a day on the Trends chart (`c`)
         table = self.active_table()
         if table is not None:
             table.focus(scroll_visible=False)
@@ -413,7 +543,8 @@ class CostApp(App[None]):
             table.action_reverse_sort()
 
     def action_filter(self) -> None:
-        self.screen.query_one(FilterBar).open()
+        if bars := self.screen.query(FilterBar):
+            bars.first().open()
 
     @on(FilterBar.Changed)
     def _filter_changed(self, event: FilterBar.Changed) -> None:
@@ -434,7 +565,7 @@ class CostApp(App[None]):
         if bar is not None and (bar.active or bar.has_class("-visible")):
             bar.action_clear_filter()
             return
-        if isinstance(self.screen, DrillScreen):
+        if isinstance(self.screen, (DrillScreen, ChangesScreen)):
             self.pop_screen()
             self._render_uncovered()
 
@@ -445,12 +576,17 @@ class CostApp(App[None]):
             if screen in self._stale_drills:
                 self._stale_drills.discard(screen)
                 self._render_drill(screen)
+        elif isinstance(screen, ChangesScreen):
+            self._render_changes(screen)
         else:
             self._render_tab(self.query_one(TabbedContent).active or "trends")
 
     @on(CostTable.Drill)
     def _drill(self, message: CostTable.Drill) -> None:
         screen = self.screen
+        if message.filters and message.filters[0][0] == "day":  # a row of a daily table: its movers
+            self._open_changes(ChangesScreen(bucket_window(message.filters[0][1])))
+            return
         base: tuple[Filter, ...] = screen.filters if isinstance(screen, DrillScreen) else ()
         if self.options.provider != "all" and not base:
             base = (("provider", self.options.provider),)
@@ -477,9 +613,14 @@ class CostApp(App[None]):
             self.notify("Nothing to export on this tab", severity="warning")
             return
         view = next((a for a in table.ancestors if isinstance(a, BreakdownView | TagsView)), None)
-        group_by = view.dimensions if view else ("provider", "service")
+        group_by = view.dimensions if view else table.drill or ("provider", "service")
         name = view.breakdown if view else "top-services"
+        if isinstance(self.screen, ChangesScreen):
+            name = f"{table.id}-by-{self.screen.dimension}"  # rises or falls
         folder = self.export_dir or Path.cwd()
+        if not folder.is_dir():
+            self.notify(f"Cannot export: the folder {folder} (display.export_dir) does not exist", severity="error")
+            return
         path = export_path(folder, name, self.clock())
         try:
             path.write_text(table_csv(table.rows_shown, group_by, self.options.metric))

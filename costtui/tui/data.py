@@ -10,14 +10,16 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
+from itertools import pairwise
 from pathlib import Path
 
 from costtui.cache import CacheMissing, CacheReader, CostQueries
 from costtui.cache.rollups import WindowSums
 from costtui.core.freshness import FreshnessFacts, read_freshness_facts
-from costtui.core.windows import PRESETS, Window, last_days, month_to_date, same_days_last_month
+from costtui.core.reports import changes
+from costtui.core.windows import PRESETS, Window, last_days, month_to_date, month_to_date_comparison
 from costtui.model import CostGroup, CostQuery, Metric, percent_change
-from costtui.tui import rollup
+from costtui.tui import rollup, sparkline
 from costtui.tui.rollup import CURRENT, PREVIOUS, Filter, Row
 
 # The presets `d` cycles through (the core's names and windows).
@@ -83,8 +85,8 @@ class ViewOptions:
 
 @dataclass(frozen=True)
 class MonthToDate:
-    """Month-to-date cost of one provider (or all, `provider=None`) in one currency,
-    and the same days of the previous month."""
+    """Month-to-date cost of one provider (or all, `provider=None`) in one currency, and the change of
+    its complete days (1st through yesterday) against the same days of the previous month."""
 
     provider: str | None
     currency: str
@@ -96,10 +98,16 @@ class MonthToDate:
     previous_cost: Decimal
     previous_covered: bool
     """False when the cache holds no data for the comparison days (no base to compare)."""
+    compared_cost: Decimal = Decimal(0)
+    """This month's complete days (`start` through `compared_end`), the side set against last month."""
+    compared_end: date | None = None
+    """The latest complete day; None on the 1st (no complete day to compare yet)."""
 
     @property
     def change(self) -> Decimal | None:
-        return percent_change(self.cost, self.previous_cost) if self.previous_covered else None
+        if self.compared_end is None or not self.previous_covered:
+            return None
+        return percent_change(self.compared_cost, self.previous_cost)
 
 
 @dataclass(frozen=True)
@@ -122,6 +130,9 @@ class DashboardData:
     freshness: FreshnessFacts | None = None  # judged at the app's clock (widgets.status)
     alert_events: tuple[dict, ...] = ()
     forecasts: dict[tuple, dict[str, Decimal]] = field(default_factory=dict, compare=False)
+    day_sums: dict[tuple, tuple[WindowSums, ...]] = field(default_factory=dict, compare=False)
+    """(dimensions, filters) -> the range's sums by time bucket and those dimensions (load_day_sums),
+    for sparklines the time series by provider and service cannot draw; shared by every options view."""
 
     @property
     def start(self) -> date:
@@ -187,6 +198,48 @@ class DashboardData:
         return [CostGroup({key: bucket, "provider": provider}, cost, currency)
                 for bucket, provider, currency, cost in rollup.time_series(items, key, self.options.metric, self.options.gross)]
 
+    def bucket_changes(self) -> list[Row]:
+        """Each day (or month) of the range against the one before, per currency, keyed "day" (the
+        range's first bucket has no bucket before it in memory and is left out)."""
+        totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+        for group in self.daily() or []:
+            totals[(str(group.keys[self.options.granularity]), group.currency)] += group.cost
+        axis = self.time_axis()
+        whole: dict[str, Decimal] = defaultdict(Decimal)
+        for (_, currency), cost in totals.items():
+            whole[currency] += cost
+        rows = []
+        for before, bucket in pairwise(axis):
+            for currency in sorted(whole):
+                cost = totals.get((bucket, currency), Decimal(0))
+                share = cost / whole[currency] * 100 if whole[currency] > 0 else None
+                rows.append(Row({"day": bucket}, currency, cost, totals.get((before, currency), Decimal(0)), share))
+        return rows
+
+    def time_axis(self) -> list[str]:
+        """Every bucket of the range in the chosen granularity, as the sums key them."""
+        days = [self.start + timedelta(days=n) for n in range(self.window.days)]
+        if self.options.granularity == "month":
+            return sorted({f"{day:%Y-%m}" for day in days})
+        return [day.isoformat() for day in days]
+
+    def day_sums_key(self, dimensions: tuple[str, ...], filters: tuple[Filter, ...]) -> tuple:
+        return (self.options.granularity, dimensions, filters)
+
+    def trend_lines(self, dimensions: tuple[str, ...], filters: tuple[Filter, ...] = ()) -> dict[tuple, str] | None:
+        """A sparkline per (dimension values..., currency) of a breakdown; None until load_day_sums has
+        read what the time series by provider and service cannot answer."""
+        own = tuple(f for f in filters if f not in self.prefiltered)
+        if all(d in ("provider", "service") for d in (*dimensions, *(d for d, _ in own))):
+            items: tuple[WindowSums, ...] | list[WindowSums] = list(
+                rollup.selected(self.timeline, self.options.providers, own))
+        elif (loaded := self.day_sums.get(self.day_sums_key(dimensions, filters))) is not None:
+            items = list(rollup.selected(loaded, self.options.providers, ()))
+        else:
+            return None
+        key = self.options.granularity
+        return sparkline.trend_lines(items, dimensions, self.time_axis(), key, self.options.metric, self.options.gross)
+
     @cached_property
     def month_to_date(self) -> tuple[MonthToDate, ...]:
         return month_to_date_figures(self)
@@ -194,20 +247,25 @@ class DashboardData:
 
 def month_to_date_figures(data: DashboardData) -> tuple[MonthToDate, ...]:
     """Per provider and currency, then one total per currency when several providers show: the 1st
-    through today against the same days of last month; a provider with no data for those days has no
-    base to compare."""
-    month, before = data.month, same_days_last_month(data.month)
+    through today, and the change of its complete days against the same days of last month (the core's
+    month_to_date_comparison); a provider with no data for those days has no base to compare."""
+    month, comparison = data.month, month_to_date_comparison(data.month.end)
+    before = comparison[1] if comparison else Window(month.start, month.start, "")
+    compared_end = comparison[0].end if comparison else None
     options = data.options
     cards: list[MonthToDate] = []
     for provider in options.providers or data.providers:
         items = [item for item in data.month_sums if item.keys.get("provider") == provider]
-        current = rollup.totals(items, 0, options.metric, options.gross)
-        previous = _add(*(rollup.totals(items, w, options.metric, options.gross) for w in range(1, len(items[0].sums)))) \
-            if items else {}
+        # Windows as the loader read them: complete days, today, then last month's days (see _read).
+        windows = len(items[0].sums) if items else 0
+        compared = rollup.totals(items, 0, options.metric, options.gross) if comparison and items else {}
+        current = _add(*(rollup.totals(items, w, options.metric, options.gross) for w in range(min(windows, 2 if comparison else 1))))
+        previous = _add(*(rollup.totals(items, w, options.metric, options.gross) for w in range(2, windows)))
         covered = provider in data.compared
         for currency in sorted(set(current) | set(previous)):
             cards.append(MonthToDate(provider, currency, month.start, month.end, current.get(currency, Decimal(0)),
-                                     before.start, before.end, previous.get(currency, Decimal(0)), covered))
+                                     before.start, before.end, previous.get(currency, Decimal(0)), covered,
+                                     compared.get(currency, Decimal(0)), compared_end))
     if len({card.provider for card in cards}) > 1:
         cards.extend(_totals_per_currency(cards))
     return tuple(cards)
@@ -228,7 +286,8 @@ def _totals_per_currency(cards: list[MonthToDate]) -> list[MonthToDate]:
     return [
         MonthToDate(None, currency, group[0].start, group[0].end, sum((c.cost for c in group), Decimal(0)),
                     group[0].previous_start, group[0].previous_end, sum((c.previous_cost for c in group), Decimal(0)),
-                    all(c.previous_covered for c in group))
+                    all(c.previous_covered for c in group), sum((c.compared_cost for c in group), Decimal(0)),
+                    group[0].compared_end)
         for currency, group in sorted(by_currency.items())
     ]
 
@@ -249,12 +308,15 @@ def _read(queries: CostQueries, options: ViewOptions, today: date) -> DashboardD
     if bounds is None:
         return None
     month = month_to_date(today)
-    before = same_days_last_month(month)
-    # Last month's days split at their first day: costs on it mean the provider has a base to compare
-    # (no separate scan for each provider's first day).
-    spans = [(month.start, month.end), (before.start, before.start)]
-    if before.end > before.start:
-        spans.append((before.start + timedelta(days=1), before.end))
+    # Month to date as its complete days and today (windows are disjoint), then last month's same days
+    # split at their first day: costs on it mean the provider has a base to compare (no separate scan
+    # for each provider's first day). On the 1st there are no complete days: today alone.
+    spans = [(today, today)]
+    if (comparison := month_to_date_comparison(today)) is not None:
+        complete, before = comparison
+        spans = [(complete.start, complete.end), (today, today), (before.start, before.start)]
+        if before.end > before.start:
+            spans.append((before.start + timedelta(days=1), before.end))
     month_sums = queries.window_sums(CostQuery(group_by=("provider",)), spans)
     sums = _range_sums(queries, options, today, CostQuery())
     providers = {str(item.keys["provider"]) for group in (month_sums, sums["pieces"], sums["account_sums"])
@@ -266,7 +328,7 @@ def _read(queries: CostQueries, options: ViewOptions, today: date) -> DashboardD
         last_day=bounds[1],
         data_as_of=queries.data_as_of(),
         providers=tuple(sorted(providers)),
-        compared=frozenset(str(item.keys["provider"]) for item in month_sums if any(item.sums[1])),
+        compared=frozenset(str(item.keys["provider"]) for item in month_sums if len(item.sums) > 2 and any(item.sums[2])),
         month_sums=tuple(month_sums),
         freshness=read_freshness_facts(queries),
         alert_events=tuple(queries.alert_events()),
@@ -301,3 +363,27 @@ def load_drill(cache_path: Path, base: DashboardData, today: date, filters: tupl
                           providers=tuple(v for d, v in filters if d == "provider"))
     with CacheReader(cache_path).session() as queries:
         return replace(base, prefiltered=filters, **_range_sums(queries, options, today, selection))
+
+
+def load_day_sums(cache_path: Path, data: DashboardData, dimensions: tuple[str, ...],
+                  filters: tuple[Filter, ...]) -> tuple[WindowSums, ...]:
+    """The range's sums by time bucket and `dimensions` under `filters` (sparklines of accounts and
+    regions): one small scan, kept in `data.day_sums`."""
+    selection = CostQuery(group_by=(data.options.granularity, *dimensions),
+                          **{f"{d}s": tuple(v for dim, v in filters if dim == d)
+                             for d in ("provider", "account", "service", "region")})
+    with CacheReader(cache_path).session() as queries:
+        return tuple(queries.window_sums(selection, [(data.start, data.end)]))
+
+
+def load_changes(cache_path: Path, options: ViewOptions, window: Window, dimensions: tuple[str, ...],
+                 filters: tuple[Filter, ...] = ()) -> list[Row]:
+    """Each group of `dimensions` in `window` against the window of the same length before (the core's
+    `changes`): a day's movers against the day before."""
+    selection = CostQuery(group_by=dimensions, metric=options.metric, gross=options.gross,
+                          **{f"{d}s": tuple(v for dim, v in (*filters, *(("provider", p) for p in options.providers))
+                                            if dim == d) for d in ("provider", "account", "service", "region")})
+    with CacheReader(cache_path).session() as queries:
+        found = changes(queries, selection, window)
+    return [Row(change.keys, change.currency, change.cost, change.previous,
+                None if change.share is None else change.share * 100) for change in found]

@@ -41,3 +41,22 @@ class DrillLoaded(Message):
         super().__init__()
         self.screen = screen
         self.data = data
+
+
+class DaySumsLoaded(Message):
+    """Sums by time bucket for the sparklines of one breakdown (`data.day_sums` holds them already)."""
+
+    def __init__(self, data: DashboardData) -> None:
+        super().__init__()
+        self.data = data
+
+
+class ChangesLoaded(Message):
+    """A day's movers by `dimension`, read for the choices `options`."""
+
+    def __init__(self, screen, dimension: str, options, rows: list) -> None:
+        super().__init__()
+        self.screen = screen
+        self.dimension = dimension
+        self.options = options
+        self.rows = rows

@@ -37,6 +37,7 @@ def test_example_config_is_valid():
     [
         ("[cache]\nmax_agee = 3\n", "cache.max_agee: unknown key"),
         ("[display]\ndefault_days = 'many'\n", "display.default_days: Input should be a valid integer"),
+        ("[display]\nexport_dir = 5\n", "display.export_dir: Input should be a valid string"),
         ("demo_today = 2026-13-01\n", "not valid TOML"),
         ("demo_today = '2026-02-30'\n", "demo_today:"),
         ("[providers.aws]\nsource = 'cur'\n", "providers.aws.source:"),

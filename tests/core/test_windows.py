@@ -10,6 +10,7 @@ from costtui.core.windows import (
     last_days,
     last_month,
     month_to_date,
+    month_to_date_comparison,
     period_window,
     resolve_window,
     same_days_last_month,
@@ -38,6 +39,19 @@ def test_month_to_date_runs_from_the_first_through_today():
 def test_same_days_last_month_clip_to_the_shorter_month():
     window = same_days_last_month(month_to_date(date(2026, 3, 31)))
     assert (window.start, window.end) == (date(2026, 2, 1), date(2026, 2, 28))
+
+
+def test_month_to_date_comparison_ends_at_the_latest_complete_day_on_both_sides():
+    """On 2 Dec only 1 Dec is complete: 1 Dec against 1 Nov, not 1-2 Dec against 1-2 Nov."""
+    current, before = month_to_date_comparison(date(2026, 12, 2))
+    assert (current.start, current.end) == (date(2026, 12, 1), date(2026, 12, 1))
+    assert (before.start, before.end) == (date(2026, 11, 1), date(2026, 11, 1))
+    current, before = month_to_date_comparison(date(2026, 3, 31))
+    assert (current.end, before.end) == (date(2026, 3, 30), date(2026, 2, 28))
+
+
+def test_no_month_to_date_comparison_on_the_first():
+    assert month_to_date_comparison(date(2026, 12, 1)) is None
 
 
 def test_last_month_and_last_12_months_are_complete_calendar_months():

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Label, TabbedContent
 from tui_helpers import make_app, settle
 
 from costtui.cache import CacheReader
-from costtui.core.windows import month_to_date, same_days_last_month
+from costtui.core.windows import month_to_date, month_to_date_comparison
 from costtui.model import CostQuery, percent_change
 from costtui.tui.format import change_text, money, provider_name
 from costtui.tui.screens.help import HelpScreen
@@ -23,16 +23,18 @@ pytestmark = pytest.mark.anyio
 
 
 def expected_month_to_date(cache: Path, today: date, metric: str = "billed", gross: bool = False):
-    """Per provider: (this month's total, same days last month) straight from CostQueries."""
+    """Per provider: (this month's total, its complete days, the same days last month) straight from
+    CostQueries."""
     expected = {}
     month = month_to_date(today)
-    before = same_days_last_month(month)
+    complete, before = month_to_date_comparison(today)
     with CacheReader(cache).session() as queries:
         for provider in queries.distinct_values("provider"):
             query = CostQuery(providers=(provider,), metric=metric, gross=gross)
             current = queries.totals(replace(query, start=month.start, end=month.end))
+            compared = queries.totals(replace(query, start=complete.start, end=complete.end))
             previous = queries.totals(replace(query, start=before.start, end=before.end))
-            expected[provider] = (current["USD"], previous["USD"])
+            expected[provider] = (current["USD"], compared["USD"], previous["USD"])
     return expected
 
 
@@ -51,16 +53,20 @@ async def test_month_to_date_cards_show_the_cache_totals_and_change(demo_cache: 
         await settle(app, pilot)
         cards = shown_cards(app)
         assert set(cards) == {*expected, None}
-        for provider, (current, previous) in expected.items():
+        heading = str(app.query_one("#mtd .section-title", Label).render())
+        assert heading == "Month to date, 1-15 Nov · change of the complete days 1-14 Nov vs 1-14 Oct"
+        for provider, (current, compared, previous) in expected.items():
             texts = card_texts(cards[provider])
             assert texts[0] == provider_name(provider)
             assert texts[1] == money(current, "USD")
-            assert texts[2] == f"{change_text(percent_change(current, previous))} vs 1-15 Oct"
-        total_now = sum(current for current, _ in expected.values())
-        total_before = sum(previous for _, previous in expected.values())
+            # Today (15 Nov) has no data yet: the change is of 1-14 Nov against 1-14 Oct.
+            assert texts[2] == change_text(percent_change(compared, previous))
+        total_now = sum(current for current, _, _ in expected.values())
+        total_compared = sum(compared for _, compared, _ in expected.values())
+        total_before = sum(previous for _, _, previous in expected.values())
         total_texts = card_texts(cards[None])
         assert total_texts[1] == money(total_now, "USD")
-        assert total_texts[2].startswith(change_text(percent_change(total_now, total_before)))
+        assert total_texts[2].startswith(change_text(percent_change(total_compared, total_before)))
 
 
 async def test_top_services_follow_the_cache_cost_order(demo_cache: Path, today: date) -> None:
@@ -75,7 +81,7 @@ async def test_top_services_follow_the_cache_cost_order(demo_cache: Path, today:
         table = app.query_one("#top-services", DataTable)
         assert table.row_count == 10
         for index, group in enumerate(groups):
-            provider, service, cost, share, _change = (str(cell) for cell in table.get_row_at(index))
+            provider, service, cost, share, _change, _trend = (str(cell) for cell in table.get_row_at(index))
             assert (provider, service) == (provider_name(group.keys["provider"]), group.keys["service"])
             assert cost == money(group.cost, "USD")
             assert share == f"{(group.cost / total * 100).quantize(Decimal('0.1'))}%"
@@ -96,7 +102,7 @@ async def test_metric_and_gross_keys_change_the_figures(demo_cache: Path, today:
         assert "effective" in str(app.query_one("#status").render())
         await pilot.press("g")
         await settle(app, pilot)
-        for provider, (current, _) in effective_gross.items():
+        for provider, (current, _, _) in effective_gross.items():
             assert card_texts(shown_cards(app)[provider])[1] == money(current, "USD")
         assert "gross" in str(app.query_one("#status").render())
 

@@ -58,11 +58,11 @@ def test_currencies_get_their_own_figures_and_are_never_summed(cache_path: Path)
     assert data is not None
     figures = {(f.provider, f.currency): f for f in data.month_to_date}
     assert set(figures) == {("aws", "USD"), ("azure", "EUR"), (None, "USD"), (None, "EUR")}
-    # Month to date is the 1st through today (15 Nov), against 1-15 Oct.
+    # Month to date is the 1st through today (15 Nov); its complete days 1-14 Nov compare with 1-14 Oct.
     assert figures[(None, "USD")].cost == Decimal("165.00")
     assert figures[(None, "EUR")].cost == Decimal("55.00")  # the credit counts (net)
-    assert figures[("aws", "USD")].change == Decimal("10.0")  # 165 vs 150 on 1-15 Oct
-    assert figures[("azure", "EUR")].change == Decimal("-26.7")  # 55 vs 75
+    assert figures[("aws", "USD")].change == Decimal("10.0")  # 154 vs 140 on 1-14 Oct
+    assert figures[("azure", "EUR")].change == Decimal("-27.1")  # 14 x 4 - 5 credit = 51 vs 70
     assert data.totals == {"EUR": Decimal("131.00"), "USD": Decimal("314.00")}  # 16 Oct - 14 Nov
 
     gross = load_dashboard(cache_path, ViewOptions(gross=True), today)
@@ -70,8 +70,8 @@ def test_currencies_get_their_own_figures_and_are_never_summed(cache_path: Path)
 
 
 def test_every_provider_shows_the_same_month_to_date_even_when_its_data_lags(cache_path: Path) -> None:
-    """One rule for every face: the 1st through today against the same days of last month; a lagging
-    provider's missing days are a stale-data matter, not a shorter window."""
+    """One rule for every face: the 1st through today, its complete days against the same days of last
+    month; a lagging provider's missing days are a stale-data matter, not a shorter window."""
     today = date(2026, 11, 15)
     write_rows(
         cache_path,
@@ -81,9 +81,29 @@ def test_every_provider_shows_the_same_month_to_date_even_when_its_data_lags(cac
     figures = {f.provider: f for f in data.month_to_date}
     for figure in figures.values():
         assert (figure.start, figure.end) == (date(2026, 11, 1), date(2026, 11, 15))
-        assert (figure.previous_start, figure.previous_end) == (date(2026, 10, 1), date(2026, 10, 15))
-    assert figures["aws"].cost == Decimal("140.00") and figures["aws"].change == Decimal("-6.7")
-    assert figures["gcp"].cost == Decimal("90.00") and figures["gcp"].change == Decimal("-40.0")
+        assert (figure.previous_start, figure.previous_end) == (date(2026, 10, 1), date(2026, 10, 14))
+        assert figure.compared_end == date(2026, 11, 14)
+    assert figures["aws"].cost == Decimal("140.00") and figures["aws"].change == Decimal("0.0")  # 140 vs 140
+    assert figures["gcp"].cost == Decimal("90.00") and figures["gcp"].change == Decimal("-35.7")  # 90 vs 140
+
+
+def test_month_to_date_change_leaves_out_today_which_has_no_data_yet(cache_path: Path) -> None:
+    """On 2 Dec the cache holds 1 Dec only: 1 Dec against 1 Nov is flat, not a false fall."""
+    write_rows(cache_path, daily("aws", date(2026, 11, 1), 31, "10.00"))
+    data = load_dashboard(cache_path, ViewOptions(), date(2026, 12, 2))
+    (figure,) = data.month_to_date
+    assert (figure.start, figure.end, figure.cost) == (date(2026, 12, 1), date(2026, 12, 2), Decimal("10.00"))
+    assert (figure.previous_start, figure.previous_end) == (date(2026, 11, 1), date(2026, 11, 1))
+    assert figure.change == Decimal("0.0")
+
+
+def test_no_month_to_date_change_on_the_first(cache_path: Path) -> None:
+    """On the 1st only today's first costs exist: shown, but nothing complete to compare yet."""
+    write_rows(cache_path, daily("aws", date(2026, 11, 1), 31, "10.00"))
+    data = load_dashboard(cache_path, ViewOptions(), date(2026, 12, 1))
+    (figure,) = data.month_to_date
+    assert figure.cost == Decimal("10.00")
+    assert figure.compared_end is None and figure.change is None
 
 
 def test_no_comparison_when_last_month_is_not_cached(cache_path: Path) -> None:

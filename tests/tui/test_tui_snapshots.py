@@ -26,9 +26,10 @@ async def show_help(pilot) -> None:
 
 def test_trends_tab_at_120x40(snap_compare, frozen_cache: Path, today: date) -> None:
     """Trends at 120x40: four month-to-date cards (AWS, Azure, GCP, All providers; 1-15 Nov in USD, each
-    with ▲/▼ change vs 1-15 Oct), a line chart of daily billed cost per provider from 2026-10-16 to
-    2026-11-14, and the top 10 services table with provider, cost and share. The line under the header
-    reads "Data as of 2026-11-15 06:30 UTC (3 h ago)", no banner."""
+    with its ▲/▼ change; the heading says the change is of the complete days 1-14 Nov vs 1-14 Oct), a
+    line chart of daily billed cost per provider from 2026-10-16 to 2026-11-14, and the top 10 services
+    table with provider, cost, share, change and a sparkline. The line under the header reads "Data as
+    of 2026-11-15 06:30 UTC (3 h ago)", no banner."""
     assert snap_compare(make_app(frozen_cache, today), terminal_size=(120, 40), run_before=wait_for_data)
 
 
@@ -97,7 +98,8 @@ def test_filter_narrows_the_services(snap_compare, frozen_cache: Path, today: da
 
 
 def test_accounts_tab_at_80x24(snap_compare, frozen_cache: Path, today: date) -> None:
-    """Accounts at 80x24: account names cut with "…", the Cost, Share and "vs before" columns whole."""
+    """Accounts at 80x24: account names cut with "…", the Cost, Share and "vs before" columns whole; the
+    sparkline column is left out for room."""
     assert snap_compare(make_app(frozen_cache, today), terminal_size=(80, 24), run_before=show_accounts)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Label
 
 from costtui.tui.data import DashboardData
@@ -31,10 +32,19 @@ def period_title(name: str, data: DashboardData) -> str:
 class BreakdownView(Vertical):
     """One breakdown of the range, optionally under drill-down filters."""
 
+    class TrendsNeeded(Message):
+        """The sparklines need sums by time the in-memory series cannot give: the app reads them."""
+
+        def __init__(self, view: BreakdownView, data: DashboardData) -> None:
+            super().__init__()
+            self.view = view
+            self.data = data
+
     def __init__(self, name: str, filters: tuple[Filter, ...] = (), **kwargs) -> None:
         super().__init__(classes="breakdown", **kwargs)
         self.breakdown = name
         self.filters = filters
+        self.shown: DashboardData | None = None
 
     def compose(self) -> ComposeResult:
         _, columns, drill = BREAKDOWNS[self.breakdown]
@@ -46,5 +56,14 @@ class BreakdownView(Vertical):
         return BREAKDOWNS[self.breakdown][0]
 
     def show(self, data: DashboardData) -> None:
+        self.shown = data
         self.query_one(Label).update(period_title(self.breakdown, data))
-        self.query_one(CostTable).show(data.breakdown(self.dimensions, self.filters) or [])
+        trends = data.trend_lines(self.dimensions, self.filters)
+        self.query_one(CostTable).show(data.breakdown(self.dimensions, self.filters) or [], trends)
+        if trends is None:
+            self.post_message(self.TrendsNeeded(self, data))
+
+    def show_trends(self) -> None:
+        """The sparklines, once the app has read what they need into the shown data's sums."""
+        if self.shown is not None and (trends := self.shown.trend_lines(self.dimensions, self.filters)) is not None:
+            self.query_one(CostTable).show_trends(trends)

@@ -33,10 +33,12 @@ class MonthToDateCard(Vertical):
         yield Label(provider_name(figure.provider), classes="card-title")
         yield Label(money(figure.cost, figure.currency), classes="card-amount")
         comparison = day_span(figure.previous_start, figure.previous_end)
-        if figure.change is None:
+        if figure.compared_end is None:
+            detail = "no complete day yet"
+        elif figure.change is None:
             detail = f"no data for {comparison}" if not figure.previous_covered else f"n/a vs {comparison}"
         else:
-            detail = f"{change_text(figure.change)} vs {comparison}"
+            detail = change_text(figure.change)  # the heading names the days compared
         yield Label(detail, classes="card-change")
 
 
@@ -56,4 +58,8 @@ class MonthToDateCards(Vertical):
         """The period of the newest card; a provider whose data ends earlier shows its own end in its
         comparison line."""
         latest = max(self.figures, key=lambda figure: figure.end)
-        return f"Month to date, {day_span(latest.start, latest.end)}, against the same days of last month"
+        heading = f"Month to date, {day_span(latest.start, latest.end)}"
+        if latest.compared_end is None:
+            return heading
+        return (f"{heading} · change of the complete days {day_span(latest.start, latest.compared_end)} "
+                f"vs {day_span(latest.previous_start, latest.previous_end)}")

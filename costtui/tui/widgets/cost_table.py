@@ -1,5 +1,7 @@
-"""A breakdown table: key columns, cost, share and change against the previous period; `s`/`S` sort
-it (kept across reloads), a name filter narrows it, Enter asks to drill into a row."""
+"""A breakdown table: key columns, cost, share, change against the previous period and a sparkline;
+`s`/`S` sort it (kept across reloads), a name filter narrows it, Enter asks to drill into a row. When
+narrow, figures give way by priority (sparkline, then share, then change; cost never) and names
+truncate: a number is never cut."""
 
 from __future__ import annotations
 
@@ -18,7 +20,11 @@ from costtui.tui.rollup import Row
 NUMBER_COLUMNS = ("cost", "share", "change")
 MAX_ROWS_DRAWN = 300  # more rows than a screen can use; `/` and the sort reach the rest
 SORT_CYCLE_FIRST = ("cost", "change", "share")  # `s` visits the figures first, then the names
-NUMBER_LABELS = {"cost": "Cost", "share": "Share", "change": "vs before"}
+NUMBER_LABELS = {"cost": "Cost", "share": "Share", "change": "vs before", "trend": "Trend", "delta": "Change"}
+DROP_ORDER = ("trend", "share", "change")  # what a narrow table leaves out first (cost, delta never)
+NUMBER_WIDTHS = {"share": 6, "change": 9}
+MIN_NAME_WIDTH = 8
+CELL_PADDING = 2  # DataTable pads each cell by one on either side
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,7 @@ class CostTable(DataTable):
             self.filters = filters
 
     def __init__(self, columns: Sequence[KeyColumn], *, drill: tuple[str, ...] = (), limit: int | None = None,
-                 id: str | None = None):
+                 delta: bool = False, id: str | None = None):
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.key_columns = tuple(columns)
         self.drill = drill
@@ -51,10 +57,13 @@ class CostTable(DataTable):
         self.name_filter = ""
         self.sort_column = "cost"
         self.sort_reverse = False
+        self.trends: dict[tuple, str] | None = None
+        self.delta = delta  # a column of the change in money (what-changed tables)
+        self.figure_columns: tuple[str, ...] = NUMBER_COLUMNS
 
     @property
     def column_order(self) -> tuple[str, ...]:
-        return (*SORT_CYCLE_FIRST, *(column.key for column in self.key_columns))
+        return (*(["delta"] if self.delta else []), *SORT_CYCLE_FIRST, *(column.key for column in self.key_columns))
 
     def on_mount(self) -> None:
         self._add_columns()
@@ -62,8 +71,8 @@ class CostTable(DataTable):
     def _add_columns(self) -> None:
         for column in self.key_columns:
             self.add_column(self._label(column.key, column.label), key=column.key)
-        for key in NUMBER_COLUMNS:
-            self.add_column(self._label(key, NUMBER_LABELS[key], right=True), key=key)
+        for key in self.figure_columns:
+            self.add_column(self._label(key, NUMBER_LABELS[key], right=key != "trend"), key=key)
 
     def _label(self, key: str, text: str, right: bool = False) -> Text:
         if key == self.sort_column:
@@ -72,11 +81,21 @@ class CostTable(DataTable):
 
     def _ascending(self) -> bool:
         """Names read A-Z first, figures largest first; `S` flips either."""
-        return (self.sort_column not in NUMBER_COLUMNS) != self.sort_reverse
+        return (self.sort_column not in (*NUMBER_COLUMNS, "delta")) != self.sort_reverse
 
-    def show(self, rows: Sequence[Row]) -> None:
+    def show(self, rows: Sequence[Row], trends: dict[tuple, str] | None = None) -> None:
+        """New rows; `trends` are sparklines keyed (drill dimension values..., currency)."""
         self.all_rows = list(rows)
+        self.trends = trends
         self._refill()
+
+    def show_trends(self, trends: dict[tuple, str]) -> None:
+        self.trends = trends
+        self._refill()
+
+    def on_resize(self) -> None:
+        if self.all_rows and self._choose_columns() != self.figure_columns:
+            self._refill()
 
     def set_filter(self, text: str) -> None:
         self.name_filter = text.strip().lower()
@@ -126,6 +145,8 @@ class CostTable(DataTable):
             return (-row.cost, row.currency)
         if column == "share":
             return (-(row.share if row.share is not None else Decimal("-Infinity")),)
+        if column == "delta":
+            return (-(row.cost - row.previous), row.currency)
         if column == "change":
             change = row.change_percent
             return (change is None, -(change or 0))
@@ -137,16 +158,25 @@ class CostTable(DataTable):
             rows.reverse()
         self.rows_shown = rows[: self.limit] if self.limit else rows
         cursor = self.cursor_row
+        self.figure_columns = self._choose_columns()
         self.clear(columns=True)
         self._add_columns()
         width = self._name_width()
         for row in self.rows_shown[:MAX_ROWS_DRAWN]:
             cells: list[str | Text] = [_cut(self._key_value(c.key, row), width) for c in self.key_columns]
             cells.append(Text(money(row.cost, row.currency), style="green" if row.cost < 0 else "", justify="right"))
-            cells.append(Text(share_text(row.share), justify="right"))
-            change = row.change_percent
-            style = "" if change is None or change == 0 else "red" if change > 0 else "green"
-            cells.append(Text(change_text(change), style=style, justify="right"))
+            if "delta" in self.figure_columns:
+                moved = row.cost - row.previous
+                cells.append(Text(("+" if moved > 0 else "") + money(moved, row.currency),
+                                  style="red" if moved > 0 else "green" if moved < 0 else "", justify="right"))
+            if "share" in self.figure_columns:
+                cells.append(Text(share_text(row.share), justify="right"))
+            if "change" in self.figure_columns:
+                change = row.change_percent
+                style = "" if change is None or change == 0 else "red" if change > 0 else "green"
+                cells.append(Text(change_text(change), style=style, justify="right"))
+            if "trend" in self.figure_columns:
+                cells.append(Text(self._trend(row), style="cyan"))
             self.add_row(*cells)
         hidden = len(self.rows_shown) - MAX_ROWS_DRAWN
         if hidden > 0:
@@ -154,16 +184,51 @@ class CostTable(DataTable):
         if self.rows_shown:
             self.move_cursor(row=min(max(cursor, 0), len(self.rows_shown) - 1, MAX_ROWS_DRAWN - 1), animate=False)
 
+    def _trend(self, row: Row) -> str:
+        if not self.trends:
+            return ""
+        return self.trends.get((*(row.name(d) for d in self.drill), row.currency), "")
+
+    def _widths(self) -> tuple[int, int, dict[str, int]]:
+        """(table width, what the key columns need at least, each figure column's width)."""
+        width = self.size.width or (self.app.size.width - 2)
+        money_width = max((len(money(r.cost, r.currency)) for r in self.all_rows[:MAX_ROWS_DRAWN]), default=15)
+        trend = max((len(line) for line in (self.trends or {}).values()), default=0)
+        figures = {key: max(value, self._header_width(key, NUMBER_LABELS[key])) for key, value in
+                   {"cost": money_width, **NUMBER_WIDTHS, "trend": trend, "delta": money_width + 1}.items()}
+        names = sum(max(self._header_width(c.key, c.label), 5 if c.key == "provider" else MIN_NAME_WIDTH)
+                    for c in self.key_columns)
+        return width, names + CELL_PADDING * len(self.key_columns), figures
+
+    def _header_width(self, key: str, label: str) -> int:
+        """A column is as wide as its header too, with the sort indicator when sorted by it."""
+        return len(label) + (2 if key == self.sort_column else 0)
+
+    def _choose_columns(self) -> tuple[str, ...]:
+        """The figure columns that fit beside the names at their narrowest, dropping by priority."""
+        width, names, figures = self._widths()
+        columns = [*NUMBER_COLUMNS[:1], *(["delta"] if self.delta else []), *NUMBER_COLUMNS[1:],
+                   *(["trend"] if self.trends else [])]
+
+        def fits() -> bool:
+            return names + sum(figures[c] + CELL_PADDING for c in columns) <= width - 2
+
+        for dropped in DROP_ORDER:
+            if fits():
+                break
+            if dropped in columns:
+                columns.remove(dropped)
+        return tuple(columns)
+
     def _name_width(self) -> int | None:
         """Names give way so figures are never cut: each key column gets a fair part of what the
-        numbers leave (provider names are short and keep theirs)."""
-        width = self.size.width or (self.app.size.width - 2)
-        numbers = sum(len(money(r.cost, r.currency)) for r in self.all_rows[:1]) or 15
-        free = width - (numbers + 4) - 7 - 10 - 2 * (len(self.key_columns) + 3) - 1
+        figures leave (provider names are short and keep theirs)."""
+        width, _, figures = self._widths()
+        free = width - 2 - sum(figures[c] + CELL_PADDING for c in self.figure_columns) - CELL_PADDING * len(self.key_columns)
         names = [c for c in self.key_columns if c.key != "provider"]
         if any(c.key == "provider" for c in self.key_columns):
-            free -= 8
-        return max(8, free // max(1, len(names)))
+            free -= self._header_width("provider", "Provider")
+        return max(MIN_NAME_WIDTH, free // max(1, len(names)))
 
     def _key_value(self, key: str, row: Row) -> str:
         value = row.keys.get(key)

@@ -1,0 +1,133 @@
+"""What changed: the biggest movers up and down, by service, account or region; either the range
+against the period before it (`w`, from the dashboard's sums in memory) or one day of the Trends chart
+against the day before (Enter on the chart, read by the app). The range also lists its days that rose
+or fell most against the day before. `b` switches the dimension, Enter on a row drills into it (on a
+day: that day's movers), Esc goes back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label
+
+from costtui.core.windows import Window
+from costtui.tui.data import DashboardData, ViewOptions
+from costtui.tui.format import day_span
+from costtui.tui.rollup import Filter, Row
+from costtui.tui.widgets.cost_table import CostTable, KeyColumn
+from costtui.tui.widgets.status import StatusLine, filter_text, status_text
+
+DIMENSIONS = ("service", "account", "region")
+RANGE_DIMENSIONS = (*DIMENSIONS, "day")  # the range's days (or months) against the one before each
+COLUMNS = {"day": [KeyColumn("Day", "day")],"service": [KeyColumn("Provider", "provider"), KeyColumn("Service", "service")],
+           "account": [KeyColumn("Provider", "provider"), KeyColumn("Account", "account"),
+                       KeyColumn("Name", "account_name")],
+           "region": [KeyColumn("Provider", "provider"), KeyColumn("Region", "region")]}
+MOVERS = 10  # rows in each of the two lists
+
+
+def movers(rows: list[Row]) -> tuple[list[Row], list[Row]]:
+    """(rises, falls): the groups whose cost moved most up and most down, in money (largest first)."""
+    rises = sorted((r for r in rows if r.cost > r.previous), key=lambda r: (r.previous - r.cost, r.currency))
+    falls = sorted((r for r in rows if r.cost < r.previous), key=lambda r: (r.cost - r.previous, r.currency))
+    return rises[:MOVERS], falls[:MOVERS]
+
+
+def _span(window: Window) -> str:
+    return day_span(window.start, window.end)
+
+
+class ChangesScreen(Screen[None]):
+    """Movers of `window` (None: the dashboard's range) against the period before it."""
+
+    BINDINGS = [
+        Binding("escape", "app.back", "Back", tooltip="Back to the dashboard", id="changes.back"),
+        Binding("b", "next_dimension", "By…", tooltip="Movers by service, account or region", id="changes.by"),
+    ]
+
+    class Needed(Message):
+        """The day's movers by `dimension` are not read yet: the app reads them."""
+
+        def __init__(self, screen: ChangesScreen, dimension: str) -> None:
+            super().__init__()
+            self.screen = screen
+            self.dimension = dimension
+
+    def __init__(self, window: Window | None = None, filters: tuple[Filter, ...] = ()) -> None:
+        super().__init__()
+        self.window = window
+        self.filters = filters  # a drill-down's day: its movers within the drilled service, account ...
+        self.dimension = DIMENSIONS[0]
+        self.rows: dict[str, list[Row]] = {}  # a day's movers per dimension, as the app read them
+        self.options: ViewOptions | None = None  # the choices `rows` were read for (set by the app)
+        self.shown: DashboardData | None = None
+        self.now: datetime | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="")
+        yield StatusLine("", id="status")
+        with Vertical(id="changes-body"):
+            yield Label("", id="changes-title", classes="section-title")
+            yield Label("Biggest rises", classes="section-title")
+            yield CostTable(COLUMNS[self.dimension], drill=self.drill, delta=True, id="rises")
+            yield Label("Biggest falls", classes="section-title")
+            yield CostTable(COLUMNS[self.dimension], drill=self.drill, delta=True, id="falls")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#rises", CostTable).focus(scroll_visible=False)
+
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        return DIMENSIONS if self.window is not None else RANGE_DIMENSIONS
+
+    @property
+    def drill(self) -> tuple[str, ...]:
+        return ("day",) if self.dimension == "day" else ("provider", self.dimension)
+
+    def compared(self, data: DashboardData) -> tuple[Window, Window]:
+        window = self.window or data.window
+        return window, window.previous()
+
+    def show(self, data: DashboardData, now: datetime) -> None:
+        self.shown, self.now = data, now
+        window, before = self.compared(data)
+        self.query_one(StatusLine).update(status_text(data, now))
+        if self.window is None and self.dimension == "day":
+            rows = data.bucket_changes()
+        elif self.window is None:
+            rows = data.breakdown(("provider", self.dimension)) or []
+        elif self.dimension in self.rows:
+            rows = self.rows[self.dimension]
+        else:
+            self.query_one("#changes-title", Label).update(f"What changed in {_span(window)}: reading…")
+            self.post_message(self.Needed(self, self.dimension))
+            return
+        following = self.dimensions[(self.dimensions.index(self.dimension) + 1) % len(self.dimensions)]
+        if self.dimension == "day":
+            grain = "month" if data.options.granularity == "month" else "day"
+            title = f"What changed by {grain}: each vs the {grain} before, {_span(window)}"
+        else:
+            title = f"What changed by {self.dimension}: {_span(window)} {window.end.year} vs {_span(before)}"
+            if self.filters:
+                title += f" in {filter_text(self.filters)}"
+        self.query_one("#changes-title", Label).update(f"{title} (b: by {following})")
+        rises, falls = movers(rows)
+        for table_id, found in (("#rises", rises), ("#falls", falls)):
+            table = self.query_one(table_id, CostTable)
+            table.sort_column, table.sort_reverse = "delta", table_id == "#falls"
+            table.show(found)
+
+    def action_next_dimension(self) -> None:
+        self.dimension = self.dimensions[(self.dimensions.index(self.dimension) + 1) % len(self.dimensions)]
+        for table_id in ("#rises", "#falls"):
+            table = self.query_one(table_id, CostTable)
+            table.key_columns = tuple(COLUMNS[self.dimension])
+            table.drill = self.drill
+        if self.shown is not None and self.now is not None:
+            self.show(self.shown, self.now)
