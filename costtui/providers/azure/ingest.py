@@ -31,11 +31,13 @@ from costtui.providers.azure.columns import (
     region_sql,
 )
 from costtui.providers.azure.runs import BlobInfo, ExportRun, Manifest
+from costtui.providers.azure.tags import add_raw_tags_column, build_tag_sets, raw_tags_sql
 from costtui.providers.base import ProviderError
 from costtui.providers.engine import memory_engine, stage_parquet
 from costtui.providers.focus_files import delivery_scopes
 from costtui.providers.focus_mapping import timestamp_sql
 from costtui.providers.focus_sql import EARLIEST_DAY, spread_days_sql, spread_over_days_sql
+from costtui.tagrules import TagRules
 
 Downloader = Callable[[BlobInfo, Path], None]
 PARALLEL_DOWNLOADS = 3
@@ -55,11 +57,13 @@ class RunIngest:
     key strings) as it arrives, then dates, regions and charge types are normalised on the
     few distinct values and summed to the daily grain."""
 
-    def __init__(self, workdir: Path, download: Downloader) -> None:
+    def __init__(self, workdir: Path, download: Downloader, tags: TagRules | None = None) -> None:
         self._workdir = workdir
         self._download = download
+        self._tags = tags or TagRules()
         self._con = memory_engine()
         self._con.execute(RAW_TABLE_SQL)
+        add_raw_tags_column(self._con)
         self._runs: list[_LoadedRun] = []
         self.bytes_read = 0
         self.notes: list[str] = []
@@ -101,8 +105,11 @@ class RunIngest:
         """Reduce one file into raw_costs and check its values; True if it names whole billing periods."""
         con = self._con
         try:
-            columns = detect_columns(read_header(con, path), blob.name)
-            con.execute(aggregate_file_sql(columns, path), [run_id, role, blob.name, str(path)])
+            header = read_header(con, path)
+            columns = detect_columns(header, blob.name)
+            con.execute(
+                aggregate_file_sql(columns, path, raw_tags_sql(header, self._tags)), [run_id, role, blob.name, str(path)]
+            )
         except duckdb.Error as exc:
             detail = str(exc).replace(str(path), blob.name).strip().splitlines()[0]
             raise _refused(run, f"{blob.name}: cannot be read ({detail})") from None
@@ -262,7 +269,8 @@ class RunIngest:
         ).fetchall()
         if unknown:
             self.notes.append("charge types stored as Adjustment: " + ", ".join(r[0] for r in unknown))
-        return stage_parquet(con, DAILY_SQL, path, with_billing_period=True)
+        tag_columns = build_tag_sets(con, self._tags)
+        return stage_parquet(con, daily_sql(tag_columns), path, with_billing_period=True, tag_columns=tag_columns)
 
 
 def _blobs_to_read(run: ExportRun, manifest: Manifest | None) -> list[BlobInfo]:
@@ -299,11 +307,20 @@ def _period_end(start: date) -> date:
     return add_months(start, 1) - timedelta(days=1)
 
 
+def daily_sql(tag_columns: list[str]) -> str:
+    """DAILY_SQL with the configured tags (from `tag_sets`) as dimensions like the service."""
+    tags = "".join(f', "{c}"' for c in tag_columns)
+    joined = "LEFT JOIN tag_sets USING (raw_tags)" if tag_columns else ""
+    grain_tags = "".join(f', g."{c}"' for c in tag_columns)
+    # markers, not str.format: the SQL holds braces of its own (regular expressions)
+    return _DAILY_SQL.replace("/*tags*/", tags).replace("/*tag_join*/", joined).replace("/*grain_tags*/", grain_tags)
+
+
 _CATEGORY = category_sql("r.raw_category")
 _KEYS = "billing_account_id, account_id, service, region, charge_category, currency, billing_period_start"
 # Daily grain per range. Where ranges overlap, each day comes from the newest run covering it; a row
 # dated outside its run's range (a late credit of a billing period) goes with its period's first day.
-DAILY_SQL = f"""
+_DAILY_SQL = f"""
 WITH parsed AS (
     SELECT r.role, runs.range_key, runs.range_start, runs.range_end, runs.has_amortized,
            {date_sql("r.raw_date")} AS charge_date,
@@ -312,8 +329,8 @@ WITH parsed AS (
                AS spread_days,
            r.billing_account_id, r.account_id, r.account_name, r.service,
            {region_sql("r.raw_region")} AS region, {_CATEGORY} AS charge_category,
-           r.currency, r.billed, r.effective
-    FROM raw_costs r JOIN runs USING (run_id)),
+           r.currency, r.billed, r.effective/*tags*/
+    FROM raw_costs r JOIN runs USING (run_id) /*tag_join*/),
 grain AS (
     SELECT range_key, charge_date, spread_days, {_KEYS}, max(account_name) AS account_name,
            any_value(has_amortized) AS has_amortized,
@@ -321,9 +338,9 @@ grain AS (
                 ELSE billing_period_start END AS anchor_day,
            sum(billed) FILTER (WHERE role = 'actual') AS billed,
            sum(effective) FILTER (WHERE role = 'actual') AS focus_effective,
-           sum(billed) FILTER (WHERE role = 'amortized') AS amortized
+           sum(billed) FILTER (WHERE role = 'amortized') AS amortized/*tags*/
     FROM parsed
-    GROUP BY range_key, charge_date, spread_days, {_KEYS}),
+    GROUP BY range_key, charge_date, spread_days, {_KEYS}/*tags*/),
 owner AS (
     SELECT d.anchor_day, arg_max(runs.range_key, runs.rank) AS range_key
     FROM (SELECT DISTINCT anchor_day FROM grain) d
@@ -333,12 +350,13 @@ owned AS (
     SELECT g.charge_date, g.spread_days, {", ".join("g." + k for k in _KEYS.split(", "))}, g.account_name,
            coalesce(g.billed, 0) AS billed_cost,
            CASE WHEN g.has_amortized THEN coalesce(g.amortized, 0)
-                ELSE coalesce(g.focus_effective, g.billed, 0) END AS effective_cost
+                ELSE coalesce(g.focus_effective, g.billed, 0) END AS effective_cost/*grain_tags*/
     FROM grain g JOIN owner o USING (anchor_day, range_key)),
-days AS ({spread_over_days_sql("owned", _KEYS + ", account_name", ("billed_cost", "effective_cost"))})
+days AS ({spread_over_days_sql("owned", _KEYS + ", account_name/*tags*/", ("billed_cost", "effective_cost"))})
 SELECT charge_date, 'azure' AS provider, billing_account_id, account_id, max(account_name) AS account_name, service,
        region, charge_category, round(sum(billed_cost), 6) AS billed_cost, round(sum(effective_cost), 6) AS effective_cost,
-       currency, false AS estimated, billing_period_start
+       currency, false AS estimated, billing_period_start/*tags*/
 FROM days
-GROUP BY charge_date, {_KEYS}
+GROUP BY charge_date, {_KEYS}/*tags*/
 """
+DAILY_SQL = daily_sql([])
