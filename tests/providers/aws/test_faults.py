@@ -48,7 +48,7 @@ def test_throttling_backs_off_until_the_deadline_then_fails_as_throttled(credent
         requests = server.ce_requests
     assert elapsed < 8 + 2
     assert fetch.error_kind == "throttled", fetch.error_message
-    assert 4 <= requests <= 15  # it kept trying, with pauses, and stopped at the deadline
+    assert 2 <= requests <= 15  # it retried, with pauses (not a tight loop), and stopped at the deadline
 
 
 def test_moto_stopped_in_the_middle_of_a_download(tmp_path, credentials, cache_path):  # noqa: F811
