@@ -42,6 +42,8 @@ COPY (
     'Contoso Ltd' AS billingAccountName,
     'PROF-' || CAST(i % 3 AS VARCHAR) AS billingProfileId,
     'Profile ' || CAST(i % 3 AS VARCHAR) AS billingProfileName,
+    '11/01/2026' AS billingPeriodStartDate,
+    '11/30/2026' AS billingPeriodEndDate,
     strftime(DATE '2026-11-01' + CAST(i % 30 AS INTEGER), '%m/%d/%Y') AS date,
     'Compute' AS serviceFamily,
     uuid() AS meterId,

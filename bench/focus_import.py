@@ -4,7 +4,8 @@ Target: costtui's import (parse, validate every value, roll up to days, publish 
 cache snapshot) <= 2x the bare load of the same file, both in this process. The file carries
 a FOCUS `Tags` column (messy keys, ~20% of rows untagged); the import is timed without tag
 keys configured and with two (team, environment + its aliases), and the cache sizes compared.
-Run: python bench/focus_import.py [rows]"""
+Run: python bench/focus_import.py [rows] [--worst]   (--worst: every row its own billing account and
+sub-account, so every row is a billing-period slice of its own)"""
 
 from __future__ import annotations
 
@@ -26,19 +27,20 @@ DATA = Path(__file__).parent / "data"
 TARGET = 2.0
 
 
-def build_csv(path: Path, rows: int) -> None:
+def build_csv(path: Path, rows: int, worst: bool = False) -> None:
+    accounts, sub_accounts = ("i", "i") if worst else ("i % 3", "i % 50")
     con = duckdb.connect()
     con.execute(
         f"""COPY (
-            SELECT 'BA' || (i % 3) AS BillingAccountId, 'USD' AS BillingCurrency,
+            SELECT 'BA' || ({accounts}) AS BillingAccountId, 'USD' AS BillingCurrency,
                    round((i % 1000) / 7.0, 6) AS BilledCost, round((i % 1000) / 8.0, 6) AS EffectiveCost,
                    CASE WHEN i % 50 = 0 THEN 'Credit' ELSE 'Usage' END AS ChargeCategory,
                    strftime(TIMESTAMP '2026-10-01' + INTERVAL (i % 720) HOUR, '%Y-%m-%dT%H:%M:%SZ') AS ChargePeriodStart,
                    strftime(TIMESTAMP '2026-10-01' + INTERVAL (i % 720 + 1) HOUR, '%Y-%m-%dT%H:%M:%SZ') AS ChargePeriodEnd,
                    '2026-10-01T00:00:00Z' AS BillingPeriodStart,
                    CASE i % 3 WHEN 0 THEN 'AWS' WHEN 1 THEN 'Microsoft' ELSE 'Google Cloud' END AS ProviderName,
-                   'Service ' || (i % 40) AS ServiceName, 'acct-' || (i % 50) AS SubAccountId,
-                   'Account ' || (i % 50) AS SubAccountName, 'region-' || (i % 10) AS RegionId,
+                   'Service ' || (i % 40) AS ServiceName, 'acct-' || ({sub_accounts}) AS SubAccountId,
+                   'Account ' || ({sub_accounts}) AS SubAccountName, 'region-' || (i % 10) AS RegionId,
                    'resource-' || i AS ResourceId,
                    CASE WHEN i % 5 = 0 THEN NULL  -- untagged
                         ELSE '{{"team": "' || ['web', 'data', 'ml', 'platform'][1 + (i // 7) % 4] || '", '
@@ -78,11 +80,13 @@ def costtui_import(path: Path, tags: TagRules | None = None) -> float:
 
 
 def main() -> None:
-    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    args = [a for a in sys.argv[1:] if a != "--worst"]
+    pathological = "--worst" in sys.argv[1:]
+    rows = int(args[0]) if args else 1_000_000
     DATA.mkdir(parents=True, exist_ok=True)
-    path = DATA / f"focus-bp-tags-{rows}.csv"  # with BillingPeriodStart: restated by billing period
+    path = DATA / f"focus-bp-tags-{'worst-' if pathological else ''}{rows}.csv"  # with BillingPeriodStart: restated by billing period
     if not path.exists():
-        build_csv(path, rows)
+        build_csv(path, rows, pathological)
     bare, ours, tagged = [], [], []
     for _ in range(3):  # interleaved, so load on the machine hits all alike
         bare.append(bare_load(path))

@@ -54,6 +54,7 @@ class ProviderOutcome:
     error: ProviderError | None = None
     skipped: str | None = None  # why this provider was not fetched this time
     seconds: float | None = None  # how long the fetch took (up to its deadline)
+    changes: list[SliceChange] = field(default_factory=list)  # what its publish replaced, per slice
 
     @property
     def ok(self) -> bool:
@@ -312,6 +313,7 @@ def _publish(
             if result is not None:
                 try:
                     inserted = writer.replace_charges(result.scopes, result.rows, result.parquet_files)
+                    outcome.changes = writer.last_changes
                 except CostError as exc:
                     outcome.result = None
                     outcome.error = ProviderError(str(exc), kind="invalid_data")

@@ -146,3 +146,25 @@ def refresh_beside_a_healthy_provider(provider, cache_path: Path, today: date = 
         fetches = {f.provider: f for f in queries.latest_fetches()}
         assert queries.totals(CostQuery(providers=("focus",))) == {"USD": 42}, "the healthy provider is published"
     return fetches[provider.name], elapsed
+
+
+def refresh_while_the_server_dies(
+    provider, cache_path: Path, server, proxy: SlowProxy, answered: int, join_seconds: float = 60
+):
+    """Refresh `provider` (beside a healthy one) in a thread; once `answered` bytes have come back
+    through `proxy`, stop `server` (its Popen). Returns the provider's recorded fetch and the seconds
+    from the stop until the refresh gave the provider up."""
+    outcome: dict = {}
+    worker = threading.Thread(
+        target=lambda: outcome.update(result=refresh_beside_a_healthy_provider(provider, cache_path)), daemon=True
+    )
+    worker.start()
+    proxy.wait_for(answered)  # the fetch is under way
+    server.terminate()
+    server.wait(10)
+    stopped = time.monotonic()
+    worker.join(join_seconds)
+    after_stop = time.monotonic() - stopped
+    assert not worker.is_alive(), f"the refresh still runs {join_seconds:g} s after the server stopped"
+    fetch, _ = outcome["result"]
+    return fetch, after_stop

@@ -26,6 +26,7 @@ from costtui.cache.restatement import (
     STORED_COLUMNS,
     incoming_view,
     load_scopes,
+    resolve_accounts,
     slice_changes,
 )
 from costtui.model import AlertEvent, CostRow, ReplaceScope, SliceChange, tag_column
@@ -129,7 +130,7 @@ class CacheWriter:
                    SELECT g.provider, g.billing_account_id, count(*), min(g.charge_date), max(g.charge_date)
                    FROM gone g
                    WHERE NOT EXISTS (SELECT 1 FROM replaced_scopes s WHERE s.provider = g.provider
-                       AND (s.billing_account_id IS NULL OR s.billing_account_id = g.billing_account_id)
+                       AND s.billing_account_id = g.billing_account_id  -- resolved: never NULL
                        AND g.charge_date BETWEEN s.start_date AND s.end_date)
                    GROUP BY ALL ORDER BY 1, 2 LIMIT 1"""
             ).fetchone()
@@ -165,6 +166,7 @@ class CacheWriter:
         try:
             load_scopes(con, scopes)
             incoming_view(con, parquet_files, extra, tag_columns)
+            resolve_accounts(con)
             outside = con.execute(
                 f"""SELECT provider, billing_account_id, charge_date FROM incoming i
                    WHERE NOT EXISTS (SELECT 1 FROM scopes s WHERE {INCOMING_IN_SCOPE}) LIMIT 1"""

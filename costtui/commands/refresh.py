@@ -125,6 +125,8 @@ def refresh(
                     f"{took(outcome.seconds)}",
                     file=sys.stderr,
                 )
+                for change in outcome.changes:  # as `costtui import` says it
+                    print(f"costtui: replaced {change.describe()}", file=sys.stderr)
         else:
             after = took(outcome.seconds) if not quiet else ""
             print(

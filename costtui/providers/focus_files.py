@@ -117,9 +117,9 @@ def delivery_scopes(slices: Sequence[tuple]) -> list[ReplaceScope]:
         else:
             known = days.get((provider, account), (first, last))
             days[(provider, account)] = (min(known[0], first), max(known[1], last))
+    ends = {period: add_months(period, 1) - timedelta(days=1) for period in {p for _, _, p in periods}}
     scopes = [
-        ReplaceScope(provider, period, add_months(period, 1) - timedelta(days=1), account, period)
-        for provider, account, period in sorted(periods)
+        ReplaceScope(provider, period, ends[period], account, period) for provider, account, period in sorted(periods)
     ]
     scopes += [ReplaceScope(p, first, last, a) for (p, a), (first, last) in sorted(days.items())]
     return scopes

@@ -142,9 +142,7 @@ class FileSql:
         estimated = "coalesce(try_cast(estimated_raw AS BOOLEAN), false)" if "estimated" in self.mapping else "false"
         tags = "".join(f', "{column}"' for column in self.tag_columns) if with_tags else ""
         return f"""SELECT CAST(start_ts AS DATE) AS charge_date,
-                   CASE WHEN charge_category = 'Usage' AND end_ts - start_ts > INTERVAL 1 DAY
-                        THEN date_diff('day', CAST(start_ts AS DATE), CAST(end_ts - INTERVAL 1 MICROSECOND AS DATE)) + 1
-                        ELSE 1 END AS spread_days,
+                   {spread_days_sql("charge_category", "start_ts", "end_ts")} AS spread_days,
                    CAST(period_ts AS DATE) AS billing_period_start,
                    {provider_sql("provider_text")} AS provider, billing_account_id,
                    coalesce(account_id_text, billing_account_id) AS account_id,
@@ -168,6 +166,27 @@ def _day_part(amount: str) -> str:
     return f"CASE WHEN d < spread_days - 1 THEN {_share(amount)} ELSE {amount} - {_share(amount)} * (spread_days - 1) END"
 
 
+def spread_days_sql(category: str, start_ts: str, end_ts: str) -> str:
+    """Over how many UTC days a charge is spread: usage whose charge period is longer than a day
+    over the days of that period (the end is exclusive); anything else stays on its first day."""
+    return (
+        f"CASE WHEN {category} = 'Usage' AND {end_ts} - {start_ts} > INTERVAL 1 DAY "
+        f"THEN date_diff('day', CAST({start_ts} AS DATE), CAST({end_ts} - INTERVAL 1 MICROSECOND AS DATE)) + 1 "
+        "ELSE 1 END"
+    )
+
+
+def spread_over_days_sql(source: str, columns: str, amounts: tuple[str, ...]) -> str:
+    """`source`'s rows (charge_date, `columns`, `amounts`, spread_days) as one row per day of their
+    spread, each amount split exactly (see _day_part); rows of one day pass through unchanged."""
+    whole = ", ".join(amounts)
+    parts = ", ".join(f"{_day_part(amount)} AS {amount}" for amount in amounts)
+    return f"""SELECT charge_date, {columns}, {whole} FROM {source} WHERE spread_days = 1
+    UNION ALL
+    SELECT charge_date + CAST(d AS INTEGER), {columns}, {parts}
+    FROM (SELECT *, unnest(range(spread_days)) AS d FROM {source} WHERE spread_days > 1)"""
+
+
 _ROW_COLUMNS = "provider, billing_account_id, account_id, account_name, service, region, charge_category, currency, estimated, billing_period_start"
 
 
@@ -175,12 +194,7 @@ def rollup_sql(tag_columns: tuple[str, ...] | list[str] = ()) -> str:
     """`typed` rolled up to days (a tag value is a dimension like a service: it splits the day)."""
     tags = "".join(f', "{c}"' for c in tag_columns)
     return f"""
-WITH days AS (
-    SELECT charge_date, {_ROW_COLUMNS}{tags}, billed_cost, effective_cost FROM typed WHERE spread_days = 1
-    UNION ALL
-    SELECT charge_date + CAST(d AS INTEGER), {_ROW_COLUMNS}{tags}, {_day_part("billed_cost")}, {_day_part("effective_cost")}
-    FROM (SELECT *, unnest(range(spread_days)) AS d FROM typed WHERE spread_days > 1)
-)
+WITH days AS ({spread_over_days_sql("typed", _ROW_COLUMNS + tags, ("billed_cost", "effective_cost"))})
 SELECT charge_date, provider, billing_account_id, account_id, max(account_name) AS account_name, service, region,
        charge_category, round(sum(billed_cost), 6) AS billed_cost, round(sum(effective_cost), 6) AS effective_cost,
        currency, bool_or(estimated) AS estimated, billing_period_start{tags}

@@ -26,6 +26,8 @@ ACTUAL_FIELDS: dict[str, tuple[str, ...]] = {
     "service": ("MeterCategory",),
     "region": ("ResourceLocation", "Location"),
     "category": ("ChargeType",),
+    # EA spells it BillingPeriodStartDate, MCA billingPeriodStartDate (matched case-insensitively).
+    "billing_period": ("BillingPeriodStartDate",),
 }
 # The FOCUS dataset's fields, named as above, from the one shared FOCUS mapping.
 _FOCUS_NAMES = {
@@ -39,6 +41,8 @@ _FOCUS_NAMES = {
     "service": "service",
     "region": "region",
     "category": "charge_category",
+    "billing_period": "billing_period_start",
+    "date_end": "charge_period_end",
 }
 FOCUS_FIELDS: dict[str, tuple[str, ...]] = {ours: FOCUS_COLUMNS[shared] for ours, shared in _FOCUS_NAMES.items()}
 REQUIRED = ("date", "cost", "currency", "account_id", "service")
@@ -48,7 +52,7 @@ RAW_TABLE_SQL = """CREATE TABLE IF NOT EXISTS raw_costs (
     run_id INTEGER, role VARCHAR, blob VARCHAR, raw_date VARCHAR, billing_account_id VARCHAR,
     account_id VARCHAR, account_name VARCHAR, service VARCHAR, raw_region VARCHAR,
     raw_category VARCHAR, currency VARCHAR, billed DECIMAL(38, 12), effective DECIMAL(38, 12),
-    row_count BIGINT, bad_cost BIGINT, bad_currency BIGINT)"""
+    row_count BIGINT, bad_cost BIGINT, bad_currency BIGINT, raw_period VARCHAR, raw_end VARCHAR)"""
 
 # Every Azure charge type (ActualCost ChargeType and FOCUS ChargeCategory) -> charge category.
 CHARGE_TYPES = AZURE_CHARGE_TYPES
@@ -159,6 +163,7 @@ def aggregate_file_sql(columns: ColumnSet, path: Path, raw_tags: str = "NULL::VA
                {_text(columns, "category")}, {_text(columns, "currency")},
                sum({_money(columns, "cost")}), sum({effective}), count(*),
                count_if({bad_cost}), count_if({_text(columns, "currency")} = ''),
+               {_text(columns, "billing_period")}, {_text(columns, "date_end")},
                {raw_tags}
         FROM {source_sql(path)} GROUP BY ALL"""
 
@@ -183,9 +188,9 @@ def category_sql(raw: str) -> str:
     return shared_category_sql(raw, CHARGE_TYPES, default="Adjustment", empty="Usage")
 
 
-def raw_date_predicate(columns: ColumnSet) -> str:
-    """Per source row: its raw date text equals the parameter."""
-    return f"{_text(columns, 'date')} = ?"
+def raw_date_predicate(columns: ColumnSet, field: str = "date") -> str:
+    """Per source row: its raw text of `field` (date, billing_period, date_end) equals the parameter."""
+    return f"{_text(columns, field)} = ?"
 
 
 def locate_bad_row(
@@ -194,8 +199,9 @@ def locate_bad_row(
     """Where the first source row matching `predicate` (with `params`) is: 'line N' of a CSV
     (header = line 1, counted in the decompressed text) or 'row N' of a Parquet file, and its values."""
     fields = {field: _text(columns, field) for field in ("date", "cost", "currency")}
-    if columns.has("effective"):
-        fields["effective"] = _text(columns, "effective")
+    for extra in ("effective", "billing_period", "date_end"):
+        if columns.has(extra):
+            fields[extra] = _text(columns, extra)
     select = ", ".join(f"{sql} AS {field}" for field, sql in fields.items())
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE scan AS SELECT {select}, ({predicate}) AS bad FROM {source_sql(path)}",

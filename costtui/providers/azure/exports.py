@@ -3,9 +3,10 @@
 Runs live under `<path>/<YYYYMMDD-YYYYMMDD>/[<runTimestamp>/]<runGuid>/`. For each date range
 overlapping the fetch window the newest run is read (see ExportRun.order_key), through its
 manifest when there is one. Files are reduced inside DuckDB, never row by row in Python. A run
-replaces its whole date range in the cache (ReplaceScope per billing account), so a newer run
-of a range restates it and nothing is counted twice; ranges whose blobs all kept their ETags
-are skipped and their cached rows stay."""
+whose files name billing periods replaces those (billing account, billing period) slices, late
+credits dated outside its range included; any other run replaces its whole date range per billing
+account (see ingest.py). Either way a newer run restates and nothing is counted twice; ranges whose
+blobs all kept their ETags are skipped and their cached rows stay."""
 
 from __future__ import annotations
 
@@ -243,10 +244,7 @@ class AzureExportsProvider:
                 elif config.amortized_path and config.dataset == "actual":
                     notes.append(f"no AmortizedCost run for {run.range_key}: effective = billed")
             ingested.update(objects)
-        for run, accounts in ingest.billing_accounts():
-            scopes.extend(
-                ReplaceScope("azure", run.range_start, run.range_end, account) for account in accounts
-            )
+        scopes.extend(ingest.scopes())
         parquet = context.workdir / "azure-costs.parquet"
         row_count = ingest.stage(parquet) if scopes else 0
         notes.extend(ingest.notes)

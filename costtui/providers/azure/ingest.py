@@ -1,14 +1,22 @@
-"""Reads Azure export runs into DuckDB, refuses bad ones, and stages the daily cost rows."""
+"""Reads Azure export runs into DuckDB, refuses bad ones, and stages the daily cost rows.
+
+A run whose files name a billing period on every row (BillingPeriodStartDate, billingPeriodStartDate
+or FOCUS BillingPeriodStart), each period wholly inside the run's date range, restates those
+(billing account, billing period) slices, as a FOCUS import does: its rows may be dated outside
+the range (a late credit). Any other run restates its date range. Usage whose FOCUS charge period
+is longer than a day is spread over its days with the FOCUS import's own SQL."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 
+from costtui.model import ReplaceScope, add_months
 from costtui.providers.azure.columns import (
     CHARGE_TYPES,
     RAW_TABLE_SQL,
@@ -26,6 +34,9 @@ from costtui.providers.azure.runs import BlobInfo, ExportRun, Manifest
 from costtui.providers.azure.tags import add_raw_tags_column, build_tag_sets, raw_tags_sql
 from costtui.providers.base import ProviderError
 from costtui.providers.engine import memory_engine, stage_parquet
+from costtui.providers.focus_files import delivery_scopes
+from costtui.providers.focus_mapping import timestamp_sql
+from costtui.providers.focus_sql import EARLIEST_DAY, spread_days_sql, spread_over_days_sql
 from costtui.tagrules import TagRules
 
 Downloader = Callable[[BlobInfo, Path], None]
@@ -38,6 +49,7 @@ class _LoadedRun:
     run: ExportRun
     role: str  # "actual" (ActualCost or FOCUS) or "amortized"
     partner_of: ExportRun | None
+    names_periods: bool  # every file names billing periods, each wholly inside the run's range
 
 
 class RunIngest:
@@ -62,6 +74,7 @@ class RunIngest:
         """Download, read and check every file of a run; raise ProviderError refusing it."""
         run_id = len(self._runs)
         blobs = _blobs_to_read(run, manifest)
+        names_periods = True
         pool = ThreadPoolExecutor(max_workers=PARALLEL_DOWNLOADS, thread_name_prefix="azure-download")
         try:
             pending: list[tuple[BlobInfo, Future[Path]]] = [
@@ -71,7 +84,7 @@ class RunIngest:
                 path = future.result()
                 self.bytes_read += path.stat().st_size
                 try:
-                    self._load_blob(run_id, role, run, blob, path)
+                    names_periods &= self._load_blob(run_id, role, run, blob, path)
                 finally:
                     path.unlink(missing_ok=True)
         except BaseException:
@@ -81,14 +94,15 @@ class RunIngest:
             pool.shutdown(wait=True, cancel_futures=True)
         if manifest is not None:
             self._verify_counts(run_id, manifest)
-        self._runs.append(_LoadedRun(run_id, run, role, partner_of))
+        self._runs.append(_LoadedRun(run_id, run, role, partner_of, names_periods))
 
     def _fetch_blob(self, run_id: int, index: int, blob: BlobInfo) -> Path:
         target = self._workdir / f"azure-{run_id}-{index}{_suffix(blob.name)}"
         self._download(blob, target)
         return target
 
-    def _load_blob(self, run_id: int, role: str, run: ExportRun, blob: BlobInfo, path: Path) -> None:
+    def _load_blob(self, run_id: int, role: str, run: ExportRun, blob: BlobInfo, path: Path) -> bool:
+        """Reduce one file into raw_costs and check its values; True if it names whole billing periods."""
         con = self._con
         try:
             header = read_header(con, path)
@@ -106,18 +120,48 @@ class RunIngest:
         if bad_cost or bad_currency:
             where, values = locate_bad_row(con, columns, path, bad_row_predicate(columns), [])
             raise _refused(run, f"{blob.name} {where}: cost is not a number or currency is empty {values}")
+        names_periods = columns.has("billing_period") and self._periods_within(run_id, run, blob, columns, path)
+        # A billing period's rows may be dated before its range (a late credit), never after it.
+        first = EARLIEST_DAY if names_periods else run.range_start
         bad_date = con.execute(
             f"""SELECT raw_date FROM raw_costs WHERE run_id = ? AND blob = ?
                 AND coalesce({date_sql("raw_date")} NOT BETWEEN ? AND ?, true) LIMIT 1""",
-            [run_id, blob.name, run.range_start, run.range_end],
+            [run_id, blob.name, first, run.range_end],
         ).fetchone()
         if bad_date is not None:
             where, values = locate_bad_row(con, columns, path, raw_date_predicate(columns), [bad_date[0]])
             raise _refused(
                 run,
-                f"{blob.name} {where}: date {bad_date[0]!r} is not a date within "
-                f"{run.range_start}..{run.range_end} {values}",
+                f"{blob.name} {where}: date {bad_date[0]!r} is not a date within {first}..{run.range_end} {values}",
             )
+        bad_end = con.execute(
+            f"""SELECT raw_end FROM raw_costs WHERE run_id = ? AND blob = ? AND raw_end <> ''
+                AND {timestamp_sql("raw_end", "VARCHAR")} IS NULL LIMIT 1""",
+            [run_id, blob.name],
+        ).fetchone()
+        if bad_end is not None:
+            predicate = raw_date_predicate(columns, "date_end")
+            where, values = locate_bad_row(con, columns, path, predicate, [bad_end[0]])
+            raise _refused(run, f"{blob.name} {where}: charge period end {bad_end[0]!r} is not ISO 8601 {values}")
+        return names_periods
+
+    def _periods_within(self, run_id: int, run: ExportRun, blob: BlobInfo, columns, path: Path) -> bool:
+        """Refuse a billing period that is not a date; True if every period of the file lies wholly
+        inside the run's range (a weekly run of a monthly period restates its days instead)."""
+        con = self._con
+        bad = con.execute(
+            f"SELECT raw_period FROM raw_costs WHERE run_id = ? AND blob = ? AND {date_sql('raw_period')} IS NULL LIMIT 1",
+            [run_id, blob.name],
+        ).fetchone()
+        if bad is not None:
+            predicate = raw_date_predicate(columns, "billing_period")
+            where, values = locate_bad_row(con, columns, path, predicate, [bad[0]])
+            raise _refused(run, f"{blob.name} {where}: billing period start {bad[0]!r} is not a date {values}")
+        periods = con.execute(
+            f"SELECT DISTINCT {date_sql('raw_period')} FROM raw_costs WHERE run_id = ? AND blob = ?",
+            [run_id, blob.name],
+        ).fetchall()
+        return all(run.range_start <= p and _period_end(p) <= run.range_end for (p,) in periods)
 
     def _verify_counts(self, run_id: int, manifest: Manifest) -> None:
         counts = dict(
@@ -143,33 +187,67 @@ class RunIngest:
                 hint="the export may be incomplete: re-run it in Cost Management, then refresh",
             )
 
-    def billing_accounts(self) -> list[tuple[ExportRun, list[str | None]]]:
-        """For each actual run read: the billing accounts its range restates (None: an empty run
-        restates the whole range)."""
-        result: list[tuple[ExportRun, list[str | None]]] = []
-        for loaded in self._runs:
-            if loaded.role != "actual":
-                continue
+    def scopes(self) -> list[ReplaceScope]:
+        """What the runs read restate, per billing account: the billing periods of a run that names
+        them, else the run's date range (an empty run restates its range for every account)."""
+        periods: list[tuple] = []
+        ranges: list[ReplaceScope] = []
+        for loaded in self._actual_runs():
             ids = [r.run_id for r in self._runs if r is loaded or r.partner_of is loaded.run]
-            rows = self._con.execute(
+            run = loaded.run
+            if self._restates_periods(loaded):
+                found = self._con.execute(
+                    f"SELECT DISTINCT billing_account_id, {date_sql('raw_period')} FROM raw_costs"
+                    " WHERE list_contains(?, run_id)",
+                    [ids],
+                ).fetchall()
+                periods.extend(("azure", account, period, None, None) for account, period in found)
+                if found:
+                    continue
+            self._refuse_rows_outside(loaded, ids)
+            accounts = self._con.execute(
                 "SELECT DISTINCT billing_account_id FROM raw_costs WHERE list_contains(?, run_id) ORDER BY 1",
                 [ids],
             ).fetchall()
-            result.append((loaded.run, [row[0] for row in rows] or [None]))
-        return result
+            ranges.extend(ReplaceScope("azure", run.range_start, run.range_end, a) for (a,) in accounts or [(None,)])
+        return delivery_scopes(periods) + ranges
+
+    def _actual_runs(self) -> list[_LoadedRun]:
+        return [r for r in self._runs if r.role == "actual"]
+
+    def _restates_periods(self, loaded: _LoadedRun) -> bool:
+        """An actual run restates billing periods if it and its AmortizedCost partner name them."""
+        partners = [r for r in self._runs if r.partner_of is loaded.run]
+        return loaded.names_periods and all(p.names_periods for p in partners)
+
+    def _refuse_rows_outside(self, loaded: _LoadedRun, ids: list[int]) -> None:
+        """A run restating its date range cannot carry rows dated outside it (they would be lost)."""
+        run = loaded.run
+        outside = self._con.execute(
+            f"""SELECT min(day) FROM (SELECT {date_sql("raw_date")} AS day FROM raw_costs
+                WHERE list_contains(?, run_id)) WHERE day NOT BETWEEN ? AND ?""",
+            [ids, run.range_start, run.range_end],
+        ).fetchone()[0]
+        if outside is not None:
+            raise _refused(
+                run,
+                f"rows dated outside {run.range_start}..{run.range_end} (first: {outside}) need a billing "
+                "period on every file of the run and of its AmortizedCost run",
+            )
 
     def stage(self, path: Path) -> int:
         """Write the daily rows of every run read to Parquet; returns the row count."""
         con = self._con
         con.execute(
             "CREATE OR REPLACE TEMP TABLE runs (run_id INTEGER, role VARCHAR, range_key VARCHAR,"
-            " range_start DATE, range_end DATE, rank INTEGER, has_amortized BOOLEAN)"
+            " range_start DATE, range_end DATE, rank INTEGER, has_amortized BOOLEAN, by_period BOOLEAN)"
         )
-        actual = sorted((r for r in self._runs if r.role == "actual"), key=lambda r: r.run.order_key())
+        actual = sorted(self._actual_runs(), key=lambda r: r.run.order_key())
         amortized_of = {id(r.partner_of) for r in self._runs if r.partner_of is not None}
         rank = {r.run_id: index for index, r in enumerate(actual)}
+        by_period = {id(r.run): self._restates_periods(r) for r in actual}
         con.executemany(
-            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     r.run_id,
@@ -179,6 +257,7 @@ class RunIngest:
                     r.run.range_end,
                     rank.get(r.run_id, -1),
                     id(r.partner_of or r.run) in amortized_of,
+                    by_period[id(r.partner_of or r.run)],
                 )
                 for r in self._runs
             ],
@@ -191,7 +270,7 @@ class RunIngest:
         if unknown:
             self.notes.append("charge types stored as Adjustment: " + ", ".join(r[0] for r in unknown))
         tag_columns = build_tag_sets(con, self._tags)
-        return stage_parquet(con, daily_sql(tag_columns), path, tag_columns=tag_columns)
+        return stage_parquet(con, daily_sql(tag_columns), path, with_billing_period=True, tag_columns=tag_columns)
 
 
 def _blobs_to_read(run: ExportRun, manifest: Manifest | None) -> list[BlobInfo]:
@@ -224,6 +303,10 @@ def _suffix(name: str) -> str:
     return ".csv.gz" if lower.endswith(".gz") else ".csv"
 
 
+def _period_end(start: date) -> date:
+    return add_months(start, 1) - timedelta(days=1)
+
+
 def daily_sql(tag_columns: list[str]) -> str:
     """DAILY_SQL with the configured tags (from `tag_sets`) as dimensions like the service."""
     tags = "".join(f', "{c}"' for c in tag_columns)
@@ -233,32 +316,47 @@ def daily_sql(tag_columns: list[str]) -> str:
     return _DAILY_SQL.replace("/*tags*/", tags).replace("/*tag_join*/", joined).replace("/*grain_tags*/", grain_tags)
 
 
-# Daily grain per range; where ranges overlap, each day comes from the newest run covering it.
+_CATEGORY = category_sql("r.raw_category")
+_KEYS = "billing_account_id, account_id, service, region, charge_category, currency, billing_period_start"
+# Daily grain per range. Where ranges overlap, each day comes from the newest run covering it; a row
+# dated outside its run's range (a late credit of a billing period) goes with its period's first day.
 _DAILY_SQL = f"""
 WITH parsed AS (
-    SELECT r.role, runs.range_key, runs.has_amortized, {date_sql("r.raw_date")} AS charge_date,
+    SELECT r.role, runs.range_key, runs.range_start, runs.range_end, runs.has_amortized,
+           {date_sql("r.raw_date")} AS charge_date,
+           CASE WHEN runs.by_period THEN {date_sql("r.raw_period")} END AS billing_period_start,
+           {spread_days_sql(_CATEGORY, timestamp_sql("r.raw_date", "VARCHAR"), timestamp_sql("r.raw_end", "VARCHAR"))}
+               AS spread_days,
            r.billing_account_id, r.account_id, r.account_name, r.service,
-           {region_sql("r.raw_region")} AS region, {category_sql("r.raw_category")} AS charge_category,
+           {region_sql("r.raw_region")} AS region, {_CATEGORY} AS charge_category,
            r.currency, r.billed, r.effective/*tags*/
     FROM raw_costs r JOIN runs USING (run_id) /*tag_join*/),
 grain AS (
-    SELECT range_key, charge_date, billing_account_id, account_id, max(account_name) AS account_name,
-           service, region, charge_category, currency, any_value(has_amortized) AS has_amortized,
+    SELECT range_key, charge_date, spread_days, {_KEYS}, max(account_name) AS account_name,
+           any_value(has_amortized) AS has_amortized,
+           CASE WHEN charge_date BETWEEN any_value(range_start) AND any_value(range_end) THEN charge_date
+                ELSE billing_period_start END AS anchor_day,
            sum(billed) FILTER (WHERE role = 'actual') AS billed,
            sum(effective) FILTER (WHERE role = 'actual') AS focus_effective,
            sum(billed) FILTER (WHERE role = 'amortized') AS amortized/*tags*/
     FROM parsed
-    GROUP BY range_key, charge_date, billing_account_id, account_id, service, region, charge_category, currency/*tags*/),
+    GROUP BY range_key, charge_date, spread_days, {_KEYS}/*tags*/),
 owner AS (
-    SELECT d.charge_date, arg_max(runs.range_key, runs.rank) AS range_key
-    FROM (SELECT DISTINCT charge_date FROM grain) d
-    JOIN runs ON runs.role = 'actual' AND d.charge_date BETWEEN runs.range_start AND runs.range_end
-    GROUP BY d.charge_date)
-SELECT g.charge_date, 'azure' AS provider, g.billing_account_id, g.account_id, g.account_name, g.service,
-       g.region, g.charge_category, round(coalesce(g.billed, 0), 6) AS billed_cost,
-       round(CASE WHEN g.has_amortized THEN coalesce(g.amortized, 0)
-                  ELSE coalesce(g.focus_effective, g.billed, 0) END, 6) AS effective_cost,
-       g.currency, false AS estimated/*grain_tags*/
-FROM grain g JOIN owner o USING (charge_date, range_key)
+    SELECT d.anchor_day, arg_max(runs.range_key, runs.rank) AS range_key
+    FROM (SELECT DISTINCT anchor_day FROM grain) d
+    JOIN runs ON runs.role = 'actual' AND d.anchor_day BETWEEN runs.range_start AND runs.range_end
+    GROUP BY d.anchor_day),
+owned AS (
+    SELECT g.charge_date, g.spread_days, {", ".join("g." + k for k in _KEYS.split(", "))}, g.account_name,
+           coalesce(g.billed, 0) AS billed_cost,
+           CASE WHEN g.has_amortized THEN coalesce(g.amortized, 0)
+                ELSE coalesce(g.focus_effective, g.billed, 0) END AS effective_cost/*grain_tags*/
+    FROM grain g JOIN owner o USING (anchor_day, range_key)),
+days AS ({spread_over_days_sql("owned", _KEYS + ", account_name/*tags*/", ("billed_cost", "effective_cost"))})
+SELECT charge_date, 'azure' AS provider, billing_account_id, account_id, max(account_name) AS account_name, service,
+       region, charge_category, round(sum(billed_cost), 6) AS billed_cost, round(sum(effective_cost), 6) AS effective_cost,
+       currency, false AS estimated, billing_period_start/*tags*/
+FROM days
+GROUP BY charge_date, {_KEYS}/*tags*/
 """
 DAILY_SQL = daily_sql([])

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
-import time
 
 import boto3
 
@@ -12,7 +10,12 @@ from costtui.config import AwsConfig
 from costtui.providers.aws.cost_explorer import AwsCostExplorerProvider
 from costtui.providers.aws.data_exports import AwsDataExportsProvider
 from tests.emulators import free_port, http_ok, on_path, running_server
-from tests.netfaults import SlowProxy, black_hole, refresh_beside_a_healthy_provider
+from tests.netfaults import (
+    SlowProxy,
+    black_hole,
+    refresh_beside_a_healthy_provider,
+    refresh_while_the_server_dies,
+)
 from tests.providers.aws.test_auth_and_retries import credentials, scripted  # noqa: F401  (fixture)
 
 
@@ -62,18 +65,8 @@ def test_moto_stopped_in_the_middle_of_a_download(tmp_path, credentials, cache_p
             provider = AwsDataExportsProvider(AwsConfig(
                 enabled=True, source="data_exports", bucket="exports", prefix="cur2/",
                 endpoint_url=f"http://127.0.0.1:{proxy.port}"))
-            outcome: dict = {}
-            worker = threading.Thread(
-                target=lambda: outcome.update(result=refresh_beside_a_healthy_provider(provider, cache_path)))
-            worker.start()
-            proxy.wait_for(500_000)
-            moto.terminate()
-            moto.wait(10)
-            stopped = time.monotonic()
-            worker.join(30)
-            after_stop = time.monotonic() - stopped
+            fetch, after_stop = refresh_while_the_server_dies(provider, cache_path, moto, proxy, 500_000)
         finally:
             proxy.close()
-    fetch, _ = outcome["result"]
     assert after_stop < 10, "a dead server is given up within seconds"
     assert (fetch.status, fetch.error_kind) == ("error", "unreachable"), fetch.error_message

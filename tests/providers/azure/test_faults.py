@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from costtui.providers.azure.exports import AzureExportsProvider
 from tests.emulators import free_port, installed, port_open, running_server
-from tests.netfaults import SlowProxy, black_hole, refresh_beside_a_healthy_provider
+from tests.netfaults import (
+    SlowProxy,
+    black_hole,
+    refresh_beside_a_healthy_provider,
+    refresh_while_the_server_dies,
+)
 from tests.providers.azure.conftest import AZURITE, ENV_VAR, ExportBucket, connection_string, csv_bytes
 from tests.providers.azure.test_exports import EA_HEADER, NOV, ea_row
 
@@ -56,20 +60,9 @@ def test_azurite_stopped_in_the_middle_of_a_download(tmp_path, monkeypatch, cach
         proxy = SlowProxy(port, rate=2_000_000)
         try:
             provider = AzureExportsProvider(dead_config(proxy.port, monkeypatch, container=bucket.name))
-            outcome: dict = {}
-            worker = threading.Thread(
-                target=lambda: outcome.update(result=refresh_beside_a_healthy_provider(provider, cache_path)))
-            worker.start()
-            proxy.wait_for(500_000)  # the download is under way
-            azurite.terminate()
-            azurite.wait(10)
-            stopped = time.monotonic()
-            worker.join(30)
-            after_stop = time.monotonic() - stopped
+            fetch, after_stop = refresh_while_the_server_dies(provider, cache_path, azurite, proxy, 500_000)
         finally:
             proxy.close()
-    assert not worker.is_alive()
-    fetch, _ = outcome["result"]
     assert after_stop < 10, "a dead server is given up within seconds"
     assert (fetch.status, fetch.error_kind) == ("error", "unreachable")
     assert "part_0_0001.csv" in fetch.error_message or "cannot reach" in fetch.error_message

@@ -6,7 +6,6 @@ import io
 import json
 import os
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from google.auth.credentials import AnonymousCredentials
@@ -15,7 +14,12 @@ from google.cloud import bigquery
 from costtui.config import GcpConfig
 from costtui.providers.gcp import GcpBillingExportProvider
 from tests.emulators import free_port, http_ok, installed, running_server
-from tests.netfaults import SlowProxy, black_hole, refresh_beside_a_healthy_provider
+from tests.netfaults import (
+    SlowProxy,
+    black_hole,
+    refresh_beside_a_healthy_provider,
+    refresh_while_the_server_dies,
+)
 from tests.providers.gcp.billing_rows import ROWS, SCHEMA, ndjson
 from tests.providers.gcp.conftest import BQ_HOME, BQEMULATOR, DATASET, EXPORT_TABLE, PROJECT
 
@@ -104,18 +108,9 @@ def test_the_emulator_stopped_in_the_middle_of_a_fetch(tmp_path, cache_path):
         proxy = SlowProxy(rest, rate=2_000)  # answers trickle: the fetch is under way when the server dies
         try:
             provider = gcp_at(f"http://127.0.0.1:{proxy.port}")
-            outcome: dict = {}
-            worker = threading.Thread(
-                target=lambda: outcome.update(result=refresh_beside_a_healthy_provider(provider, cache_path)))
-            worker.start()
-            proxy.wait_for(200)  # the query job's first answer is arriving
-            emulator.terminate()
-            emulator.wait(10)
-            stopped = time.monotonic()
-            worker.join(60)
-            after_stop = time.monotonic() - stopped
+            # The query job's first answer is arriving when the emulator stops.
+            fetch, after_stop = refresh_while_the_server_dies(provider, cache_path, emulator, proxy, 200)
         finally:
             proxy.close()
-    fetch, _ = outcome["result"]
     assert after_stop < 10, "a dead server is given up within seconds"
     assert (fetch.status, fetch.error_kind) == ("error", "unreachable"), fetch.error_message
