@@ -41,6 +41,7 @@ def demo(app_context: AppContext, no_tui: bool, seed: int, rows: int | None, reb
         fresh=app_context.cache_option is None,
         lock_timeout=app_context.config.cache.lock_timeout_seconds,
         rebuild=rebuild,
+        today=today,
     )
     print(
         f"costtui: demo cache {path}: {stored:,} rows, {start} to {end}, "
