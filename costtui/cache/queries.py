@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 
 from costtui.cache.alert_rows import ALERT_COLUMNS, alert_event
-from costtui.cache.forecast import ForecastPart, forecast_parts, stored_day
-from costtui.cache.rollups import WindowSums, group_columns, rollups_exist, source_table, window_sums
+from costtui.cache.forecast import STORED_TABLE, ForecastPart, forecast_parts, stored_day
+from costtui.cache.rollups import ROLLUPS, WindowSums, group_columns, rollups_exist, source_table, window_sums
 from costtui.model import AlertEvent, CostGroup, CostQuery
 
 TIME_KEYS = ("day", "month")
@@ -154,8 +154,13 @@ class CostQueries:
     def read_every_charge(self) -> None:
         """Read every value of every column of `charges` (hashing defeats answers from statistics):
         a damaged block anywhere fails here, so readiness probes can say so before a user's query
-        does. A few rows of output whatever the cache's size."""
-        self._con.execute("SELECT max(hash(COLUMNS(*))) FROM charges").fetchall()
+        does. The rollups and stored forecast parts too: answers come from them. A few rows of output
+        whatever the cache's size."""
+        tables = ["charges"]
+        if self._has_rollups:
+            tables += [*ROLLUPS, STORED_TABLE] if self._stored_forecast_day else list(ROLLUPS)
+        for table in tables:
+            self._con.execute(f"SELECT max(hash(COLUMNS(*))) FROM {table}").fetchall()
 
     def providers(self) -> list[str]:
         """The providers with rows, as the writer noted them at publish (a scan for older caches)."""
