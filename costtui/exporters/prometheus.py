@@ -5,11 +5,14 @@ Sums stay Decimal; the exposition format is float, so values are converted at th
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Gauge
+from prometheus_client import CollectorRegistry, Gauge, Metric
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 from costtui import __version__
 from costtui.core.freshness import provider_freshness
@@ -48,18 +51,32 @@ def build_registry(
 
     registry = CollectorRegistry(auto_describe=True)
     kind = f"{metric} cost{' before credits' if gross else ''}"
+    families = []
     for name, doc, costs in (
         ("costtui_month_to_date_cost", f"Month-to-date {kind} (the 1st through today).", month_to_date),
         ("costtui_daily_cost", f"{kind.capitalize()} of the latest complete day ({day.start}).", daily),
         ("costtui_forecast_month_cost", f"Projected month-end {kind}.", forecast),
     ):
-        gauge = Gauge(name, doc, COST_LABELS, registry=registry)
+        family = GaugeMetricFamily(name, doc, labels=COST_LABELS)
         for labels, value in sorted(cap_services(costs, kept).items()):
-            gauge.labels(*labels).set(float(value))
+            family.add_metric(labels, float(value))
+        families.append(family)
+    registry.register(_Fixed(families))
     _freshness_gauges(queries, registry, max_age_seconds)
     info = Gauge("costtui_build_info", "costtui version that wrote these metrics.", ["version"], registry=registry)
     info.labels(__version__).set(1)
     return registry
+
+
+class _Fixed(Collector):
+    """Gauges whose samples are known up front. Tens of thousands of label sets (a big cache's
+    accounts x services) as plain samples: one `Gauge.labels()` child each took seconds."""
+
+    def __init__(self, families: list[Metric]) -> None:
+        self._families = families
+
+    def collect(self) -> Iterable[Metric]:
+        return iter(self._families)
 
 
 def _costs(queries: CostQueries, query: CostQuery, period: str, today: date) -> dict[CostKey, Decimal]:
