@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -29,6 +30,46 @@ def test_a_whole_check_run_loads_no_click_pydantic_textual_or_sdk(known_cache):
     )
     assert "duckdb" in roots  # it did read the cache
     assert [name for name in HEAVY if name in roots] == []
+
+
+def test_a_check_without_a_config_file_loads_neither_the_config_schema_nor_the_writer(known_cache, tmp_path):
+    # Each of these costs the plugin tens of milliseconds of start-up on every monitoring run.
+    script = (
+        "import os, sys\n"
+        "os.environ.pop('COSTTUI_CONFIG', None)\n"
+        f"os.environ['XDG_CONFIG_HOME'] = {str(tmp_path)!r}\n"  # no costtui/config.toml there
+        "from costtui.config.fast import load_fast_config\n"
+        "from costtui.plugin.check import run_check\n"
+        f"assert run_check(['-w', '~:99999'], cache_path={str(known_cache)!r}) == 0\n"
+        "print(sorted(m for m in sys.modules if m.startswith('costtui.')))"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    loaded = result.stdout.splitlines()[-1]
+    for module in ("costtui.config.schema", "costtui.config.rules", "costtui.cache.writer", "costtui.cache.publish"):
+        assert f"'{module}'" not in loaded
+    assert "'costtui.cache.queries'" in loaded  # it did read the cache
+
+
+def test_a_check_trusts_a_config_another_command_validated_and_rechecks_an_edited_one(known_cache, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(f'[cache]\npath = {str(known_cache)!r}\nmax_age_hours = 8000\n')
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "stamps"), "COSTTUI_CONFIG": str(config)}
+    script = (
+        "import sys\n"
+        "from costtui.plugin.check import run_check\n"
+        "code = run_check(['-w', '~:99999'])\n"
+        "print(code, 'costtui.config.rules' in sys.modules)"
+    )
+
+    def check() -> list[str]:
+        return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env).stdout.split()
+
+    assert check()[-2:] == ["0", "True"]  # never validated: the check applies the rules itself
+    subprocess.run([sys.executable, "-c", "from costtui.config import load_config; load_config()"], env=env, check=True)
+    assert check()[-2:] == ["0", "False"]  # validated in full by another command: the rules are skipped
+    config.write_text(config.read_text() + "max_age_hourz = 3\n")
+    output = check()
+    assert output[-2:] == ["3", "True"] and "max_age_hourz" in " ".join(output)  # edited: checked again, refused
 
 
 @pytest.mark.parametrize("module", ["costtui.plugin.check", "costtui.exporters.delivery", "costtui.exporters.prometheus"])

@@ -2,34 +2,43 @@
 
 A new or edited file is validated in full by pydantic (`validation.py`); once it has
 passed, later runs rebuild it from a stamp without importing pydantic (`stamp.py`),
-which keeps read-only commands such as `costs` fast to start."""
+which keeps read-only commands such as `costs` fast to start.
+
+Importing this package is cheap: the names below load on first use (PEP 562), so `check`'s light
+path (`config.fast`) does not pay for the schema's dataclasses when no config file exists."""
 
 from __future__ import annotations
 
-import os
-import tomllib
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from costtui import exitcodes
-from costtui.config.schema import (
-    AlertsConfig,
-    AnomalyConfig,
-    AwsConfig,
-    AzureConfig,
-    CacheConfig,
-    Config,
-    DisplayConfig,
-    EmailConfig,
-    ExportConfig,
-    FocusConfig,
-    GcpConfig,
-    NotificationsConfig,
-    ProvidersConfig,
-    ServeConfig,
-    ThresholdRule,
-    WebhookConfig,
-)
-from costtui.model import CostError
+from costtui.lazyimport import lazy_exports
+
+if TYPE_CHECKING:
+    from costtui.config.loading import (
+        ConfigError,
+        load_config,
+        parse_config,
+        resolve_cache_path,
+        resolve_config_path,
+    )
+    from costtui.config.schema import (
+        AlertsConfig,
+        AnomalyConfig,
+        AwsConfig,
+        AzureConfig,
+        CacheConfig,
+        Config,
+        DisplayConfig,
+        EmailConfig,
+        ExportConfig,
+        FocusConfig,
+        GcpConfig,
+        NotificationsConfig,
+        ProvidersConfig,
+        ServeConfig,
+        ThresholdRule,
+        WebhookConfig,
+    )
 
 __all__ = [
     "AlertsConfig",
@@ -55,85 +64,8 @@ __all__ = [
     "resolve_config_path",
 ]
 
-APP_NAME = "costtui"
-CONFIG_ENV = "COSTTUI_CONFIG"
-CACHE_ENV = "COSTTUI_CACHE"
-
-
-class ConfigError(CostError):
-    """The config file cannot be used; the message names the file and key."""
-
-    exit_code = exitcodes.USAGE
-
-
-def default_config_path() -> Path:
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir(APP_NAME)) / "config.toml"
-
-
-def default_cache_path() -> Path:
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir(APP_NAME)) / "cache.duckdb"
-
-
-def resolve_config_path(explicit: str | os.PathLike | None) -> tuple[Path, bool]:
-    """The config file to read, and whether the user named it (then it must exist)."""
-    if explicit:
-        return Path(explicit), True
-    if os.environ.get(CONFIG_ENV):
-        return Path(os.environ[CONFIG_ENV]), True
-    return default_config_path(), False
-
-
-def resolve_cache_path(explicit: str | os.PathLike | None, config: Config) -> Path:
-    if explicit:
-        return Path(explicit)
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV])
-    if config.cache.path:
-        return Path(config.cache.path).expanduser()
-    return default_cache_path()
-
-
-def load_config(explicit: str | os.PathLike | None = None) -> Config:
-    """Read and validate the config; a missing default file means defaults."""
-    from costtui.config.stamp import read_stamp, write_stamp
-
-    path, named = resolve_config_path(explicit)
-    try:
-        content = path.read_bytes()
-    except FileNotFoundError:
-        if named:
-            raise ConfigError(f"{path}: config file not found") from None
-        return Config()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    stamped = read_stamp(path, content)
-    if stamped is not None:
-        return stamped
-    try:
-        data = tomllib.loads(content.decode("utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: cannot read: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    config = parse_config(data, path)
-    from costtui.config.validation import plain_dump
-
-    write_stamp(path, content, plain_dump(config))
-    return config
-
-
-def parse_config(data: dict, source: Path | str = "<config>") -> Config:
-    """Validate TOML data in full: the shared rules (`rules.py`, which `check` runs too),
-    then pydantic builds the objects; ConfigError naming source and key otherwise."""
-    from costtui.config.rules import check_config
-    from costtui.config.validation import validate
-
-    try:
-        check_config(data)
-        return validate(data)
-    except ValueError as exc:
-        raise ConfigError(f"{source}: {exc}") from None
+__getattr__ = lazy_exports(
+    __name__,
+    {name: "costtui.config.schema" for name in __all__}
+    | {name: "costtui.config.loading" for name in ("ConfigError", "load_config", "parse_config", "resolve_cache_path", "resolve_config_path")},
+)

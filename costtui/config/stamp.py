@@ -13,7 +13,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import tempfile
 import types
 import typing
 from datetime import date
@@ -22,9 +21,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from costtui.config import schema
+if typing.TYPE_CHECKING:
+    from costtui.config import schema
 
 APP_NAME = "costtui"
+SCHEMA_SOURCE = Path(__file__).with_name("schema.py")
 CONVERTERS: dict[Any, Any] = {date: date.fromisoformat, Path: Path, Decimal: Decimal, float: float}
 
 
@@ -43,18 +44,36 @@ def stamp_file(config_path: Path) -> Path:
 def schema_fingerprint() -> str:
     from costtui import __version__
 
-    source = Path(schema.__file__).read_bytes()
+    source = SCHEMA_SOURCE.read_bytes()  # the file, not the module: `check` never imports it
     return hashlib.sha256(__version__.encode() + b"\0" + source).hexdigest()
 
 
-def read_stamp(config_path: Path, content: bytes) -> schema.Config | None:
-    """The config stored when these exact bytes last validated, or None."""
+def _matching_stamp(config_path: Path, content: bytes) -> dict[str, Any] | None:
+    """The stamp written when these exact bytes last validated under this schema, or None."""
     try:
         stamp = json.loads(stamp_file(config_path).read_bytes())
         if stamp["schema"] != schema_fingerprint() or stamp["source_sha256"] != hashlib.sha256(content).hexdigest():
             return None
+        return stamp
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def already_validated(config_path: Path, content: bytes) -> bool:
+    """Whether these exact bytes passed full validation under this schema (so `check` may skip its rules)."""
+    return _matching_stamp(config_path, content) is not None
+
+
+def read_stamp(config_path: Path, content: bytes) -> schema.Config | None:
+    """The config stored when these exact bytes last validated, or None."""
+    from costtui.config import schema
+
+    stamp = _matching_stamp(config_path, content)
+    if stamp is None:
+        return None
+    try:
         return from_plain(schema.Config, stamp["config"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, ArithmeticError):
+    except (ValueError, KeyError, TypeError, AttributeError, ArithmeticError):
         return None  # no usable stamp: validate in full
 
 
@@ -69,6 +88,8 @@ def write_stamp(config_path: Path, content: bytes, dump: dict[str, Any]) -> None
     target = stamp_file(config_path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        import tempfile  # only when writing: `check` reads stamps on every run
+
         # Private (0600 via mkstemp), complete before it is visible (os.replace).
         handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".stamp-", suffix=".tmp")
         try:
