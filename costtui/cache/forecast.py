@@ -27,10 +27,12 @@ STORED_TABLE = "forecast_series"
 
 # Each series is keyed by a 64-bit hash of its keys: grouping and joining 1-2M series-days on
 # one integer is several times faster than on six strings (a collision among ~10^5 series: ~10^-9).
+# Each cost column is written once per metric ({m}: billed or effective): the publish stores both
+# metrics from one scan; a live forecast computes only the one asked for.
 SERIES_SQL = """
 WITH base AS MATERIALIZED (
     SELECT hash(provider, account_id, service, region, charge_category, currency) AS sid, charge_date,
-           any_value(charge_category) AS charge_category, sum({metric}) AS cost,
+           any_value(charge_category) AS charge_category, {base_costs},
            any_value(provider) AS provider, any_value(account_id) AS account_id, any_value(service) AS service,
            any_value(region) AS region, any_value(currency) AS currency, max(account_name) AS account_name
     FROM charges {where}
@@ -49,7 +51,7 @@ days AS (
     SELECT CAST(range AS DATE) AS day FROM range($lookback_start, $yesterday + INTERVAL 1 DAY, INTERVAL 1 DAY)
 ),
 filled AS (
-    SELECT s.sid, dayofweek(d.day) AS weekday, coalesce(b.cost, 0) AS cost
+    SELECT s.sid, dayofweek(d.day) AS weekday, {filled_costs}
     FROM series s CROSS JOIN days d
     LEFT JOIN base b ON b.sid = s.sid AND b.charge_date = d.day
     WHERE d.day >= s.first_day
@@ -57,26 +59,24 @@ filled AS (
 levels AS (
     -- the median of a weekday's (at most four) values, from sum, min and max: exact, and far
     -- cheaper than median() over a million series-days
-    SELECT sid, weekday, CASE count(*) WHEN 4 THEN (sum(cost) - max(cost) - min(cost)) * 0.5
-                                       WHEN 3 THEN sum(cost) - max(cost) - min(cost)
-                                       WHEN 2 THEN sum(cost) * 0.5 ELSE sum(cost) END AS level
+    SELECT sid, weekday, {levels}
     FROM filled GROUP BY ALL
 ),
 -- weekdays a new series has not billed on yet: its mean day
-typical AS (SELECT sid, CAST(sum(cost) / count(*) AS DECIMAL(18, 6)) AS level FROM filled GROUP BY ALL),
+typical AS (SELECT sid, {typical} FROM filled GROUP BY ALL),
 remaining AS (
     SELECT dayofweek(CAST(range AS DATE)) AS weekday, count(*) AS days
     FROM range($today, $month_end + INTERVAL 1 DAY, INTERVAL 1 DAY) GROUP BY 1
 ),
 projection AS (
-    SELECT t.sid, sum(coalesce(v.level, t.level) * r.days) AS projected
+    SELECT t.sid, {projected}
     FROM typical t CROSS JOIN remaining r
     LEFT JOIN levels v ON v.sid = t.sid AND v.weekday = r.weekday
     GROUP BY t.sid
 ),
 actual AS (
     -- recurring series count their complete days (today is projected); the rest count all they billed
-    SELECT b.sid, sum(b.cost) AS actual
+    SELECT b.sid, {actual}
     FROM base b LEFT JOIN series s ON s.sid = b.sid
     WHERE b.charge_date >= $month_start AND (s.sid IS NULL OR b.charge_date <= $yesterday)
     GROUP BY b.sid
@@ -89,23 +89,43 @@ labels AS (
     FROM base GROUP BY sid
 ),
 parts AS (
-    SELECT coalesce(a.sid, p.sid) AS sid, coalesce(a.actual, 0) AS actual, coalesce(p.projected, 0) AS projected
+    SELECT coalesce(a.sid, p.sid) AS sid, {parts}
     FROM actual a FULL JOIN projection p ON a.sid = p.sid
 )
 -- every series seen, for the account names; `counted` marks those with a part to add up
-SELECT labels.* EXCLUDE (sid), parts.sid IS NOT NULL AS counted, coalesce(parts.actual, 0) AS actual,
-       coalesce(parts.projected, 0) AS projected
+SELECT labels.* EXCLUDE (sid), parts.sid IS NOT NULL AS counted, {output}
 FROM labels LEFT JOIN parts USING (sid)
 """
+# Per metric m: the expressions of each CTE above.
+SERIES_COSTS = {
+    "base_costs": "sum({column}) AS cost_{m}",
+    "filled_costs": "coalesce(b.cost_{m}, 0) AS cost_{m}",
+    "levels": "CASE count(*) WHEN 4 THEN (sum(cost_{m}) - max(cost_{m}) - min(cost_{m})) * 0.5 "
+              "WHEN 3 THEN sum(cost_{m}) - max(cost_{m}) - min(cost_{m}) "
+              "WHEN 2 THEN sum(cost_{m}) * 0.5 ELSE sum(cost_{m}) END AS level_{m}",
+    "typical": "CAST(sum(cost_{m}) / count(*) AS DECIMAL(18, 6)) AS level_{m}",
+    "projected": "sum(coalesce(v.level_{m}, t.level_{m}) * r.days) AS projected_{m}",
+    "actual": "sum(b.cost_{m}) AS actual_{m}",
+    "parts": "coalesce(a.actual_{m}, 0) AS actual_{m}, coalesce(p.projected_{m}, 0) AS projected_{m}",
+    "output": "coalesce(parts.actual_{m}, 0) AS actual_{m}, coalesce(parts.projected_{m}, 0) AS projected_{m}",
+}
+
+
+def series_sql(metrics: tuple[str, ...], where: str) -> str:
+    """SERIES_SQL for the given metrics (columns actual_<metric>, projected_<metric>)."""
+    return SERIES_SQL.format(where=where, **{
+        name: ", ".join(template.format(m=m, column=METRIC_COLUMNS[m]) for m in metrics)
+        for name, template in SERIES_COSTS.items()})
+
 
 # The groups' sums over the series `per_series` holds (live or stored): names per account from its series.
 GROUPS_SQL = """
 WITH per_series AS ({series}),
 names AS (SELECT provider, account_id, max(account_name) AS account_name FROM per_series GROUP BY ALL)
-SELECT {select} currency, sum(actual) AS actual, sum(projected) AS projected
+SELECT {select} currency, sum(actual_{m}) AS actual, sum(projected_{m}) AS projected
 FROM (SELECT * EXCLUDE (account_name) FROM per_series WHERE counted) LEFT JOIN names USING (provider, account_id)
 GROUP BY {group} currency
-ORDER BY sum(actual) + sum(projected) DESC, {order} currency
+ORDER BY sum(actual_{m}) + sum(projected_{m}) DESC, {order} currency
 """
 
 
@@ -151,13 +171,13 @@ class ForecastDays:
                 "month_end": self.month_end}
 
 
-def _series_sql(query: CostQuery, days: ForecastDays) -> tuple[str, list]:
-    """Every series' parts under the query's filters (its dates replaced by the forecast's)."""
+def _series_sql(query: CostQuery, days: ForecastDays, metrics: tuple[str, ...]) -> tuple[str, list]:
+    """Every series' parts in `metrics` under the query's filters (its dates replaced by the forecast's)."""
     from costtui.cache.queries import where_clause  # one filter rule for every read
 
     start = min(days.classify_start, days.lookback_start, days.month_start)
     where, params = where_clause(replace(query, start=start, end=days.today))
-    sql = SERIES_SQL.format(metric=METRIC_COLUMNS[query.metric], where=where)
+    sql = series_sql(metrics, where)
     named = days.named()
     # DuckDB takes either positional or named parameters: number the named ones after the filters.
     for offset, (name, value) in enumerate(named.items(), start=len(params) + 1):
@@ -167,15 +187,11 @@ def _series_sql(query: CostQuery, days: ForecastDays) -> tuple[str, list]:
 
 
 def store_forecast(con: duckdb.DuckDBPyConnection, today: date) -> None:
-    """(Re)write every series' parts for `today`, both metrics, net (gross drops the Credit series)."""
-    days = ForecastDays(today)
-    con.execute(f"DROP TABLE IF EXISTS {STORED_TABLE}")
-    for number, metric in enumerate(METRIC_COLUMNS):
-        sql, params = _series_sql(CostQuery(metric=metric), days)  # type: ignore[arg-type]
-        head = f"CREATE TABLE {STORED_TABLE} AS" if number == 0 else f"INSERT INTO {STORED_TABLE}"
-        day, name = f"${len(params) + 1}", f"${len(params) + 2}"
-        con.execute(f"{head} SELECT CAST({day} AS DATE) AS as_of, CAST({name} AS VARCHAR) AS metric, * "
-                    f"FROM ({sql}) ORDER BY provider, account_id", [*params, today, metric])
+    """(Re)write every series' parts for `today`, both metrics from one scan, net (gross drops the
+    Credit series)."""
+    sql, params = _series_sql(CostQuery(), ForecastDays(today), tuple(METRIC_COLUMNS))
+    con.execute(f"CREATE OR REPLACE TABLE {STORED_TABLE} AS SELECT CAST(${len(params) + 1} AS DATE) AS as_of, * "
+                f"FROM ({sql}) ORDER BY provider, account_id", [*params, today])
 
 
 def stored_day(con: duckdb.DuckDBPyConnection) -> date | None:
@@ -203,11 +219,10 @@ def forecast_parts(con: duckdb.DuckDBPyConnection, query: CostQuery, today: date
     query = replace(query, start=None, end=None)
     if stored == today and needed_dimensions(query) is not None:
         where, params = where_clause(query)
-        series = f"SELECT * EXCLUDE (as_of, metric) FROM {STORED_TABLE} WHERE as_of = ? AND metric = ?"
-        series += where.replace(" WHERE ", " AND ", 1)
-        params = [today, query.metric, *params]
+        series = f"SELECT * EXCLUDE (as_of) FROM {STORED_TABLE} WHERE as_of = ?" + where.replace(" WHERE ", " AND ", 1)
+        params = [today, *params]
     else:
-        series, params = _series_sql(query, ForecastDays(today))
+        series, params = _series_sql(query, ForecastDays(today), (query.metric,))
     select, group, order, keys = [], [], [], []
     for name in query.group_by:
         column = SERIES_GROUPS[name]
@@ -218,7 +233,8 @@ def forecast_parts(con: duckdb.DuckDBPyConnection, query: CostQuery, today: date
         if name == "account":
             select.append("max(account_name) AS account_name,")
             keys.append("account_name")
-    sql = GROUPS_SQL.format(series=series, select=" ".join(select), group=" ".join(group), order=" ".join(order))
+    sql = GROUPS_SQL.format(series=series, select=" ".join(select), group=" ".join(group), order=" ".join(order),
+                            m=query.metric)
     parts = []
     for row in con.execute(sql, params).fetchall():
         values = dict(zip(keys, row[: len(keys)], strict=True))
