@@ -4,6 +4,7 @@ Sums stay Decimal; the exposition format is float, so values are converted at th
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
@@ -77,6 +78,36 @@ class _Fixed(Collector):
 
     def collect(self) -> Iterable[Metric]:
         return iter(self._families)
+
+
+def exposition(registry: CollectorRegistry) -> bytes:
+    """`generate_latest(registry)`, byte for byte, written faster for gauges: a big cache's cost
+    gauges have tens of thousands of samples, and the library's per-sample formatting took seconds."""
+    from prometheus_client import generate_latest
+    from prometheus_client.utils import floatToGoString
+
+    out: list[str] = []
+    for metric in registry.collect():
+        keys = sorted(metric.samples[0].labels) if metric.samples else []
+        same = set(keys)
+        if metric.type != "gauge" or not all(_PLAIN_NAME.fullmatch(n) for n in [metric.name, *keys]) or any(
+                s.timestamp is not None or s.name != metric.name or s.labels.keys() != same for s in metric.samples):
+            out.append(generate_latest(_Fixed([metric])).decode("utf-8"))  # anything else: the library's own
+            continue
+        doc = metric.documentation.replace("\\", r"\\").replace("\n", r"\n")
+        out.append(f"# HELP {metric.name} {doc}\n# TYPE {metric.name} gauge\n")
+        for sample in metric.samples:
+            labels = ",".join(f'{key}="{_label_value(sample.labels[key])}"' for key in keys)
+            out.append(f"{metric.name}{{{labels}}} {floatToGoString(sample.value)}\n" if keys
+                       else f"{metric.name} {floatToGoString(sample.value)}\n")
+    return "".join(out).encode("utf-8")
+
+
+_PLAIN_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
+
+
+def _label_value(value: str) -> str:
+    return value.replace("\\", r"\\").replace("\n", r"\n").replace('"', r'\"')
 
 
 def _costs(queries: CostQueries, query: CostQuery, period: str, today: date) -> dict[CostKey, Decimal]:
