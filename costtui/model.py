@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import calendar
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from types import MappingProxyType
 from typing import Literal
 
 from costtui import exitcodes
@@ -34,8 +37,14 @@ COST_ROW_COLUMNS = (
 
 # What a user may group by, and the cost-row column (or expression name) each maps to.
 GROUP_BY_CHOICES = ("provider", "account", "service", "region", "day", "month", "charge_category")
+# Besides those, `tag:KEY` groups by a configured tag key (`[allocation] tag_keys`); which keys exist is
+# known only to the cache (meta `tag_keys`), so the query layer checks the key.
+TAG_GROUP_PREFIX = "tag:"
 
 CENT = Decimal("0.01")
+
+# A row without tags (shared, read-only: CostRow is frozen and hashable by its fields).
+NO_TAGS: Mapping[str, str] = MappingProxyType({})
 
 # costtui provider ids -> their FOCUS ProviderName (written by `export focus`, read back by every import).
 PROVIDER_NAMES = {"aws": "AWS", "azure": "Microsoft", "gcp": "Google Cloud"}
@@ -63,6 +72,10 @@ class CostRow:
     effective_cost: Decimal
     currency: str
     estimated: bool = False
+    # Configured tag key -> value, already trimmed and alias-merged (see pick_tags); a key
+    # absent (or an empty value) is untagged. Not part of COST_ROW_COLUMNS: tag columns follow
+    # the config (docs/tags-layout.md).
+    tags: Mapping[str, str] = field(default_factory=lambda: NO_TAGS, hash=False)
 
     def __post_init__(self) -> None:
         if self.charge_category not in CHARGE_CATEGORIES:
@@ -159,15 +172,48 @@ class CostQuery:
     metric: Metric = "billed"
     gross: bool = False  # gross leaves Credit rows out
     group_by: tuple[str, ...] = ()
+    # Tag filters (key, value); value None = untagged. Several values of one key: any of them;
+    # different keys: all of them.
+    tags: tuple[tuple[str, str | None], ...] = ()
 
     def __post_init__(self) -> None:
         for key in self.group_by:
-            if key not in GROUP_BY_CHOICES:
-                raise ValueError(f"cannot group by {key!r}; choose from {', '.join(GROUP_BY_CHOICES)}")
+            if key not in GROUP_BY_CHOICES and not group_tag_key(key):
+                raise ValueError(
+                    f"cannot group by {key!r}; choose from {', '.join(GROUP_BY_CHOICES)} or tag:KEY"
+                )
         if self.metric not in METRICS:
             raise ValueError(f"metric must be billed or effective, not {self.metric!r}")
         if self.start and self.end and self.start > self.end:
             raise ValueError(f"start {self.start} is after end {self.end}")
+
+
+class UnknownTagKey(CostError):
+    """A tag key asked for (a filter or a `tag:KEY` grouping) that the cache has no column for."""
+
+    exit_code = exitcodes.USAGE
+
+    def __init__(self, key: str, configured: Iterable[str], parameter: str | None = None) -> None:
+        self.key = key
+        self.configured = tuple(configured)
+        listed = ", ".join(self.configured) if self.configured else "none; set [allocation] tag_keys and refresh"
+        where = f"{parameter}: " if parameter else ""
+        super().__init__(f"{where}unknown tag key {key!r} (configured keys: {listed})")
+
+    def naming(self, parameter: str) -> UnknownTagKey:
+        """The same error, naming the option or query parameter that asked for the key."""
+        return UnknownTagKey(self.key, self.configured, parameter)
+
+    def parameter_of(self, query: CostQuery, group_by: str = "group_by", tag: str = "tag") -> str:
+        """Which of a face's two parameters named the key: its group-by or its tag filter."""
+        return group_by if TAG_GROUP_PREFIX + self.key in query.group_by else tag
+
+
+def group_tag_key(name: str) -> str | None:
+    """The tag key of a `tag:KEY` group-by name, else None."""
+    if name.startswith(TAG_GROUP_PREFIX) and normalise_tag_key(name[len(TAG_GROUP_PREFIX):]):
+        return normalise_tag_key(name[len(TAG_GROUP_PREFIX):])
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,3 +299,16 @@ def percent_change(current: Decimal, previous: Decimal) -> Decimal | None:
     if previous == 0:
         return None
     return ((current - previous) / abs(previous) * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+_TAG_COLUMN_UNSAFE = re.compile(r"[^a-z0-9_]")
+
+
+def normalise_tag_key(raw: str) -> str:
+    """A tag key as configured and matched: spaces around it are not part of it."""
+    return raw.strip()
+
+
+def tag_column(key: str) -> str:
+    """The cache column that holds a configured tag key's values (see docs/tags-layout.md)."""
+    return "tag_" + _TAG_COLUMN_UNSAFE.sub("_", normalise_tag_key(key).lower())

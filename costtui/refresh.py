@@ -20,6 +20,7 @@ from costtui.cache.writer import utcnow
 from costtui.model import CostError, FetchResult, SliceChange, add_months
 from costtui.oserrors import storage_error
 from costtui.providers.base import FetchContext, Provider, ProviderError, RefreshPolicy
+from costtui.tagrules import TagRules
 
 BACKFILL_MONTHS = 13  # the most Cost Explorer keeps
 
@@ -36,6 +37,7 @@ class RefreshOptions:
     force: bool = False
     rebuild: bool = False  # set a corrupt (or any) cache aside and start a new one
     now: datetime | None = None  # UTC, naive like the fetches table; tests pin it
+    tags: TagRules = field(default_factory=TagRules)  # [allocation]: the tag keys kept as columns
 
     @property
     def explicit_window(self) -> bool:
@@ -142,7 +144,8 @@ def run_refresh(
                 progress(provider.name, "skipped")
                 continue
             context = FetchContext(
-                start, end, _private_dir(workdir, provider.name), cached.objects, cached.estimated
+                start, end, _private_dir(workdir, provider.name), cached.objects, cached.estimated,
+                tags=options.tags,
             )
             jobs.append((provider, outcome, context))
         if jobs:
@@ -275,7 +278,7 @@ def _read_cache_state(
                     first,
                     last,
                     estimated,
-                    queries.ingested_objects(provider.name),
+                    known_with_tags(queries.ingested_objects(provider.name), options.tags),
                     queries.last_success(provider.name, provider.source),
                 )
     except CacheMissing:
@@ -283,11 +286,27 @@ def _read_cache_state(
     return state
 
 
+def noted_with_tags(objects: dict[str, str], tags: TagRules) -> dict[str, str]:
+    """Ingested objects as recorded: each ETag marked with the tag keys it was read with."""
+    mark = tags.fingerprint
+    return {key: etag + mark for key, etag in objects.items()} if mark else objects
+
+
+def known_with_tags(objects: dict[str, str], tags: TagRules) -> dict[str, str]:
+    """The objects read with the tag keys configured now (their ETags unmarked): objects read
+    with other keys are fetched again, so a change of `[allocation]` fills on the next refresh."""
+    mark = tags.fingerprint
+    if not mark:
+        return {key: etag for key, etag in objects.items() if "|tags=" not in etag}
+    return {key: etag[: -len(mark)] for key, etag in objects.items() if etag.endswith(mark)}
+
+
 def _publish(
     cache_path: Path, outcomes: Sequence[ProviderOutcome], started: datetime, options: RefreshOptions
 ) -> None:
     with open_writer(cache_path, lock_timeout=options.lock_timeout, rebuild=options.rebuild,
                      today=options.today) as writer:
+        writer.ensure_tag_columns(options.tags.keys)
         for outcome in outcomes:
             result = outcome.result
             inserted = 0
@@ -298,7 +317,7 @@ def _publish(
                     outcome.result = None
                     outcome.error = ProviderError(str(exc), kind="invalid_data")
                 else:
-                    writer.record_ingested_objects(outcome.provider, result.ingested_objects)
+                    writer.record_ingested_objects(outcome.provider, noted_with_tags(result.ingested_objects, options.tags))
             writer.record_fetch(
                 FetchRecord(
                     provider=outcome.provider,
@@ -327,13 +346,15 @@ def load_once(
     lock_timeout: float = 600.0,
     rebuild: bool = False,
     today: date | None = None,
+    tags: TagRules | None = None,
 ) -> int:
     """Fetch one provider and publish it, raising on any problem (demo, import).
 
     Nothing is written unless the whole fetch succeeded. Returns rows stored. `today`: the day the
     published forecast parts are for (cache/rollups.write_rollups)."""
     return restate_once(
-        provider, cache_path, start, end, fresh=fresh, lock_timeout=lock_timeout, rebuild=rebuild, today=today
+        provider, cache_path, start, end, fresh=fresh, lock_timeout=lock_timeout, rebuild=rebuild, today=today,
+        tags=tags
     ).stored
 
 
@@ -355,13 +376,16 @@ def restate_once(
     rebuild: bool = False,
     dry_run: bool = False,
     today: date | None = None,
+    tags: TagRules | None = None,
 ) -> Restatement:
-    """load_once, reporting each replaced slice; `dry_run` computes the report without writing."""
+    """load_once, reporting each replaced slice; `dry_run` computes the report without writing.
+    `tags` are the configured tag keys ([allocation]) the rows keep."""
+    tags = tags or TagRules()
     workdir = scratch_dir("load")
     try:
         known: dict[str, str] = {}
         try:
-            result = provider.fetch(FetchContext(start, end, workdir, known))
+            result = provider.fetch(FetchContext(start, end, workdir, known, tags=tags))
         except CostError:
             raise
         except Exception as exc:  # staging into a full or read-only temp dir: one line, its exit code
@@ -373,8 +397,9 @@ def restate_once(
             current = cache_path if cache_path.exists() and not (fresh or rebuild) else None
             return Restatement(0, preview_changes(current, result.scopes, result.parquet_files))
         with open_writer(cache_path, lock_timeout=lock_timeout, fresh=fresh, rebuild=rebuild, today=today) as writer:
+            writer.ensure_tag_columns(tags.keys)
             stored = writer.replace_charges(result.scopes, result.rows, result.parquet_files)
-            writer.record_ingested_objects(provider.name, result.ingested_objects)
+            writer.record_ingested_objects(provider.name, noted_with_tags(result.ingested_objects, tags))
         return Restatement(stored, writer.last_changes)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

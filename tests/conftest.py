@@ -51,3 +51,4 @@ def in_ci() -> bool:
 
 # The known-numbers cache and pinned "today" serve every face's tests (plugin, exporters, api, contrib).
 from tests.faces import known_cache, pinned_today, stale_provider_cache  # noqa: E402,F401
+from tests.tagcache import tagged_cache, tagged_demo_cache  # noqa: E402,F401

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from costtui.core.freshness import FreshnessFacts, ProviderFreshness, read_freshness_facts
 from costtui.core.reports import breakdown, records, summary
+from costtui.core.tags import tag_coverage
 from costtui.core.windows import Window
 from costtui.exactjson import encode_json
 from costtui.model import CostQuery, percent_change
@@ -47,6 +48,7 @@ def header(query: CostQuery) -> dict[str, Any]:
                 ("account", query.accounts),
                 ("service", query.services),
                 ("region", query.regions),
+                ("tag", tuple(f"{key}:{value or ''}" for key, value in query.tags)),
             )
             if values
         },
@@ -72,8 +74,19 @@ def summary_body(queries: CostQueries, query: CostQuery) -> bytes:
             ],
             "providers": records(result.providers, ("provider",), query.metric),
             "previous_period": {"start_date": result.previous_window.start, "end_date": result.previous_window.end},
+            "tag_coverage": coverage_records(queries, query),
         }
     )
+
+
+def coverage_records(queries: CostQueries, query: CostQuery) -> list[dict[str, Any]]:
+    """Per provider and configured tag key, the window's spend carrying the key (no scan without tags)."""
+    if not queries.tag_columns():
+        return []
+    return [{"provider": entry.provider, "tag_key": entry.key, "currency": entry.currency,
+             "tagged_cost": entry.tagged, "total_cost": entry.total,
+             "ratio": None if entry.ratio is None else entry.ratio.quantize(Decimal("0.000001"))}
+            for entry in tag_coverage(queries, replace(query, group_by=()))]
 
 
 def grouped_rows(queries: CostQueries, query: CostQuery) -> tuple[str, ...]:
@@ -157,10 +170,12 @@ def with_field(body: bytes, name: str, value: Any) -> bytes:
     return head[:-1] + b", " + encode_json(name).encode() + b": " + encode_json(value).encode() + b"}\n"
 
 
-def metrics_body(queries: CostQueries, today: date, top_services: int, metric: str, gross: bool) -> bytes:
+def metrics_body(queries: CostQueries, today: date, top_services: int, metric: str, gross: bool,
+                 tag_labels: tuple[str, ...] = ()) -> bytes:
     from costtui.exporters.prometheus import build_registry, exposition
 
-    return exposition(build_registry(queries, today, top_services, metric=metric, gross=gross))
+    return exposition(build_registry(queries, today, top_services, metric=metric, gross=gross,
+                                     tag_labels=tag_labels))
 
 
 def shown(value: object, width: int = 60) -> str:

@@ -40,14 +40,16 @@ from costtui.api.params import (
     StartDate,
     flag,
     split,
+    tag_parameters,
 )
 from costtui.api.replay import Replay
 from costtui.api.schemas import ERRORS, Breakdown, Health, Live, Summary
 from costtui.api.settings import ApiSettings
 from costtui.cache.snapshots import SnapshotSource
 from costtui.core.freshness import judge_freshness, oldest_age
+from costtui.core.tags import TagFilterError, parse_tag_filter
 from costtui.core.windows import WindowError, resolve_window
-from costtui.model import CostError, CostQuery
+from costtui.model import CostError, CostQuery, UnknownTagKey, group_tag_key
 
 JSON = "application/json"
 MAX_LIMIT = 10_000
@@ -84,7 +86,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
 
         def both(queries: Any) -> tuple[bytes, bytes]:
             # Compressed once per snapshot too: a big cache's exposition is megabytes, and scrapers gzip.
-            text = bodies.metrics_body(queries, today, settings.top_services_per_account, chosen, net_or_gross)
+            text = bodies.metrics_body(queries, today, settings.top_services_per_account, chosen, net_or_gross,
+                                       tuple(settings.tag_labels))
             return text, gzip.compress(text, compresslevel=6)
 
         return ("metrics", today, chosen, net_or_gross), both
@@ -153,7 +156,19 @@ def create_app(settings: ApiSettings) -> FastAPI:
     guard = [Depends(documented_auth if secured else authorize), Depends(known_parameters)]
     open_ = [Depends(known_parameters)]
 
-    def filters(
+    TagFilters, TagGroup = tag_parameters(tuple(settings.tag_keys))
+
+    async def known_tag_keys() -> tuple[str, ...]:
+        return await answers.get(("tag_keys",), lambda queries: tuple(queries.tag_columns()))
+
+    async def checked_tag_key(key: str, parameter: str) -> str:
+        """A tag key the cache has a column for, else a 400 naming the parameter, key and configured keys."""
+        known = await known_tag_keys()
+        if key not in known:
+            raise ApiError(400, str(UnknownTagKey(key, known, parameter)))
+        return key
+
+    async def filters(
         start_date: StartDate = None,  # type: ignore[assignment]
         end_date: EndDate = None,  # type: ignore[assignment]
         provider: Providers = None,  # type: ignore[assignment]
@@ -162,12 +177,22 @@ def create_app(settings: ApiSettings) -> FastAPI:
         region: Regions = None,  # type: ignore[assignment]
         metric: MetricParam = None,  # type: ignore[assignment]
         gross: Gross = None,  # type: ignore[assignment]
+        tag: TagFilters = None,  # type: ignore[assignment]
     ) -> Filters:
         try:
             window = resolve_window(settings.today(), settings.default_days, start_date, end_date,
                                     names=("start_date", "end_date", "days"))
         except WindowError as exc:
             raise ApiError(400, str(exc)) from None
+        tags: list[tuple[str, str | None]] = []
+        if tag:
+            known = await known_tag_keys()
+            for text in tag:
+                try:
+                    key, value = parse_tag_filter(text, ":", known)
+                except TagFilterError as exc:
+                    raise ApiError(400, f"tag: {exc}") from None
+                tags.append((await checked_tag_key(key, "tag"), value))
         return Filters(CostQuery(
             start=window.start,
             end=window.end,
@@ -177,6 +202,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
             regions=split(region),
             metric=metric or settings.metric,  # type: ignore[arg-type]
             gross=flag(gross, settings.gross),
+            tags=tuple(dict.fromkeys(tags)),
         ))
 
     def day_span(query: CostQuery, grain: str) -> None:
@@ -257,6 +283,24 @@ def create_app(settings: ApiSettings) -> FastAPI:
             page = bodies.Page(limit or settings.default_limit, offset)
             return json_response(bodies.grouped_body(query, granularity, rows, page))
 
+    @app.get("/api/v1/costs/tags", response_model=Breakdown, dependencies=guard, responses=cost_errors,
+             tags=["costs"], summary="Cost per value of one tag key (group_by=tag:KEY), untagged as null.")
+    async def costs_tags(
+        f: Annotated[Filters, Depends(filters)],
+        group_by: TagGroup,
+        granularity: Annotated[Literal["total", "day", "month"],
+                               Query(description="total over the window, or per day or month.")] = "total",
+        limit: Limit = None,  # type: ignore[assignment]
+        offset: Offset = 0,  # type: ignore[assignment]
+    ) -> Response:
+        day_span(f.query, granularity)
+        key = await checked_tag_key(group_tag_key(group_by) or "", "group_by")
+        name = f"tag:{key}"
+        query = replace(f.query, group_by=(name,) if granularity == "total" else (granularity, name))
+        rows = await answers.get(("rows", query), lambda q: bodies.grouped_rows(q, query))
+        page = bodies.Page(limit or settings.default_limit, offset)
+        return json_response(bodies.grouped_body(query, granularity, rows, page))
+
     breakdown_route("/api/v1/costs/services", "service", "service")
     breakdown_route("/api/v1/costs/accounts", "account", "account")
     breakdown_route("/api/v1/costs/regions", "region", "region")
@@ -327,6 +371,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> Response:
         return error_response(exc.status, str(exc), exc.headers)
+
+    @app.exception_handler(UnknownTagKey)
+    async def unknown_tag_key(request: Request, exc: UnknownTagKey) -> Response:  # a key gone since checked
+        return error_response(400, str(exc))
 
     @app.exception_handler(CostError)
     async def cache_error(request: Request, exc: CostError) -> Response:  # no cache yet, unreadable, newer

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Query
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
@@ -64,7 +64,38 @@ Gross = Annotated[Flag, Query(description="true leaves credits out. Default from
                                                  "(net of credits).")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000_000, description="Rows to skip (a page walk: the answer's "
                                                                    "`next_offset`).")]
-LIST_PARAMETERS = frozenset({"provider", "account", "service", "region"})
+# A tag filter: a key (not blank), a colon, a value (empty: untagged spend). Not comma separated:
+# tag values may hold commas.
+TAG_FILTER_PATTERN = r"^[ \t]*[^\s:][^:]*:.*$"
+TAG_GROUP_PATTERN = r"^tag:[ \t]*\S.*$"
+
+
+def _tag_group(value: str) -> str:
+    if not re.fullmatch(TAG_GROUP_PATTERN, value):
+        raise ValueError("give tag:KEY for a configured tag key")
+    return value
+
+
+def tag_parameters(keys: tuple[str, ...]) -> tuple[Any, Any]:
+    """The `tag` filter and `group_by=tag:KEY` parameter types. With the configured keys the document
+    names them (a client sees what it may ask); the server checks the key against the cache (which
+    may hold keys configured before), answering 400 with the keys it has."""
+    alternatives = "|".join(key.replace(".", "\\.") for key in keys)
+    filter_pattern = f"^({alternatives}):.*$" if keys else TAG_FILTER_PATTERN
+    group_pattern = f"^tag:({alternatives})$" if keys else TAG_GROUP_PATTERN
+    configured = f" Configured: {', '.join(keys)}." if keys else ""
+    filters = Annotated[list[Annotated[str, WithJsonSchema({"type": "string", "pattern": filter_pattern})]], Query(
+        description="KEY:VALUE of a configured tag key ([allocation] tag_keys); KEY: alone selects untagged "
+                    "spend. Repeatable: values of one key are alternatives, different keys all apply. An "
+                    f"unknown key is a 400 naming it and the cache's keys.{configured}")]
+    group = Annotated[str, AfterValidator(_tag_group), WithJsonSchema({"type": "string", "pattern": group_pattern}),
+                      Query(description="tag:KEY, a configured tag key ([allocation] tag_keys). Untagged spend "
+                                        "is a row whose tag:KEY is null. An unknown key is a 400 naming it and "
+                                        f"the cache's keys.{configured}")]
+    return filters, group
+
+
+LIST_PARAMETERS = frozenset({"provider", "account", "service", "region", "tag"})
 
 
 def split(values: list[str] | None) -> tuple[str, ...]:

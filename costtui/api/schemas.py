@@ -88,19 +88,34 @@ class Total(BaseModel):
     change_percent: Money | None
 
 
+class TagCoverage(BaseModel):
+    """How much of a provider's spend in the window carries a configured tag key."""
+
+    provider: str
+    tag_key: str
+    currency: str = Field(description="The provider's currency (its main one when it bills in several).")
+    tagged_cost: Money
+    total_cost: Money
+    ratio: Money | None = Field(description="tagged_cost / total_cost (0-1); null when total_cost is 0.")
+
+
 class Summary(Answer):
     data_as_of: datetime | None
     totals: list[Total]
     providers: list[dict[str, Cell]] = Field(description="provider, billed_cost or effective_cost, currency.")
     previous_period: Window
     freshness: list[FetchFacts] = Field(description="Each selected provider's fetch facts in this snapshot.")
+    tag_coverage: list[TagCoverage] = Field(description=(
+        "Per provider and configured tag key ([allocation] tag_keys), the share of the window's spend "
+        "carrying the key; empty for a cache without tags."))
 
 
 class Breakdown(Answer):
     granularity: Literal["total", "day", "month"]
     rows: list[dict[str, Cell]] = Field(description=(
         "The group keys (day or month first, then provider and the breakdown's key; account adds "
-        "account_name), billed_cost or effective_cost (money), currency."))
+        "account_name; /costs/tags: only tag:KEY, null for untagged spend), billed_cost or effective_cost "
+        "(money), currency."))
     truncated: bool = Field(description="More rows follow this page.")
     offset: int | None = Field(None, description="Breakdowns: the first row's position.")
     limit: int | None = Field(None, description="Breakdowns: the page size.")

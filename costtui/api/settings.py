@@ -26,6 +26,8 @@ class ApiSettings:
     gross: bool = False
     max_age_hours: float = 36.0
     top_services_per_account: int = 20
+    tag_keys: tuple[str, ...] = ()  # [allocation] tag_keys, named in the OpenAPI document
+    tag_labels: tuple[str, ...] = ()  # export.tag_labels: tag keys as labels in /metrics
     # Bounds: every answer is finite, and a saturated server says so rather than queueing.
     default_limit: int = 1000  # rows of a breakdown page when `limit` is not given
     max_day_span: int = 366  # days in one answer at day granularity

@@ -7,6 +7,7 @@ every total."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb
@@ -56,13 +57,14 @@ def focus_select(has_billing_period: bool, as_text: bool) -> str:
     FROM charges"""
 
 
-def copy_focus(con: duckdb.DuckDBPyConnection, query: CostQuery, path: Path, fmt: str) -> int:
+def copy_focus(con: duckdb.DuckDBPyConnection, query: CostQuery, path: Path, fmt: str,
+               tag_columns: Mapping[str, str] | None = None) -> int:
     """Write the rows `query` selects (its filters; metric and grouping do not apply) to `path`;
     returns the row count. The caller makes the write atomic (a temp path, then rename)."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     columns = {row[0] for row in con.execute("DESCRIBE charges").fetchall()}
-    where, params = where_clause(query)
+    where, params = where_clause(query, tag_columns)
     select = focus_select("billing_period_start" in columns, as_text=fmt == "csv") + where
     options = "FORMAT csv, HEADER" if fmt == "csv" else "FORMAT parquet"
     target = str(path).replace("'", "''")  # COPY ... TO takes no parameter for its target

@@ -9,6 +9,7 @@ answers are identical, digit for digit."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -171,12 +172,13 @@ class ForecastDays:
                 "month_end": self.month_end}
 
 
-def _series_sql(query: CostQuery, days: ForecastDays, metrics: tuple[str, ...]) -> tuple[str, list]:
+def _series_sql(query: CostQuery, days: ForecastDays, metrics: tuple[str, ...],
+                tag_columns: Mapping[str, str] | None = None) -> tuple[str, list]:
     """Every series' parts in `metrics` under the query's filters (its dates replaced by the forecast's)."""
     from costtui.cache.queries import where_clause  # one filter rule for every read
 
     start = min(days.classify_start, days.lookback_start, days.month_start)
-    where, params = where_clause(replace(query, start=start, end=days.today))
+    where, params = where_clause(replace(query, start=start, end=days.today), tag_columns)
     sql = series_sql(metrics, where)
     named = days.named()
     # DuckDB takes either positional or named parameters: number the named ones after the filters.
@@ -204,7 +206,7 @@ def stored_day(con: duckdb.DuckDBPyConnection) -> date | None:
 
 
 def forecast_parts(con: duckdb.DuckDBPyConnection, query: CostQuery, today: date,
-                   stored: date | None) -> list[ForecastPart]:
+                   stored: date | None, tag_columns: Mapping[str, str] | None = None) -> list[ForecastPart]:
     """The forecast's inputs per group of `query.group_by` (provider, account, service, region,
     charge_category): each charge series is either projected from the median of its same weekdays
     over the last LOOKBACK_DAYS (recurring usage, credits, adjustments: billed on at least half the
@@ -222,7 +224,7 @@ def forecast_parts(con: duckdb.DuckDBPyConnection, query: CostQuery, today: date
         series = f"SELECT * EXCLUDE (as_of) FROM {STORED_TABLE} WHERE as_of = ?" + where.replace(" WHERE ", " AND ", 1)
         params = [today, *params]
     else:
-        series, params = _series_sql(query, ForecastDays(today), (query.metric,))
+        series, params = _series_sql(query, ForecastDays(today), (query.metric,), tag_columns)
     select, group, order, keys = [], [], [], []
     for name in query.group_by:
         column = SERIES_GROUPS[name]

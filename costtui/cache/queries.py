@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -13,11 +15,13 @@ import duckdb
 
 from costtui.cache.alert_rows import ALERT_COLUMNS, alert_event
 from costtui.cache.forecast import STORED_TABLE, ForecastPart, forecast_parts, stored_day
-from costtui.cache.rollups import ROLLUPS, WindowSums, group_columns, rollups_exist, source_table, window_sums
-from costtui.model import AlertEvent, CostGroup, CostQuery
+from costtui.cache.rollups import GROUP_COLUMNS, ROLLUPS, WindowSums, rollups_exist, source_table, window_sums
+from costtui.model import AlertEvent, CostGroup, CostQuery, UnknownTagKey, group_tag_key
 
 TIME_KEYS = ("day", "month")
 METRIC_COLUMNS = {"billed": "billed_cost", "effective": "effective_cost"}
+# A tag column's name as the writer makes it (model.tag_column): the only shape taken from meta into SQL.
+TAG_COLUMN_NAME = re.compile(r"tag_[a-z0-9_]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,9 @@ class FetchHistory:
     failing_since: datetime | None  # the first failed fetch after the last success
 
 
-def where_clause(query: CostQuery) -> tuple[str, list]:
+def where_clause(query: CostQuery, tag_columns: Mapping[str, str] | None = None) -> tuple[str, list]:
+    """The query's filters as SQL and parameters. Tag filters need the cache's tag columns
+    (`CostQueries.tag_columns`); a key without one is UnknownTagKey."""
     clauses: list[str] = []
     params: list = []
     if query.start:
@@ -69,7 +75,34 @@ def where_clause(query: CostQuery) -> tuple[str, list]:
             params.extend(values)
     if query.gross:
         clauses.append("charge_category <> 'Credit'")
+    wanted: dict[str, list[str | None]] = {}
+    for key, value in query.tags:
+        wanted.setdefault(key, []).append(value)
+    for key, values in wanted.items():
+        column = tag_column_of(key, tag_columns or {})
+        named = [value for value in dict.fromkeys(values) if value is not None]
+        either = [f"{column} IN ({', '.join('?' for _ in named)})"] if named else []
+        if None in values:
+            either.append(f"{column} IS NULL")  # untagged
+        clauses.append("(" + " OR ".join(either) + ")")
+        params.extend(named)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def tag_column_of(key: str, tag_columns: Mapping[str, str]) -> str:
+    """The column of a configured tag key; the name comes from meta, never from the user."""
+    column = tag_columns.get(key)
+    if column is None:
+        raise UnknownTagKey(key, tag_columns)
+    return column
+
+
+def group_columns(name: str, tag_columns: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(output key, SQL expression) of a group-by name; `tag:KEY` is the key's column."""
+    key = group_tag_key(name)
+    if key is not None:
+        return [(name, tag_column_of(key, tag_columns))]
+    return GROUP_COLUMNS[name]
 
 
 class CostQueries:
@@ -79,14 +112,37 @@ class CostQueries:
         self._con = con
         self._use_rollups = use_rollups  # False: every answer from `charges` (tests compare the two)
 
+        self._tag_columns: dict[str, str] | None = None
+
+    def tag_columns(self) -> dict[str, str]:
+        """Configured tag key -> its column in `charges`, as the writer noted them in meta `tag_keys`
+        (every tag column present, configured now or before); empty for a cache without tags."""
+        if self._tag_columns is None:
+            row = self._con.execute("SELECT value FROM meta WHERE key = 'tag_keys'").fetchone()
+            found = json.loads(row[0]) if row else {}
+            self._tag_columns = {str(key): column for key, column in found.items()
+                                 if isinstance(column, str) and TAG_COLUMN_NAME.fullmatch(column)}
+        return self._tag_columns
+
     def cost_groups(self, query: CostQuery) -> list[CostGroup]:
-        """Cost per group and currency. Currencies are never summed together."""
-        select, keys, group_exprs = group_columns(query.group_by)
+        """Cost per group and currency. Currencies are never summed together. Untagged is None."""
+        select: list[str] = []
+        keys: list[str] = []
+        group_exprs: list[str] = []
+        aliases: dict[str, str] = {}  # output key -> its SQL alias (a tag key is no identifier)
+        tag_columns = self.tag_columns() if query.tags or any(map(group_tag_key, query.group_by)) else {}
+        for name in query.group_by:
+            for key, expr in group_columns(name, tag_columns):
+                aliases[key] = expr if group_tag_key(key) else key
+                select.append(f"{expr} AS {aliases[key]}")
+                keys.append(key)
+                if not expr.startswith("max("):
+                    group_exprs.append(expr)
         metric = METRIC_COLUMNS[query.metric]
-        where, params = where_clause(query)
+        where, params = where_clause(query, tag_columns)
         group_sql = ", ".join([*group_exprs, "currency"])
-        time_keys = [k for k in keys if k in TIME_KEYS]
-        order = [*time_keys, "cost DESC", *[k for k in keys if k not in TIME_KEYS], "currency"]
+        time_keys = [aliases[k] for k in keys if k in TIME_KEYS]
+        order = [*time_keys, "cost DESC", *[aliases[k] for k in keys if k not in TIME_KEYS], "currency"]
         sql = (
             f"SELECT {', '.join([*select, 'currency', f'sum({metric}) AS cost'])} FROM {self._table(query)}"
             f"{where} GROUP BY {group_sql} ORDER BY {', '.join(order)}"
@@ -107,17 +163,32 @@ class CostQueries:
     def _table(self, query: CostQuery) -> str:
         return source_table(query, self._has_rollups)
 
+    def tag_coverage(self, query: CostQuery) -> list[tuple[str, str, Decimal, dict[str, Decimal]]]:
+        """Per provider and currency: the cost of the query's rows, and per tag key the cost of those
+        carrying the key (one scan; the query's grouping is ignored)."""
+        tag_columns = self.tag_columns()
+        metric = METRIC_COLUMNS[query.metric]
+        where, params = where_clause(query, tag_columns)
+        keys = list(tag_columns)
+        tagged = "".join(f", sum({metric}) FILTER (WHERE {tag_columns[key]} IS NOT NULL)" for key in keys)
+        rows = self._con.execute(
+            f"SELECT provider, currency, sum({metric}){tagged} FROM charges{where} "
+            "GROUP BY provider, currency ORDER BY provider, currency", params,
+        ).fetchall()
+        return [(row[0], row[1], _money(row[2]), {key: _money(value) for key, value in zip(keys, row[3:], strict=True)})
+                for row in rows]
+
     def copy_focus(self, query: CostQuery, path: Path, fmt: str) -> int:
         """Write the query's rows as FOCUS 1.2 (csv or parquet) to `path`; see cache/focus_out."""
         from costtui.cache.focus_out import copy_focus
 
-        return copy_focus(self._con, query, path, fmt)
+        return copy_focus(self._con, query, path, fmt, self.tag_columns() if query.tags else None)
 
     def forecast_parts(self, query: CostQuery, today: date, *, stored: bool = True) -> list[ForecastPart]:
         """The month-end forecast's parts per group (see cache/forecast.py); from the parts stored at
         publish when they fit, unless `stored` is False (then always computed from `charges`)."""
         stored_for = self._stored_forecast_day if stored and self._use_rollups else None
-        return forecast_parts(self._con, query, today, stored_for)
+        return forecast_parts(self._con, query, today, stored_for, self.tag_columns() if query.tags else {})
 
     @cached_property
     def _stored_forecast_day(self) -> date | None:
@@ -130,7 +201,7 @@ class CostQueries:
     def totals(self, query: CostQuery) -> dict[str, Decimal]:
         """Total per currency for the query's filters (its grouping is ignored)."""
         metric = METRIC_COLUMNS[query.metric]
-        where, params = where_clause(query)
+        where, params = where_clause(query, self.tag_columns() if query.tags else {})
         rows = self._con.execute(
             f"SELECT currency, sum({metric}) FROM {self._table(replace(query, group_by=()))}{where} GROUP BY currency ORDER BY currency",
             params,

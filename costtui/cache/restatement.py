@@ -57,18 +57,29 @@ def load_scopes(con: duckdb.DuckDBPyConnection, scopes: Sequence[ReplaceScope]) 
         )
 
 
-def incoming_view(con: duckdb.DuckDBPyConnection, parquet_files: Sequence[Path], extra_sources: Sequence[str] = ()) -> None:
-    """The temp view `incoming` over staged files (stored column order); files staged without a
-    billing period get NULL for it. `extra_sources` are SELECTs already in that order."""
+def incoming_view(
+    con: duckdb.DuckDBPyConnection,
+    parquet_files: Sequence[Path],
+    extra_sources: Sequence[str] = (),
+    tag_columns: Sequence[str] = (),
+) -> None:
+    """The temp view `incoming` over staged files (stored column order, then `tag_columns`); files
+    staged without a billing period or a tag column get NULL for it (an empty tag is NULL too:
+    untagged). `extra_sources` are SELECTs already in that order."""
     sources = []
     for path in parquet_files:
         reader = f"read_parquet({sql_path(path)})"
         columns = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()}
         period = BILLING_PERIOD if BILLING_PERIOD in columns else f"NULL::DATE AS {BILLING_PERIOD}"
-        sources.append(f"SELECT {COLUMN_LIST}, {period} FROM {reader}")
+        tags = "".join(
+            f', nullif("{c}"::VARCHAR, \'\') AS "{c}"' if c in columns else f', NULL::VARCHAR AS "{c}"'
+            for c in tag_columns
+        )
+        sources.append(f"SELECT {COLUMN_LIST}, {period}{tags} FROM {reader}")
     sources.extend(extra_sources)
     if not sources:
-        sources = [f"SELECT {STORED_COLUMNS} FROM charges LIMIT 0"]
+        tags = "".join(f', NULL::VARCHAR AS "{c}"' for c in tag_columns)
+        sources = [f"SELECT {STORED_COLUMNS}{tags} FROM charges LIMIT 0"]
     con.execute("CREATE OR REPLACE TEMP VIEW incoming AS " + " UNION ALL ".join(sources))
 
 

@@ -6,6 +6,7 @@ would drop providers, days or records it did not mean to replace can be refused.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -19,6 +20,7 @@ from costtui.cache.alert_rows import ALERT_COLUMNS, alert_values
 from costtui.cache.errors import CacheError
 from costtui.cache.restatement import (
     CACHED_IN_SCOPE,
+    COLUMN_LIST,
     INCOMING_IN_SCOPE,
     REPLACED_DAYS_SQL,
     STORED_COLUMNS,
@@ -26,7 +28,7 @@ from costtui.cache.restatement import (
     load_scopes,
     slice_changes,
 )
-from costtui.model import AlertEvent, CostRow, ReplaceScope, SliceChange
+from costtui.model import AlertEvent, CostRow, ReplaceScope, SliceChange, tag_column
 
 # Tables whose rows a writer only adds to (or updates): a publish with fewer rows lost some.
 RECORD_TABLES = ("fetches", "alert_events", "ingested_objects")
@@ -37,6 +39,12 @@ CSV_OPTIONS = (
     "'charge_category': 'VARCHAR', 'billed_cost': 'DECIMAL(18,6)', 'effective_cost': 'DECIMAL(18,6)', "
     "'currency': 'VARCHAR', 'estimated': 'BOOLEAN'}"
 )
+TAG_KEYS_META = "tag_keys"  # meta: JSON {configured key: column} of every tag column in `charges`
+
+
+def _csv_options(tag_columns: Sequence[str]) -> str:
+    """CSV_OPTIONS with the tag columns (VARCHAR; an empty field is NULL, untagged) at the end."""
+    return CSV_OPTIONS[:-1] + "".join(f", '{c}': 'VARCHAR'" for c in tag_columns) + "}"
 
 
 def utcnow() -> datetime:
@@ -78,6 +86,30 @@ class CacheWriter:
         con.execute("CREATE OR REPLACE TEMP TABLE found_days AS SELECT provider, billing_account_id, charge_date"
                     " FROM charges LIMIT 0")
         self._found_records: dict[str, int] = {}
+        row = con.execute("SELECT value FROM meta WHERE key = ?", [TAG_KEYS_META]).fetchone()
+        self._tag_columns: dict[str, str] = json.loads(row[0]) if row else {}
+        self._configured_tags: frozenset[str] = frozenset()  # keys this write fills (the others stay NULL)
+
+    def ensure_tag_columns(self, keys: Sequence[str]) -> dict[str, str]:
+        """Make a column for each configured tag key (`[allocation] tag_keys`) and note them all
+        in meta `tag_keys`; returns {key: column} of every tag column now present.
+
+        Rows cached before a key was configured read NULL (untagged) until their data is
+        fetched again; a key no longer configured keeps its column (and values) until a rebuild.
+        DuckDB adds a NULL column without rewriting the table: cheap on any size of cache."""
+        wanted = {key: tag_column(key) for key in keys}
+        present = {row[0] for row in self._con.execute("DESCRIBE charges").fetchall()}
+        kept = {k: c for k, c in self._tag_columns.items() if c not in wanted.values() and c in present}
+        for column in wanted.values():
+            if column not in present:
+                # column names are tag_[a-z0-9_]+ (model.tag_column), safe to quote as identifiers
+                self._con.execute(f'ALTER TABLE charges ADD COLUMN "{column}" VARCHAR')
+        self._tag_columns = {**wanted, **kept}
+        self._configured_tags = frozenset(wanted)
+        self._con.execute(
+            "INSERT OR REPLACE INTO meta VALUES (?, ?)", [TAG_KEYS_META, json.dumps(self._tag_columns)]
+        )
+        return dict(self._tag_columns)
 
     def remember_contents(self) -> None:
         """Note what the copy holds before any change (the days of each provider and billing
@@ -127,14 +159,13 @@ class CacheWriter:
         `last_changes`. Staged files are read where they lie (no copy in memory): ten
         million rows need no more RAM than DuckDB's buffers."""
         con = self._con
+        tag_columns = list(self._tag_columns.values())
         csv_path = self._stage_python_rows(rows)
-        extra = []
-        if csv_path:  # Python rows name no billing period
-            extra.append(f"SELECT *, NULL::DATE AS billing_period_start FROM read_csv({_sql_path(csv_path)}, {CSV_OPTIONS})")
+        extra = [self._python_rows_select(csv_path, tag_columns)] if csv_path else []
         con.execute("BEGIN")
         try:
             load_scopes(con, scopes)
-            incoming_view(con, parquet_files, extra)
+            incoming_view(con, parquet_files, extra, tag_columns)
             outside = con.execute(
                 f"""SELECT provider, billing_account_id, charge_date FROM incoming i
                    WHERE NOT EXISTS (SELECT 1 FROM scopes s WHERE {INCOMING_IN_SCOPE}) LIMIT 1"""
@@ -149,7 +180,8 @@ class CacheWriter:
             # replaced too, as far as the publish guard (lost_contents) is concerned.
             con.execute(f"INSERT INTO replaced_scopes {REPLACED_DAYS_SQL}")
             con.execute(f"DELETE FROM charges c WHERE EXISTS (SELECT 1 FROM scopes s WHERE {CACHED_IN_SCOPE})")
-            inserted = con.execute(f"INSERT INTO charges ({STORED_COLUMNS}) SELECT * FROM incoming").fetchone()[0]
+            columns = STORED_COLUMNS + "".join(f', "{c}"' for c in tag_columns)
+            inserted = con.execute(f"INSERT INTO charges ({columns}) SELECT * FROM incoming").fetchone()[0]
             con.execute("DROP VIEW incoming")
             con.execute("COMMIT")
             self.charges_changed = True
@@ -163,15 +195,28 @@ class CacheWriter:
 
     def _stage_python_rows(self, rows: Iterable[CostRow]) -> Path | None:
         """Rows as a CSV on disk, in day order (date-range reads then skip row groups):
-        DuckDB loads it far faster than executemany."""
+        DuckDB loads it far faster than executemany. Tag values follow, one field per tag column."""
         ordered = sorted(rows, key=lambda r: r.charge_date)
         if not ordered:
             return None
+        keys = [k if k in self._configured_tags else None for k in self._tag_columns]
         handle, name = tempfile.mkstemp(suffix=".csv", dir=self._workdir)
         with os.fdopen(handle, "w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
-            writer.writerows(r.as_tuple() for r in ordered)
+            if keys:
+                writer.writerows((*r.as_tuple(), *(r.tags.get(k) if k else None for k in keys)) for r in ordered)
+            else:
+                writer.writerows(r.as_tuple() for r in ordered)
         return Path(name)
+
+    @staticmethod
+    def _python_rows_select(csv_path: Path, tag_columns: Sequence[str]) -> str:
+        """The staged Python rows in stored column order (no billing period), then the tags."""
+        tags = "".join(f', "{c}"' for c in tag_columns)
+        return (
+            f"SELECT {COLUMN_LIST}, NULL::DATE AS billing_period_start{tags} "
+            f"FROM read_csv({_sql_path(csv_path)}, {_csv_options(tag_columns)})"
+        )
 
     def record_fetch(self, record: FetchRecord) -> None:
         self._con.execute(

@@ -25,8 +25,9 @@ def demo_cache_path() -> Path:
 @pass_app
 def demo(app_context: AppContext, no_tui: bool, seed: int, rows: int | None, rebuild: bool) -> None:
     """Fill the demo cache (the real cache only if --cache names it) and open the dashboard."""
-    from costtui.providers.demo import DemoProvider, demo_window
+    from costtui.providers.demo import DEMO_TAGS, DemoProvider, demo_window
     from costtui.refresh import load_once
+    from costtui.tagrules import TagRules
 
     # The real cache is touched only when --cache names it explicitly.
     path = Path(app_context.cache_option) if app_context.cache_option else demo_cache_path()
@@ -42,6 +43,8 @@ def demo(app_context: AppContext, no_tui: bool, seed: int, rows: int | None, reb
         lock_timeout=app_context.config.cache.lock_timeout_seconds,
         rebuild=rebuild,
         today=today,
+        # the configured tag keys, or the demo's own two so the demo shows allocation by tag
+        tags=TagRules.of(app_context.config.allocation) or DEMO_TAGS,
     )
     print(
         f"costtui: demo cache {path}: {stored:,} rows, {start} to {end}, "

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from costtui.commands.context import AppContext, pass_app
-from costtui.commands.costs import build_query, query_options
+from costtui.commands.costs import build_query, query_options, read_groups
 
 
 @click.group()
@@ -54,6 +54,7 @@ def prometheus(
             metric=metric or config.display.metric,
             gross=config.display.gross if gross is None else gross,
             max_age_seconds=config.cache.max_age_hours * 3600,
+            tag_labels=config.export.tag_labels,
         )
     if pushgateway:
         push(registry, pushgateway, job or "costtui")
@@ -70,17 +71,11 @@ def _tabular_command(fmt: str):
                   help="Write to FILE atomically (default: stdout).")
     @pass_app
     def command(app_context: AppContext, output: Path | None, **opts) -> None:
-        from costtui.cache import CacheReader
-        from costtui.core.reports import breakdown, period_breakdown
         from costtui.exporters.delivery import atomic_write
         from costtui.exporters.tabular import render
 
         query = build_query(app_context, **opts)
-        with CacheReader(app_context.cache_path).session() as queries:
-            if opts["period"]:
-                groups = period_breakdown(queries, query, opts["period"], app_context.today)
-            else:
-                groups = breakdown(queries, query)
+        groups = read_groups(app_context, query, opts["period"])
         text = render(groups, query.group_by, query.metric, fmt)
         if output:
             atomic_write(output, text.encode("utf-8"))

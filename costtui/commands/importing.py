@@ -26,6 +26,7 @@ def import_files(app_context: AppContext, paths: tuple[Path, ...], dry_run: bool
     as a whole; nothing of the import is stored."""
     from costtui.providers.focus_files import FocusFilesProvider
     from costtui.refresh import restate_once
+    from costtui.tagrules import TagRules
 
     config = app_context.config
     outcome = restate_once(
@@ -37,6 +38,7 @@ def import_files(app_context: AppContext, paths: tuple[Path, ...], dry_run: bool
         dry_run=dry_run,
         rebuild=rebuild,
         today=app_context.today,
+        tags=TagRules.of(config.allocation),
     )
     verb = "would replace" if dry_run else "replaced"
     for change in outcome.changes:

@@ -82,6 +82,7 @@ def refresh(
     from costtui.cache.errors import CacheBusy
     from costtui.providers.registry import build_providers, enabled_names
     from costtui.refresh import RefreshOptions, run_refresh
+    from costtui.tagrules import TagRules
 
     config = app_context.config
     if days and (since or full):
@@ -100,6 +101,7 @@ def refresh(
         lock_timeout=config.cache.lock_timeout_seconds if wait else 0,
         force=force,
         rebuild=rebuild,
+        tags=TagRules.of(config.allocation),
     )
     progress = ProgressPrinter(enabled=not quiet and sys.stderr.isatty())
     try:

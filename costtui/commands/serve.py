@@ -39,6 +39,8 @@ def serve(app_context: AppContext, host: str | None, port: int | None, workers: 
         gross=config.display.gross,
         max_age_hours=config.cache.max_age_hours,
         top_services_per_account=config.export.top_services_per_account,
+        tag_keys=config.allocation.tag_keys,
+        tag_labels=config.export.tag_labels,
     )
     return run_server(
         settings,

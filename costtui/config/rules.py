@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import types
 import typing
 from datetime import date, datetime
@@ -18,7 +19,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from costtui.config.schema import Above, Config, Max, Min
+from costtui.config.schema import MAX_TAG_KEYS, TAG_KEY_PATTERN, Above, Config, Max, Min
+from costtui.model import normalise_tag_key, tag_column
 
 
 class RuleError(ValueError):
@@ -28,6 +30,52 @@ class RuleError(ValueError):
 def check_config(data: dict) -> None:
     """RuleError naming the first key that breaks a rule; None when the file is valid."""
     _check(Config, data, ())
+    _check_allocation(data.get("allocation", {}))
+    _check_tag_references(data)
+
+
+def _check_allocation(section: dict) -> None:
+    """Tag keys that could not be told apart in the cache, or an alias that two keys claim."""
+    keys = section.get("tag_keys", [])
+    if len(keys) > MAX_TAG_KEYS:
+        _fail(("allocation", "tag_keys"), f"at most {MAX_TAG_KEYS} keys (tags are high-cardinality), got {len(keys)}")
+    columns: dict[str, str] = {}
+    for index, raw in enumerate(keys):
+        key = normalise_tag_key(raw)
+        if not re.fullmatch(TAG_KEY_PATTERN, key):
+            _fail(("allocation", "tag_keys", index), "a tag key is 1-64 letters, digits, spaces or _ . : / -", raw)
+        if key in columns.values():
+            _fail(("allocation", "tag_keys", index), f"{key!r} is listed twice (spaces around keys are ignored)")
+        column = tag_column(key)
+        if column in columns:
+            _fail(("allocation", "tag_keys", index), f"{key!r} and {columns[column]!r} would share the cache column {column}")
+        columns[column] = key
+    configured = set(columns.values())
+    claimed: dict[str, str] = {}
+    for raw_key, aliases in section.get("aliases", {}).items():
+        key = normalise_tag_key(raw_key)
+        if key not in configured:
+            _fail(("allocation", "aliases", raw_key), "not one of allocation.tag_keys")
+        for index, raw_alias in enumerate(aliases):
+            alias = normalise_tag_key(raw_alias)
+            if alias in configured and alias != key:
+                _fail(("allocation", "aliases", raw_key, index), f"{alias!r} is a configured key itself")
+            other = claimed.get(alias, key)
+            if other != key:
+                _fail(("allocation", "aliases", raw_key, index), f"{alias!r} already stands for {other!r}")
+            claimed[alias] = key
+
+
+def _check_tag_references(data: dict) -> None:
+    """A threshold's tag scope and export.tag_labels name configured keys: any other has no column to read."""
+    configured = {normalise_tag_key(key) for key in data.get("allocation", {}).get("tag_keys", [])}
+    for index, key in enumerate(data.get("export", {}).get("tag_labels", [])):
+        if normalise_tag_key(key) not in configured:
+            _fail(("export", "tag_labels", index), "not one of allocation.tag_keys", key)
+    for index, rule in enumerate(data.get("alerts", {}).get("thresholds", [])):
+        for key in rule.get("tag", {}):
+            if normalise_tag_key(key) not in configured:
+                _fail(("alerts", "thresholds", index, "tag", key), "not one of allocation.tag_keys")
 
 
 @cache
@@ -58,7 +106,7 @@ def _check(kind: Any, value: object, path: tuple) -> None:
     origin = typing.get_origin(kind)
     if dataclasses.is_dataclass(kind):
         _check_section(kind, value, path)
-    elif origin is list:
+    elif origin in (list, tuple):  # tuple[X, ...]: a TOML array, kept immutable
         if not isinstance(value, list):
             _fail(path, "Input should be a valid list", value)
         for index, item in enumerate(value):

@@ -13,6 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+from costtui.model import normalise_tag_key
+
 
 class Min:
     """value >= bound, checked when pydantic validates the file."""
@@ -156,6 +158,8 @@ class ThresholdRule(Section):
     warning: Money | None = None
     critical: Money | None = None
     currency: str | None = None
+    tag: dict[str, str] = field(default_factory=dict)
+    """Only spend with these tags, e.g. {team = "payments"} (keys of allocation.tag_keys; "" = untagged)."""
 
 
 @dataclass(frozen=True)
@@ -204,6 +208,36 @@ class AlertsConfig(Section):
 class ExportConfig(Section):
     top_services_per_account: Annotated[int, Min(1), Max(10000)] = 20
     """Prometheus label cardinality cap; the rest are summed as `other`."""
+    tag_labels: tuple[str, ...] = ()
+    """Tag keys (of allocation.tag_keys) added as labels to costtui_month_to_date_cost_by_tag, e.g.
+    ["team"]. Off by default: each value is a new series (cardinality)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tag_labels", tuple(normalise_tag_key(k) for k in self.tag_labels))
+
+
+MAX_TAG_KEYS = 10
+"""Tags are high-cardinality: only a handful of configured keys become cost dimensions."""
+TAG_KEY_PATTERN = r"[A-Za-z0-9_.:/ -]{1,64}"
+"""What a configured tag key may be after trimming (cloud tag keys in practice)."""
+
+
+@dataclass(frozen=True)
+class AllocationConfig(Section):
+    tag_keys: tuple[str, ...] = ()
+    """Tag (label) keys kept as cost dimensions, matched after trimming spaces. A change takes
+    effect on the next refresh or import of the data (see README, "Allocation tags")."""
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Other spellings merged into a configured key, e.g. environment = ["env", "Environment"]."""
+
+    def __post_init__(self) -> None:
+        # Stored trimmed, so every source matches and every writer names columns the same way.
+        object.__setattr__(self, "tag_keys", tuple(normalise_tag_key(k) for k in self.tag_keys))
+        object.__setattr__(
+            self,
+            "aliases",
+            {normalise_tag_key(k): tuple(normalise_tag_key(a) for a in v) for k, v in self.aliases.items()},
+        )
 
 
 @dataclass(frozen=True)
@@ -219,6 +253,7 @@ class Config(Section):
     providers: ProvidersConfig = field(default_factory=ProvidersConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
+    allocation: AllocationConfig = field(default_factory=AllocationConfig)
     serve: ServeConfig = field(default_factory=ServeConfig)
     currency_rates: dict[str, Annotated[Decimal, Above(0)]] = field(default_factory=dict)
     """Optional fixed rates to one currency; without them currencies are never summed."""

@@ -122,6 +122,8 @@ def from_plain(kind: Any, value: Any) -> Any:
         return from_plain(inner, value)
     if origin is list:
         return [from_plain(arguments[0], item) for item in value]
+    if origin is tuple:  # tuple[X, ...]
+        return tuple(from_plain(arguments[0], item) for item in value)
     if origin is dict:
         return {key: from_plain(arguments[1], item) for key, item in value.items()}
     return CONVERTERS.get(kind, lambda plain: plain)(value)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -18,8 +19,9 @@ from prometheus_client.registry import Collector
 from costtui import __version__
 from costtui.core.freshness import provider_freshness
 from costtui.core.reports import period_groups
+from costtui.core.tags import month_to_date_coverage
 from costtui.core.windows import period_window
-from costtui.model import CostQuery
+from costtui.model import CostQuery, tag_column
 
 if TYPE_CHECKING:
     from costtui.cache import CostQueries
@@ -39,10 +41,13 @@ def build_registry(
     metric: str = "billed",
     gross: bool = False,
     max_age_seconds: float = 36 * 3600,
+    tag_labels: Sequence[str] = (),
 ) -> CollectorRegistry:
     """All costtui metrics in a fresh registry, ready to write or push.
 
-    `max_age_seconds` (cache.max_age_hours) decides costtui_data_fresh, as it does for `check`."""
+    `max_age_seconds` (cache.max_age_hours) decides costtui_data_fresh, as it does for `check`.
+    A cache with tag columns adds costtui_tag_coverage_ratio; `tag_labels` (export.tag_labels) adds
+    costtui_month_to_date_cost_by_tag with those keys as labels."""
     base = CostQuery(metric=metric, gross=gross, group_by=GROUP_BY)  # type: ignore[arg-type]
     day = period_window("day", today)
     month_to_date = _costs(queries, base, "month", today)
@@ -63,6 +68,7 @@ def build_registry(
             family.add_metric(labels, float(value))
         families.append(family)
     registry.register(_Fixed(families))
+    _tag_gauges(queries, registry, CostQuery(metric=metric, gross=gross), today, kind, tag_labels)  # type: ignore[arg-type]
     _freshness_gauges(queries, registry, max_age_seconds)
     info = Gauge("costtui_build_info", "costtui version that wrote these metrics.", ["version"], registry=registry)
     info.labels(__version__).set(1)
@@ -144,6 +150,30 @@ def cap_services(costs: dict[CostKey, Decimal], kept: set[tuple[str, str, str]])
         label = service if (provider, account, service) in kept else OTHER_SERVICE
         capped[(provider, account, label, currency)] += cost
     return dict(capped)
+
+
+def _tag_gauges(queries: CostQueries, registry: CollectorRegistry, selection: CostQuery, today: date, kind: str,
+                tag_labels: Sequence[str]) -> None:
+    """Allocation: coverage per provider and key (only for a cache with tags, so the default output of
+    an untagged cache is unchanged), and month-to-date cost by the chosen tag keys. A tag key becomes
+    the label of its cache column (`team` -> tag_team); untagged spend has the label empty."""
+    coverage = month_to_date_coverage(queries, selection, today)
+    if coverage:
+        gauge = Gauge("costtui_tag_coverage_ratio", f"Share of month-to-date {kind} carrying the tag key "
+                      "(0-1; a provider billed in several currencies: its main one).",
+                      ["cloud_provider", "tag_key"], registry=registry)
+        for entry in coverage:
+            if entry.ratio is not None:
+                gauge.labels(entry.provider, entry.key).set(float(entry.ratio))
+    if not tag_labels:
+        return
+    names = [f"tag:{key}" for key in tag_labels]
+    labels = ["cloud_provider", *(tag_column(key) for key in tag_labels), "currency"]
+    by_tag = Gauge("costtui_month_to_date_cost_by_tag", f"Month-to-date {kind} by the tag keys of "
+                   "export.tag_labels (empty label: untagged).", labels, registry=registry)
+    for key, cost in sorted(period_groups(queries, replace(selection, group_by=("provider", *names)), "month",
+                                          today).items(), key=lambda item: tuple(str(k) for k in item[0])):
+        by_tag.labels(*(value or "" for value in key)).set(float(cost))
 
 
 def _freshness_gauges(queries: CostQueries, registry: CollectorRegistry, max_age_seconds: float) -> None:

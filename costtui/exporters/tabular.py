@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from costtui.core.reports import record_columns, records
+from costtui.core.tags import UNTAGGED
 from costtui.exactjson import encode_json
-from costtui.model import CostGroup, exact_text, to_cents
+from costtui.model import CostGroup, exact_text, group_tag_key, to_cents
 
 FORMATS = ("table", "json", "csv")
 
@@ -46,7 +47,7 @@ def render_csv(records: Sequence[dict], columns: Sequence[str]) -> str:
 def render_table(records: Sequence[dict], columns: Sequence[str]) -> str:
     if not records:
         return "No costs for this selection.\n"
-    rows = [[_text(to_cents(record[c]) if c.endswith("_cost") else record[c]) for c in columns] for record in records]
+    rows = [[_cell(record[c], c) for c in columns] for record in records]
     numeric = {c for c in columns if c.endswith("_cost")}
     widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
     lines = [
@@ -63,6 +64,15 @@ def render_table(records: Sequence[dict], columns: Sequence[str]) -> str:
             ).rstrip()
         )
     return "\n".join(lines) + "\n"
+
+
+def _cell(value, column: str) -> str:
+    """A table cell: money to the cent, a missing tag as (untagged)."""
+    if column.endswith("_cost"):
+        return _text(to_cents(value))
+    if value is None and group_tag_key(column):
+        return UNTAGGED
+    return _text(value)
 
 
 def _text(value) -> str:

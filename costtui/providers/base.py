@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Protocol
 
 from costtui.model import CostError, FetchResult
+from costtui.tagrules import TagRules
 
 
 class ProviderError(CostError):
@@ -52,6 +53,7 @@ class FetchContext:
     known_objects: dict[str, str] = field(default_factory=dict)  # object key -> ETag already ingested
     estimated_days: list[date] = field(default_factory=list)
     deadline: float | None = None  # time.monotonic() by which the fetch must be over; None: unbounded
+    tags: TagRules = field(default_factory=TagRules)  # [allocation]: which tags the rows keep
 
     def seconds_left(self, default: float) -> float:
         """Time left before the deadline (at least a little, so a last call can still fail cleanly)."""

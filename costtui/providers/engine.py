@@ -5,6 +5,7 @@ in the cost-row column order, which the cache loads without Python in the loop."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -42,21 +43,29 @@ def memory_engine(spill_dir: Path | None = None, memory_limit: str = "2GB") -> d
     return con
 
 
-def cast_select(source: str, with_billing_period: bool = False) -> str:
+def cast_select(source: str, with_billing_period: bool = False, tag_columns: Sequence[str] = ()) -> str:
     """SELECT list casting a relation with cost-row column names to the exact types (plus
-    `billing_period_start` for sources that restate by billing period)."""
+    `billing_period_start` for sources that restate by billing period, then the `tag_<key>`
+    columns of the configured tags, which the cache loads by name)."""
     casts = [f"CAST({name} AS {kind}) AS {name}" for name, kind in COST_ROW_TYPES.items()]
     if with_billing_period:
         casts.append(f"CAST({BILLING_PERIOD_COLUMN} AS DATE) AS {BILLING_PERIOD_COLUMN}")
+    casts += [f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in tag_columns]
     return f"SELECT {', '.join(casts)} FROM {source}"
 
 
 def stage_parquet(
-    con: duckdb.DuckDBPyConnection, relation_sql: str, path: Path, params=None, with_billing_period: bool = False
+    con: duckdb.DuckDBPyConnection,
+    relation_sql: str,
+    path: Path,
+    params=None,
+    with_billing_period: bool = False,
+    tag_columns: Sequence[str] = (),
 ) -> int:
     """Write a relation (cost-row columns) to Parquet, sorted by day; returns its row count."""
+    select = cast_select("(" + relation_sql + ")", with_billing_period, tag_columns)
     con.execute(
-        f"COPY ({cast_select('(' + relation_sql + ')', with_billing_period)} ORDER BY charge_date) "
+        f"COPY ({select} ORDER BY charge_date) "
         f"TO '{_quote(path)}' (FORMAT parquet, COMPRESSION zstd)",
         params or [],
     )

@@ -27,7 +27,8 @@ from costtui.oserrors import storage_error
 from costtui.providers.base import FetchContext, RefreshPolicy
 from costtui.providers.engine import memory_engine, stage_parquet
 from costtui.providers.focus_mapping import MONEY_TYPE, match_columns, missing_required
-from costtui.providers.focus_sql import ROLLUP_SQL, FileSql
+from costtui.providers.focus_sql import FileSql, rollup_sql
+from costtui.tagrules import TagRules
 
 FILE_SUFFIXES = (".csv", ".csv.gz", ".parquet")
 # Input bounds: a header or line longer than this is refused, so a newline-free file never fills memory.
@@ -93,7 +94,7 @@ class FocusFilesProvider:
                 if context.known_objects.get(key) == fingerprint:
                     continue  # unchanged since the last refresh
                 target = context.workdir / f"focus-{index}.parquet"
-                file_slices, count = FocusFile(con, path, latest_day).stage(target)
+                file_slices, count = FocusFile(con, path, latest_day, context.tags).stage(target)
                 slices.extend(file_slices)
                 staged.append(target)
                 ingested[key] = fingerprint
@@ -127,10 +128,13 @@ def delivery_scopes(slices: Sequence[tuple]) -> list[ReplaceScope]:
 class FocusFile:
     """One FOCUS file read, checked and rolled up to days on an in-memory engine."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, latest_day: date) -> None:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, path: Path, latest_day: date, tags: TagRules | None = None
+    ) -> None:
         self.con = con
         self.path = path
         self.latest_day = latest_day
+        self.tags = tags
         self.is_parquet = path.name.lower().endswith(".parquet")
 
     def stage(self, target: Path) -> tuple[list[tuple], int]:
@@ -143,8 +147,11 @@ class FocusFile:
             where = "" if self.is_parquet else "line 1: "
             raise FocusFileError(f"{path}: {where}required column {missing[0]} is missing")
         try:
-            self._type_and_validate(source, types, mapping)
-            count = stage_parquet(con, ROLLUP_SQL, target, with_billing_period=True)
+            sql = FileSql(mapping, types, self.latest_day, self.tags)
+            self._type_and_validate(source, sql)
+            count = stage_parquet(
+                con, rollup_sql(sql.tag_columns), target, with_billing_period=True, tag_columns=sql.tag_columns
+            )
         except duckdb.OutOfRangeException:
             raise FocusFileError(f"{path}: a daily total is too large for the cache (over 10^12)") from None
         except duckdb.Error as exc:
@@ -182,10 +189,10 @@ class FocusFile:
             return source, types
         raise FocusFileError(f"{self.path}: not a FOCUS file (expected .csv, .csv.gz or .parquet)")
 
-    def _type_and_validate(self, source: str, types: dict[str, str], mapping: dict[str, str]) -> None:
+    def _type_and_validate(self, source: str, sql: FileSql) -> None:
         """Fill `typed`: the file grouped by its raw key values (hours x accounts x services: far
         fewer than its rows), parsed and checked per group; a problem is then located row by row."""
-        con, sql = self.con, FileSql(mapping, types, self.latest_day)
+        con, mapping = self.con, sql.mapping
         con.execute(f"CREATE OR REPLACE TABLE typed AS {sql.typed(sql.grouped(source))}")
         rows, first_problem = con.execute(
             "SELECT sum(rows), min(problem) FILTER (WHERE problem IS NOT NULL) FROM typed"
@@ -195,7 +202,7 @@ class FocusFile:
         if first_problem is None:
             return
         # Rows keep file order in a table, so the first bad row's position is its line (or Parquet row).
-        con.execute(f"CREATE OR REPLACE TABLE row_problems AS SELECT problem FROM ({sql.typed(sql.rows(source))})")
+        con.execute(f"CREATE OR REPLACE TABLE row_problems AS SELECT problem FROM ({sql.typed(sql.rows(source), with_tags=False)})")
         index, code = con.execute(
             "SELECT rowid + 1, problem FROM row_problems WHERE problem IS NOT NULL ORDER BY rowid LIMIT 1"
         ).fetchone()

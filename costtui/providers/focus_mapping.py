@@ -27,6 +27,8 @@ FOCUS_COLUMNS: dict[str, tuple[str, ...]] = {
     "service": ("ServiceName",),
     "region": ("RegionId", "RegionName"),
     "estimated": ("x_Estimated",),
+    # Key-Value Format (a JSON object) since FOCUS 1.0-preview, the same name through 1.3.
+    "tags": ("Tags",),
 }
 # FOCUS makes these mandatory and non-null; a file without one is not a FOCUS file.
 REQUIRED_FOCUS_FIELDS = (

@@ -13,6 +13,7 @@ from costtui.config import GcpConfig
 from costtui.model import CostRow, FetchResult, ReplaceScope
 from costtui.providers.base import FetchContext, ProviderError, RefreshPolicy
 from costtui.providers.focus_mapping import bigquery_category_sql
+from costtui.tagrules import TagRules
 
 # project (optionally domain-scoped, "example.com:proj") . dataset . table. The table name is
 # formatted into the SQL (BigQuery takes no parameter for it), so nothing else may pass.
@@ -41,24 +42,33 @@ WITH daily AS (
     {category} AS cost_category,
     currency AS currency_code,
     SUM(CAST(cost AS NUMERIC(38, 9))) AS cost_total,
-    SUM((SELECT SUM(CAST(credit.amount AS NUMERIC(38, 9))) FROM UNNEST(credits) AS credit)) AS credit_total
-  FROM `{table}`
-  WHERE _PARTITIONTIME >= TIMESTAMP_SUB(TIMESTAMP(@start), INTERVAL 1 DAY)
+    SUM((SELECT SUM(CAST(credit.amount AS NUMERIC(38, 9))) FROM UNNEST(credits) AS credit)) AS credit_total{daily_tags}
+  FROM {source}
+  WHERE {partition} >= TIMESTAMP_SUB(TIMESTAMP(@start), INTERVAL 1 DAY)
     AND usage_start_time >= TIMESTAMP(@start)
     AND usage_start_time < TIMESTAMP_ADD(TIMESTAMP(@end), INTERVAL 1 DAY)
-  GROUP BY 1, 2, 3, 5, 6, 7, 8
+  GROUP BY 1, 2, 3, 5, 6, 7, 8{daily_group}
 )
 SELECT
   usage_day AS charge_date, billing_account AS billing_account_id, project_id AS account_id,
   MAX(project_name) AS account_name, service_name AS service, region_name AS region,
-  amount.category AS charge_category, currency_code AS currency, SUM(amount.value) AS cost
+  amount.category AS charge_category, currency_code AS currency, SUM(amount.value) AS cost{tags}
 FROM daily, UNNEST([
   STRUCT(daily.cost_category AS category, daily.cost_total AS value),
   STRUCT('Credit' AS category, daily.credit_total AS value)
 ]) AS amount
 WHERE amount.value IS NOT NULL
-GROUP BY 1, 2, 3, 5, 6, 7, 8
+GROUP BY 1, 2, 3, 5, 6, 7, 8{group}
 """
+# With tags, the export is read through a subquery picking each configured key once per line
+# (GROUP BY takes no subquery): the line's own labels first (the key, then its aliases), then
+# its project's labels (the same order) when the resource lacks the key. Only the columns the
+# query reads are selected, so the bytes billed grow by the labels alone.
+TAGGED_SOURCE = """(
+    SELECT _PARTITIONTIME AS export_partition, usage_start_time, billing_account_id, project, service,
+           location, cost_type, currency, cost, credits{picks}
+    FROM `{table}`
+    WHERE _PARTITIONTIME >= TIMESTAMP_SUB(TIMESTAMP(@start), INTERVAL 1 DAY))"""
 
 NO_CREDENTIALS_HINT = "gcloud auth application-default login or GOOGLE_APPLICATION_CREDENTIALS"
 PERMISSION_HINT = "roles/bigquery.jobUser on the project and roles/bigquery.dataViewer on the dataset"
@@ -79,9 +89,41 @@ def validate_table(table: str | None) -> str:
     return table
 
 
-def build_query(table: str) -> str:
-    """The export query for a validated table; the day range comes as @start/@end parameters."""
-    return QUERY_TEMPLATE.format(table=validate_table(table), category=bigquery_category_sql("cost_type"))
+def build_query(table: str, tags: TagRules | None = None) -> str:
+    """The export query for a validated table; the day range comes as @start/@end parameters, the
+    tag key spellings as @tag_<i>_<j> (see tag_parameters)."""
+    table = validate_table(table)
+    keys = tags.keys if tags else ()
+    if not keys:
+        return QUERY_TEMPLATE.format(
+            source=f"`{table}`", partition="_PARTITIONTIME", category=bigquery_category_sql("cost_type"),
+            daily_tags="", daily_group="", tags="", group="",
+        )
+    picks = "".join(f",\n           {_label_pick(i, len(tags.spellings(k)))} AS tag_{i}" for i, k in enumerate(keys))
+    return QUERY_TEMPLATE.format(
+        source=TAGGED_SOURCE.format(table=table, picks=picks),
+        partition="export_partition",
+        category=bigquery_category_sql("cost_type"),
+        daily_tags="".join(f", tag_{i}" for i in range(len(keys))),
+        daily_group="".join(f", {11 + i}" for i in range(len(keys))),
+        tags="".join(f", tag_{i}" for i in range(len(keys))),
+        group="".join(f", {10 + i}" for i in range(len(keys))),
+    )
+
+
+def _label_pick(index: int, spellings: int) -> str:
+    """The first non-empty label value among the spellings of key `index`: resource, then project."""
+    lookups = [
+        f"(SELECT l.value FROM UNNEST({labels}) AS l WHERE TRIM(l.key) = @tag_{index}_{j} AND l.value != '' LIMIT 1)"
+        for labels in ("labels", "project.labels")
+        for j in range(spellings)
+    ]
+    return f"COALESCE({', '.join(lookups)})"
+
+
+def tag_parameters(tags: TagRules) -> list[tuple[str, str]]:
+    """(parameter name, key spelling) of every configured key's spellings, as build_query names them."""
+    return [(f"tag_{i}_{j}", spelling) for i, key in enumerate(tags.keys) for j, spelling in enumerate(tags.spellings(key))]
 
 
 class GcpBillingExportProvider:
@@ -144,8 +186,8 @@ class GcpBillingExportProvider:
         call_timeout = min(CALL_TIMEOUT_S, seconds)
         with translate_errors(self.table, api_calls=1):
             job = client.query(
-                build_query(self.table),
-                job_config=self._job_config(context.start, context.end),
+                build_query(self.table, context.tags),
+                job_config=self._job_config(context.start, context.end, tags=context.tags),
                 retry=retries.api,
                 # None here: the insert would otherwise be wrapped in the library's own retry of
                 # connection errors (minutes long); result() still re-runs a failed job below.
@@ -156,7 +198,7 @@ class GcpBillingExportProvider:
                 page_size=PAGE_SIZE, retry=retries.api, job_retry=retries.job,
                 timeout=context.seconds_left(self.config.timeout_seconds),
             )
-            rows = [self._cost_row(record) for record in result]
+            rows = [self._cost_row(record, context.tags.keys) for record in result]
         return FetchResult(
             provider=self.name,
             scopes=[ReplaceScope(self.name, context.start, context.end)],
@@ -165,19 +207,21 @@ class GcpBillingExportProvider:
             bytes_processed=job.total_bytes_processed,
         )
 
-    def _job_config(self, start: date, end: date, dry_run: bool = False) -> Any:
+    def _job_config(self, start: date, end: date, dry_run: bool = False, tags: TagRules | None = None) -> Any:
         from google.cloud import bigquery
 
         return bigquery.QueryJobConfig(
             query_parameters=[
                 bigquery.ScalarQueryParameter("start", "DATE", start),
                 bigquery.ScalarQueryParameter("end", "DATE", end),
+                *(bigquery.ScalarQueryParameter(name, "STRING", value) for name, value in tag_parameters(tags or TagRules())),
             ],
             dry_run=dry_run,
         )
 
-    def _cost_row(self, record: Any) -> CostRow:
+    def _cost_row(self, record: Any, tag_keys: tuple[str, ...] = ()) -> CostRow:
         cost = _decimal(record["cost"])
+        tags = {key: record[f"tag_{i}"] for i, key in enumerate(tag_keys) if record[f"tag_{i}"]}
         return CostRow(
             charge_date=record["charge_date"],
             provider=self.name,
@@ -190,6 +234,7 @@ class GcpBillingExportProvider:
             billed_cost=cost,
             effective_cost=cost,
             currency=record["currency"],
+            tags=tags,
         )
 
 

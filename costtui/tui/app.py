@@ -31,6 +31,7 @@ from costtui.tui.screens.help import HelpScreen
 from costtui.tui.screens.range import RangeScreen
 from costtui.tui.views.breakdown import BreakdownView
 from costtui.tui.views.drill import DrillScreen
+from costtui.tui.views.tags import TagsView
 from costtui.tui.views.trends import TrendsView
 from costtui.tui.widgets.alerts import AlertList
 from costtui.tui.widgets.cost_table import CostTable
@@ -38,6 +39,7 @@ from costtui.tui.widgets.filter_bar import FilterBar
 from costtui.tui.widgets.status import Banner, StatusLine, stale_problems, status_text
 
 TABS = ("trends", "services", "accounts", "regions", "alerts")
+PANES = (*TABS, "tags")  # the Tags tab shows only for a cache with tag keys
 SNAPSHOT_POLL_SECONDS = 5.0
 AGE_TICK_SECONDS = 30.0
 LOADING_DELAY_SECONDS = 0.1  # a load this long shows the loading indicator
@@ -127,12 +129,15 @@ class CostApp(App[None]):
                     yield BreakdownView(name, id=f"{name}-view")
             with TabPane("Alerts", id="alerts"):
                 yield AlertList(id="alert-list")
+            with TabPane("Tags", id="tags"):
+                yield TagsView(self.cache_path, id="tags-view")
         yield FilterBar(id="filter")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._show_empty(None)
         self.query_one("#loading").display = False
+        self.query_one(TabbedContent).hide_tab("tags")
         self.set_interval(SNAPSHOT_POLL_SECONDS, self.reload_if_new_snapshot)
         self.set_interval(AGE_TICK_SECONDS, self._tick)
         if self.config.display.auto_refresh_seconds:
@@ -244,6 +249,7 @@ class CostApp(App[None]):
         first = self.data is None
         self.data = data.with_options(self.options)  # keys pressed while it loaded are applied
         self._show_empty(None)
+        self.query_one(TagsView).forget()  # read again when shown; learn the keys now
         self._render()
         if first:
             self.action_focus_table()
@@ -277,7 +283,7 @@ class CostApp(App[None]):
         self.query_one(Banner).show_problems(stale_problems(data, now, self.config.cache.max_age_hours))
         self.query_one(TabbedContent).get_tab("alerts").label = f"Alerts ({len(data.alert_events)})"
         # Only what is on screen is drawn now; the other tabs when they are shown.
-        self._stale_tabs = set(TABS)
+        self._stale_tabs = set(PANES)
         screen = self.screen
         if isinstance(screen, DrillScreen):
             self._render_drill(screen)
@@ -297,6 +303,8 @@ class CostApp(App[None]):
             self.query_one(TrendsView).show(data, forecasts)
         elif tab == "alerts":
             self.query_one(AlertList).show(data.alert_events)
+        elif tab == "tags":
+            self.query_one(TagsView).show(self.options, self.today)
         else:
             self.query_one(f"#{tab}-view", BreakdownView).show(data)
 
@@ -451,6 +459,14 @@ class CostApp(App[None]):
         self.push_screen(drill)
         self.call_later(self._render_drill, drill)
 
+    @on(TagsView.KeysFound)
+    def _tag_keys(self, message: TagsView.KeysFound) -> None:
+        tabs = self.query_one(TabbedContent)
+        if message.keys:
+            tabs.show_tab("tags")
+        elif tabs.active != "tags":
+            tabs.hide_tab("tags")
+
     @on(AlertList.Open)
     def _open_finding(self, message: AlertList.Open) -> None:
         self.push_screen(FindingScreen(message.event))
@@ -460,7 +476,7 @@ class CostApp(App[None]):
         if table is None or self.data is None:
             self.notify("Nothing to export on this tab", severity="warning")
             return
-        view = next((a for a in table.ancestors if isinstance(a, BreakdownView)), None)
+        view = next((a for a in table.ancestors if isinstance(a, BreakdownView | TagsView)), None)
         group_by = view.dimensions if view else ("provider", "service")
         name = view.breakdown if view else "top-services"
         folder = self.export_dir or Path.cwd()

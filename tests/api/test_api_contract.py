@@ -14,12 +14,13 @@ from costtui.api.server import BackgroundServer
 from costtui.api.settings import ApiSettings
 from tests.conftest import TODAY
 from tests.faces import REPO
+from tests.tagcache import TAG_KEYS
 
 TOKEN = "contract-token"
 
 
-def test_schemathesis_finds_nothing(known_cache, tmp_path):
-    app = create_app(ApiSettings(cache_path=known_cache, today=lambda: TODAY, token=TOKEN))
+def test_schemathesis_finds_nothing(tagged_cache, tmp_path):
+    app = create_app(ApiSettings(cache_path=tagged_cache, today=lambda: TODAY, token=TOKEN, tag_keys=TAG_KEYS))
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.api.schemathesis_hooks",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     with BackgroundServer(app) as url:
@@ -33,4 +34,4 @@ def test_schemathesis_finds_nothing(known_cache, tmp_path):
     summary = result.stdout[-3000:]
     assert result.returncode == 0, summary
     assert "No issues found" in summary, summary
-    assert "Tested: 8" in summary  # every operation of the document was exercised
+    assert "Tested: 9" in summary  # every operation of the document was exercised

@@ -221,7 +221,7 @@ def test_openapi_document_is_valid_and_lists_every_route(api):
     validate_openapi(document)
     assert set(document["paths"]) == {
         "/api/health/live", "/api/health/ready", "/metrics", "/openapi.json",
-        *(f"/api/v1/costs/{name}" for name in ("summary", "daily", "services", "accounts", "regions")),
+        *(f"/api/v1/costs/{name}" for name in ("summary", "daily", "services", "accounts", "regions", "tags")),
     }
     for path, item in document["paths"].items():
         declared = {p["name"] for p in item["get"].get("parameters", [])}

@@ -36,6 +36,7 @@ from costtui.providers.aws.plan import (
     build_rows,
     category_requests,
     reconcile,
+    tag_requests,
 )
 from costtui.providers.base import FetchContext, ProviderError, RefreshPolicy
 
@@ -303,7 +304,8 @@ class AwsCostExplorerProvider(AwsSource):
             requester = _Requester(client, self._max_attempts, context.deadline)
             discovery = requester.run(DISCOVERY, context.start, context.end)
             record_types = {keys[0] for cells in discovery.cells.values() for keys in cells}
-            answers = [requester.run(r, context.start, context.end) for r in category_requests(record_types)]
+            plan = category_requests(record_types) + tag_requests(record_types, context.tags.keys)
+            answers = [requester.run(r, context.start, context.end) for r in plan]
             billing_account = self._billing_account(session)
         except ProviderError:
             raise

@@ -35,6 +35,7 @@ from costtui.providers.focus_mapping import (
     money_sql,
     timestamp_sql,
 )
+from costtui.providers.tags_sql import entries_from_json, picked_tags
 
 DATA_SUFFIXES = (".parquet", ".csv.gz", ".csv")
 PERIOD_MONTH = re.compile(r"BILLING_PERIOD=(\d{4})-(\d{2})")
@@ -198,14 +199,16 @@ class AwsDataExportsProvider(AwsSource):
             con.execute(f"CREATE OR REPLACE TEMP TABLE period_rows AS SELECT * FROM ({EMPTY_ROWS})")
             for obj, path in files:
                 try:
-                    con.execute(f"INSERT INTO period_rows {self._file_sql(con, path)}", [start])
+                    con.execute(f"INSERT INTO period_rows {self._file_sql(con, path, bool(context.tags))}", [start])
                 except ProviderError:
                     raise
                 except Exception as exc:  # DuckDB conversion or read errors name the file
                     raise self._invalid(obj, f"cannot read: {str(exc).splitlines()[0][:200]}", calls) from None
                 self._check_values(con, obj, calls)
             staged = context.workdir / f"aws-exports-{start:%Y%m%d}-{end:%Y%m%d}.parquet"
-            rows += stage_parquet(con, DAILY_SQL, staged, with_billing_period=True)
+            picks = picked_tags(entries_from_json("tags_raw"), context.tags, CUR_TAG_PREFIX)
+            columns = [column for column, _ in picks]
+            rows += stage_parquet(con, daily_sql(picks), staged, with_billing_period=True, tag_columns=columns)
             result.parquet_files.append(staged)
             result.scopes.append(ReplaceScope("aws", start, end, billing_period=start))
             result.ingested_objects.update({obj.key: obj.etag for obj, _ in files})
@@ -231,11 +234,13 @@ class AwsDataExportsProvider(AwsSource):
         if bad:
             raise self._invalid(obj, f"row {bad[0]}: {bad[1]}", calls)
 
-    def _file_sql(self, con, path: Path) -> str:
+    def _file_sql(self, con, path: Path, with_tags: bool = False) -> str:
         """SELECT of one file's rows (parameter: its billing period's first day); the file's typed rows
-        are kept in `file_rows` (with their row number) for _check_values."""
+        are kept in `file_rows` (with their row number) for _check_values. `with_tags` keeps each
+        row's raw tags as JSON text (picked later, once per distinct value: see daily_sql)."""
         source = _reader(path)
         types = {row[0]: row[1] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+        tags = raw_tags_sql(types) if with_tags else "NULL::VARCHAR"
         if "ChargePeriodStart" in types:
             select = _focus_select(types)
         elif "line_item_usage_start_date" in types:
@@ -246,8 +251,11 @@ class AwsDataExportsProvider(AwsSource):
                 "line_item_usage_start_date column)",
                 "invalid_data",
             )
-        con.execute(f"CREATE OR REPLACE TEMP TABLE file_rows AS SELECT row_number() OVER () AS row, {select} FROM {source}")
-        return "SELECT * EXCLUDE (row), ?::DATE AS billing_period_start FROM file_rows"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE file_rows AS SELECT row_number() OVER () AS row, {select}, "
+            f"{tags} AS tags_raw FROM {source}"
+        )
+        return "SELECT * EXCLUDE (row, tags_raw), ?::DATE AS billing_period_start, tags_raw FROM file_rows"
 
 
 def _reader(path: Path) -> str:
@@ -327,12 +335,55 @@ def _cur_select(columns: dict[str, str]) -> str:
 EMPTY_ROWS = f"""SELECT NULL::DATE AS charge_date, NULL::VARCHAR AS billing_account_id,
     NULL::VARCHAR AS account_id, NULL::VARCHAR AS account_name, NULL::VARCHAR AS service,
     NULL::VARCHAR AS region, NULL::VARCHAR AS charge_category, NULL::{MONEY_TYPE} AS billed_cost,
-    NULL::{MONEY_TYPE} AS effective_cost, NULL::VARCHAR AS currency, NULL::DATE AS billing_period_start LIMIT 0"""
+    NULL::{MONEY_TYPE} AS effective_cost, NULL::VARCHAR AS currency, NULL::DATE AS billing_period_start,
+    NULL::VARCHAR AS tags_raw LIMIT 0"""
 
-DAILY_SQL = """SELECT charge_date, 'aws' AS provider, billing_account_id, account_id,
+# CUR 2.0 names user-defined tags `user_<key>` in resource_tags (legacy CUR: resource_tags_user_<key>).
+CUR_TAG_PREFIX = "user[_:]"
+CUR_TAG_COLUMN = "resource_tags"
+CUR_FLAT_TAG_PREFIX = "resource_tags_user_"
+
+
+def raw_tags_sql(columns: dict[str, str]) -> str:
+    """A file's tags as JSON object text: FOCUS `Tags`, CUR 2.0 `resource_tags` (a MAP in Parquet,
+    JSON text in CSV), or the flattened `resource_tags_user_<key>` columns of a CUR-compatible export."""
+    found = match_columns(columns)
+    column = found.get("tags") if "ChargePeriodStart" in columns else None
+    if column is None and CUR_TAG_COLUMN in columns:
+        column = CUR_TAG_COLUMN
+    if column is not None:
+        quoted = '"' + column.replace('"', '""') + '"'
+        if columns[column].upper().startswith("VARCHAR"):
+            return quoted
+        return f"CAST(to_json({quoted}) AS VARCHAR)"
+    flat = [name for name in columns if name.lower().startswith(CUR_FLAT_TAG_PREFIX)]
+    if not flat:
+        return "NULL::VARCHAR"
+    # names come from the file's header: escaped as a string literal and as an identifier
+    pairs = ", ".join(
+        "'" + name[len(CUR_FLAT_TAG_PREFIX):].replace("'", "''") + "', \"" + name.replace('"', '""') + '"' for name in flat
+    )
+    return f"CAST(json_object({pairs}) AS VARCHAR)"
+
+
+def daily_sql(picks: list[tuple[str, str]]) -> str:
+    """period_rows at the daily grain; with tags, picked once per distinct raw tags value and
+    grouped by like any other dimension."""
+    tags = "".join(f', "{column}"' for column, _ in picks)
+    joined = "period_rows"
+    if picks:
+        values = ", ".join(f'{expr} AS "{column}"' for column, expr in picks)
+        joined = (
+            f"period_rows LEFT JOIN (SELECT tags_raw, {values} FROM "
+            "(SELECT DISTINCT tags_raw FROM period_rows WHERE tags_raw IS NOT NULL)) USING (tags_raw)"
+        )
+    return f"""SELECT charge_date, 'aws' AS provider, billing_account_id, account_id,
     max(account_name) AS account_name, service, region, charge_category,
     round(sum(billed_cost), 6) AS billed_cost, round(sum(effective_cost), 6) AS effective_cost,
-    currency, false AS estimated, billing_period_start
-    FROM period_rows
+    currency, false AS estimated, billing_period_start{tags}
+    FROM {joined}
     GROUP BY charge_date, billing_account_id, account_id, service, region, charge_category, currency,
-             billing_period_start"""
+             billing_period_start{tags}"""
+
+
+DAILY_SQL = daily_sql([])

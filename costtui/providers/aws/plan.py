@@ -7,11 +7,15 @@ The plan (docs/aws-request-plan.md has the reasoning and the request counts):
 1. discovery: GroupBy RECORD_TYPE x REGION — which record types exist, and the
    per-day, per-category totals every other answer is reconciled against;
 2. per charge category k present (filter RECORD_TYPE in the types mapping to k):
-   GroupBy LINKED_ACCOUNT x SERVICE, and GroupBy SERVICE x REGION.
+   GroupBy LINKED_ACCOUNT x SERVICE, and GroupBy SERVICE x REGION;
+3. per configured tag key t ([allocation] tag_keys) and category k present:
+   GroupBy TAG t x SERVICE (keys `t$value`; `t$` is untagged).
 
 Rows are then built per (day, service, category): the account amounts and the
 region amounts of that cell are both exact, and the account x region split inside
-it is apportioned so that both margins stay exact to the micro-dollar.
+it is apportioned so that both margins stay exact to the micro-dollar. Each row of a
+(day, service, category) cell is then split over the tag values of that cell the same way,
+so per-tag totals by service are exact and the rows inside the cell keep their sums.
 Pure module: no SDK, no I/O.
 """
 
@@ -19,7 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -43,13 +47,17 @@ class PlannedRequest:
     group_by: tuple[str, str]
     record_types: tuple[str, ...] = ()  # empty: no filter
     category: str | None = None
+    tag_key: str | None = None  # group_by ("TAG", ...): the cost allocation tag grouped by
 
     def parameters(self, start: str, end_exclusive: str) -> dict:
         params: dict = {
             "TimePeriod": {"Start": start, "End": end_exclusive},
             "Granularity": "DAILY",
             "Metrics": ["UnblendedCost", "AmortizedCost"],
-            "GroupBy": [{"Type": "DIMENSION", "Key": key} for key in self.group_by],
+            "GroupBy": [
+                {"Type": "TAG", "Key": self.tag_key} if key == "TAG" else {"Type": "DIMENSION", "Key": key}
+                for key in self.group_by
+            ],
         }
         if self.record_types:
             params["Filter"] = {
@@ -83,6 +91,28 @@ def category_requests(record_types: Iterable[str]) -> list[PlannedRequest]:
                 PlannedRequest(f"{category}: service x region", ("SERVICE", "REGION"), types, category)
             )
     return plan
+
+
+def tag_requests(record_types: Iterable[str], tag_keys: Iterable[str]) -> list[PlannedRequest]:
+    """One TAG x SERVICE request per configured tag key and charge category present.
+
+    Cost Explorer groups by the exact key of an activated cost allocation tag, so aliases
+    cannot be merged here (each spelling would be a separate, overlapping answer)."""
+    plan: list[PlannedRequest] = []
+    categories = [r.category for r in category_requests(record_types)][::2]
+    types = {r.category: r.record_types for r in category_requests(record_types)}
+    for key in tag_keys:
+        for category in categories:
+            plan.append(
+                PlannedRequest(f"{category}: tag {key} x service", ("TAG", "SERVICE"), types[category], category, key)
+            )
+    return plan
+
+
+def tag_value(group_key: str) -> str | None:
+    """The value of a TAG group key: `team$web` -> web; `team$` (untagged) -> None."""
+    _, _, value = group_key.partition("$")
+    return value or None
 
 
 @dataclass
@@ -180,14 +210,31 @@ def reconcile(discovery: Answer, answers: Iterable[Answer], days: Iterable[date]
 
 
 def _pairs(answers: list[Answer]) -> Iterable[tuple[Answer, Answer]]:
+    """Answers that must agree per service: account x service with service x region, and with
+    each tag x service of the same category (whose service totals are the first key's)."""
     by_category: dict[str, dict[tuple[str, str], Answer]] = defaultdict(dict)
+    tags: dict[str, list[Answer]] = defaultdict(list)
     for answer in answers:
-        by_category[answer.request.category or ""][answer.request.group_by] = answer
-    for group in by_category.values():
+        if answer.request.tag_key:
+            tags[answer.request.category or ""].append(answer)
+        else:
+            by_category[answer.request.category or ""][answer.request.group_by] = answer
+    for category, group in by_category.items():
         accounts = group.get(("LINKED_ACCOUNT", "SERVICE"))
         regions = group.get(("SERVICE", "REGION"))
         if accounts and regions:
             yield accounts, regions
+        if accounts:
+            for tagged in tags.get(category, ()):
+                yield accounts, _services_first(tagged)
+
+
+def _services_first(answer: Answer) -> Answer:
+    """A TAG x SERVICE answer seen as SERVICE x TAG (service totals by the first key)."""
+    flipped = Answer(answer.request)
+    for day, cells in answer.cells.items():
+        flipped.cells[day] = {(keys[1], keys[0]): amount for keys, amount in cells.items()}
+    return flipped
 
 
 def _agree(day: date, label: str, amount: Amount, other_label: str, other: Amount) -> None:
@@ -254,10 +301,14 @@ class RowContext:
 
 
 def build_rows(answers: Iterable[Answer], days: Iterable[date], context: RowContext) -> list[CostRow]:
-    """Cost rows at day x account x service x region x category from the category answers."""
+    """Cost rows at day x account x service x region x category (x tag values) from the answers."""
     by_category: dict[str, dict[tuple[str, str], Answer]] = defaultdict(dict)
+    tags: dict[str, list[Answer]] = defaultdict(list)
     for answer in answers:
-        by_category[answer.request.category or ""][answer.request.group_by] = answer
+        if answer.request.tag_key:
+            tags[answer.request.category or ""].append(answer)
+        else:
+            by_category[answer.request.category or ""][answer.request.group_by] = answer
     rows: list[CostRow] = []
     for category in CHARGE_CATEGORIES:
         pair = by_category.get(category)
@@ -265,8 +316,49 @@ def build_rows(answers: Iterable[Answer], days: Iterable[date], context: RowCont
             continue
         accounts_answer, regions_answer = pair[("LINKED_ACCOUNT", "SERVICE")], pair[("SERVICE", "REGION")]
         for day in sorted(days):
-            rows.extend(_day_rows(day, category, accounts_answer, regions_answer, context))
+            day_rows = _day_rows(day, category, accounts_answer, regions_answer, context)
+            for tagged in tags.get(category, ()):
+                day_rows = _split_by_tag(day_rows, tagged, day)
+            rows.extend(day_rows)
     return rows
+
+
+def _split_by_tag(rows: list[CostRow], answer: Answer, day: date) -> list[CostRow]:
+    """Each service's rows of the day split over that service's values of one tag key, both
+    margins exact (the rows' own amounts, and the amount per tag value)."""
+    key = answer.request.tag_key or ""
+    by_service: dict[str, dict[str | None, Amount]] = defaultdict(lambda: defaultdict(Amount))
+    for (group_key, service), amount in answer.cells.get(day, {}).items():
+        by_service[service][tag_value(group_key)].add(amount.billed, amount.effective)
+    grouped: dict[str, list[CostRow]] = defaultdict(list)
+    for row in rows:
+        grouped[row.service].append(row)
+    split: list[CostRow] = []
+    for service, service_rows in grouped.items():
+        values = by_service.get(service) or {None: Amount()}
+        margins = {}
+        for metric in ("billed", "effective"):
+            own = {str(i): getattr(r, f"{metric}_cost") for i, r in enumerate(service_rows)}
+            per_value = {_value_label(v): getattr(a, metric) for v, a in values.items()}
+            margins[metric] = apportion(*_quantized_margins(own, per_value))
+        for (index, label) in sorted(set(margins["billed"]) | set(margins["effective"])):
+            billed = margins["billed"].get((index, label), ZERO)
+            effective = margins["effective"].get((index, label), ZERO)
+            if not billed and not effective:
+                continue
+            row = service_rows[int(index)]
+            value = _value_of(label)
+            tags = {**row.tags, key: value} if value else dict(row.tags)
+            split.append(replace(row, billed_cost=billed, effective_cost=effective, tags=tags))
+    return split
+
+
+def _value_label(value: str | None) -> str:
+    return "\x00untagged" if value is None else "=" + value
+
+
+def _value_of(label: str) -> str | None:
+    return None if label == "\x00untagged" else label[1:]
 
 
 def _day_rows(

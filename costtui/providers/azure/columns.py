@@ -145,9 +145,10 @@ def bad_row_predicate(columns: ColumnSet) -> str:
     return " OR ".join(checks)
 
 
-def aggregate_file_sql(columns: ColumnSet, path: Path) -> str:
+def aggregate_file_sql(columns: ColumnSet, path: Path, raw_tags: str = "NULL::VARCHAR") -> str:
     """INSERT one file into raw_costs, grouped by the raw key strings (parameters: run_id, role,
-    blob, path). Dates and regions are normalised later on the few distinct values, not per row."""
+    blob, path). Dates and regions are normalised later on the few distinct values, not per row.
+    `raw_tags` is the file's tags expression (azure/tags.py), raw_costs' last column."""
     effective = _money(columns, "effective") if columns.has("effective") else "NULL"
     bad_cost = _bad_money(columns, "cost")
     if columns.has("effective"):
@@ -157,7 +158,8 @@ def aggregate_file_sql(columns: ColumnSet, path: Path) -> str:
                {_text(columns, "account_name")}, {_text(columns, "service")}, {_text(columns, "region")},
                {_text(columns, "category")}, {_text(columns, "currency")},
                sum({_money(columns, "cost")}), sum({effective}), count(*),
-               count_if({bad_cost}), count_if({_text(columns, "currency")} = '')
+               count_if({bad_cost}), count_if({_text(columns, "currency")} = ''),
+               {raw_tags}
         FROM {source_sql(path)} GROUP BY ALL"""
 
 

@@ -223,7 +223,7 @@ class AzureExportsProvider:
             amortized = self._chosen_runs(config.amortized_path, context)
         elif config.amortized_path:
             notes.append("amortized_path ignored: a FOCUS export carries EffectiveCost itself")
-        ingest = RunIngest(context.workdir, self._download)
+        ingest = RunIngest(context.workdir, self._download, context.tags)
         scopes: list[ReplaceScope] = []
         ingested: dict[str, str] = {}
         for cluster in overlap_clusters(list(actual.values())):

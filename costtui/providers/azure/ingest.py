@@ -23,8 +23,10 @@ from costtui.providers.azure.columns import (
     region_sql,
 )
 from costtui.providers.azure.runs import BlobInfo, ExportRun, Manifest
+from costtui.providers.azure.tags import add_raw_tags_column, build_tag_sets, raw_tags_sql
 from costtui.providers.base import ProviderError
 from costtui.providers.engine import memory_engine, stage_parquet
+from costtui.tagrules import TagRules
 
 Downloader = Callable[[BlobInfo, Path], None]
 PARALLEL_DOWNLOADS = 3
@@ -43,11 +45,13 @@ class RunIngest:
     key strings) as it arrives, then dates, regions and charge types are normalised on the
     few distinct values and summed to the daily grain."""
 
-    def __init__(self, workdir: Path, download: Downloader) -> None:
+    def __init__(self, workdir: Path, download: Downloader, tags: TagRules | None = None) -> None:
         self._workdir = workdir
         self._download = download
+        self._tags = tags or TagRules()
         self._con = memory_engine()
         self._con.execute(RAW_TABLE_SQL)
+        add_raw_tags_column(self._con)
         self._runs: list[_LoadedRun] = []
         self.bytes_read = 0
         self.notes: list[str] = []
@@ -87,8 +91,11 @@ class RunIngest:
     def _load_blob(self, run_id: int, role: str, run: ExportRun, blob: BlobInfo, path: Path) -> None:
         con = self._con
         try:
-            columns = detect_columns(read_header(con, path), blob.name)
-            con.execute(aggregate_file_sql(columns, path), [run_id, role, blob.name, str(path)])
+            header = read_header(con, path)
+            columns = detect_columns(header, blob.name)
+            con.execute(
+                aggregate_file_sql(columns, path, raw_tags_sql(header, self._tags)), [run_id, role, blob.name, str(path)]
+            )
         except duckdb.Error as exc:
             detail = str(exc).replace(str(path), blob.name).strip().splitlines()[0]
             raise _refused(run, f"{blob.name}: cannot be read ({detail})") from None
@@ -183,7 +190,8 @@ class RunIngest:
         ).fetchall()
         if unknown:
             self.notes.append("charge types stored as Adjustment: " + ", ".join(r[0] for r in unknown))
-        return stage_parquet(con, DAILY_SQL, path)
+        tag_columns = build_tag_sets(con, self._tags)
+        return stage_parquet(con, daily_sql(tag_columns), path, tag_columns=tag_columns)
 
 
 def _blobs_to_read(run: ExportRun, manifest: Manifest | None) -> list[BlobInfo]:
@@ -216,22 +224,31 @@ def _suffix(name: str) -> str:
     return ".csv.gz" if lower.endswith(".gz") else ".csv"
 
 
+def daily_sql(tag_columns: list[str]) -> str:
+    """DAILY_SQL with the configured tags (from `tag_sets`) as dimensions like the service."""
+    tags = "".join(f', "{c}"' for c in tag_columns)
+    joined = "LEFT JOIN tag_sets USING (raw_tags)" if tag_columns else ""
+    grain_tags = "".join(f', g."{c}"' for c in tag_columns)
+    # markers, not str.format: the SQL holds braces of its own (regular expressions)
+    return _DAILY_SQL.replace("/*tags*/", tags).replace("/*tag_join*/", joined).replace("/*grain_tags*/", grain_tags)
+
+
 # Daily grain per range; where ranges overlap, each day comes from the newest run covering it.
-DAILY_SQL = f"""
+_DAILY_SQL = f"""
 WITH parsed AS (
     SELECT r.role, runs.range_key, runs.has_amortized, {date_sql("r.raw_date")} AS charge_date,
            r.billing_account_id, r.account_id, r.account_name, r.service,
            {region_sql("r.raw_region")} AS region, {category_sql("r.raw_category")} AS charge_category,
-           r.currency, r.billed, r.effective
-    FROM raw_costs r JOIN runs USING (run_id)),
+           r.currency, r.billed, r.effective/*tags*/
+    FROM raw_costs r JOIN runs USING (run_id) /*tag_join*/),
 grain AS (
     SELECT range_key, charge_date, billing_account_id, account_id, max(account_name) AS account_name,
            service, region, charge_category, currency, any_value(has_amortized) AS has_amortized,
            sum(billed) FILTER (WHERE role = 'actual') AS billed,
            sum(effective) FILTER (WHERE role = 'actual') AS focus_effective,
-           sum(billed) FILTER (WHERE role = 'amortized') AS amortized
+           sum(billed) FILTER (WHERE role = 'amortized') AS amortized/*tags*/
     FROM parsed
-    GROUP BY range_key, charge_date, billing_account_id, account_id, service, region, charge_category, currency),
+    GROUP BY range_key, charge_date, billing_account_id, account_id, service, region, charge_category, currency/*tags*/),
 owner AS (
     SELECT d.charge_date, arg_max(runs.range_key, runs.rank) AS range_key
     FROM (SELECT DISTINCT charge_date FROM grain) d
@@ -241,6 +258,7 @@ SELECT g.charge_date, 'azure' AS provider, g.billing_account_id, g.account_id, g
        g.region, g.charge_category, round(coalesce(g.billed, 0), 6) AS billed_cost,
        round(CASE WHEN g.has_amortized THEN coalesce(g.amortized, 0)
                   ELSE coalesce(g.focus_effective, g.billed, 0) END, 6) AS effective_cost,
-       g.currency, false AS estimated
+       g.currency, false AS estimated/*grain_tags*/
 FROM grain g JOIN owner o USING (charge_date, range_key)
 """
+DAILY_SQL = daily_sql([])

@@ -26,6 +26,7 @@ class Charge:
     record_type: str
     billed: Decimal
     effective: Decimal
+    tags: tuple[tuple[str, str], ...] = ()  # the resource's cost allocation tags
 
 
 @dataclass
@@ -41,7 +42,7 @@ class CostExplorerTruth:
     def groups(self, params: dict) -> dict[date, dict[tuple[str, ...], list[Decimal]]]:
         start = date.fromisoformat(params["TimePeriod"]["Start"])
         end = date.fromisoformat(params["TimePeriod"]["End"])  # exclusive
-        keys = [DIMENSION_FIELD[g["Key"]] for g in params.get("GroupBy", ())]
+        group_by = list(params.get("GroupBy", ()))
         allowed = None
         if "Filter" in params:
             dimension = params["Filter"]["Dimensions"]
@@ -55,7 +56,7 @@ class CostExplorerTruth:
                 continue
             if allowed and getattr(charge, allowed[0]) not in allowed[1]:
                 continue
-            cell = by_day[charge.day][tuple(getattr(charge, key) for key in keys)]
+            cell = by_day[charge.day][tuple(_group_key(charge, g) for g in group_by)]
             cell[0] += charge.billed
             cell[1] += charge.effective
         return by_day
@@ -69,16 +70,17 @@ class CostExplorerTruth:
             for keys, amounts in sorted(cells.items())
         ]
         group_by = [g["Key"] for g in params.get("GroupBy", ())]
+        definitions = [{"Type": g["Type"], "Key": g["Key"]} for g in params.get("GroupBy", ())]
         chunks = [entries[i : i + self.page_size] for i in range(0, len(entries), self.page_size)] or [[]]
         pages = []
         for number, chunk in enumerate(chunks):
             days = sorted({day for day, _, _ in chunk}) if len(chunks) > 1 else sorted(by_day)
             page: dict = {
-                "GroupDefinitions": [{"Type": "DIMENSION", "Key": key} for key in group_by],
+                "GroupDefinitions": definitions,
                 "ResultsByTime": [self._result(day, [e for e in chunk if e[0] == day]) for day in days],
                 "DimensionValueAttributes": [],
             }
-            if "LINKED_ACCOUNT" in group_by:
+            if "LINKED_ACCOUNT" in group_by and definitions[group_by.index("LINKED_ACCOUNT")]["Type"] == "DIMENSION":
                 position = group_by.index("LINKED_ACCOUNT")
                 accounts = sorted({keys[position] for _, keys, _ in chunk})
                 page["DimensionValueAttributes"] = [
@@ -112,3 +114,11 @@ class CostExplorerTruth:
             totals[(charge.day, charge.service)][0] += charge.billed
             totals[(charge.day, charge.service)][1] += charge.effective
         return {key: (value[0], value[1]) for key, value in totals.items()}
+
+
+def _group_key(charge: Charge, group: dict) -> str:
+    """A charge's key for one GroupBy entry: a dimension's value, or for a TAG the documented
+    `key$value` form (`key$` when the resource does not carry the tag)."""
+    if group["Type"] == "TAG":
+        return f"{group['Key']}${dict(charge.tags).get(group['Key'], '')}"
+    return getattr(charge, DIMENSION_FIELD[group["Key"]])

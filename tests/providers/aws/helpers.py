@@ -9,7 +9,7 @@ from decimal import Decimal
 import boto3
 
 from costtui.model import CostRow
-from costtui.providers.aws.plan import DISCOVERY, category_requests
+from costtui.providers.aws.plan import DISCOVERY, category_requests, tag_requests
 from tests.providers.aws.cefake import Charge, CostExplorerTruth
 from tests.providers.aws.conftest import queue_ce_results
 
@@ -68,20 +68,21 @@ def small_org(start: date, days: int, estimated: frozenset[date] = frozenset()) 
     return CostExplorerTruth(charges, dict(ACCOUNT_NAMES), estimated_days=estimated)
 
 
-def planned_pages(truth: CostExplorerTruth, start: date, end: date) -> list[dict]:
+def planned_pages(truth: CostExplorerTruth, start: date, end: date, tag_keys: tuple[str, ...] = ()) -> list[dict]:
     """Every page the provider will ask for, in the order it asks (moto answers from a queue)."""
     end_exclusive = (end + timedelta(days=1)).isoformat()
     pages = truth.pages(DISCOVERY.parameters(start.isoformat(), end_exclusive))
     record_types = {c.record_type for c in truth.charges if start <= c.day <= end}
-    for request in category_requests(record_types):
+    for request in category_requests(record_types) + tag_requests(record_types, tag_keys):
         pages += truth.pages(request.parameters(start.isoformat(), end_exclusive))
     return pages
 
 
 def queue_truth(
-    moto_url: str, truth: CostExplorerTruth, start: date, end: date, account_id: str = "123456789012"
+    moto_url: str, truth: CostExplorerTruth, start: date, end: date, account_id: str = "123456789012",
+    tag_keys: tuple[str, ...] = (),
 ) -> int:
-    pages = planned_pages(truth, start, end)
+    pages = planned_pages(truth, start, end, tag_keys)
     queue_ce_results(moto_url, pages, account_id)
     return len(pages)
 

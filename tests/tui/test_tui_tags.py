@@ -1,0 +1,105 @@
+"""The dashboard's Tags tab: shown only for a cache with tag keys, spend per value of the chosen key
+with (untagged) as a row (the same numbers as `costs --group-by tag:KEY`), coverage per provider, a
+key selector (`k`), and Enter on a value drilling into its services and accounts."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from textual.widgets import Select, Static, TabbedContent
+from tui_helpers import make_app, settle
+
+from costtui.cache import CacheReader
+from costtui.core.windows import last_days
+from costtui.model import CostQuery
+from costtui.tui.tags import TAG
+from costtui.tui.views.tag_drill import TagDrillScreen
+from costtui.tui.widgets.cost_table import CostTable
+
+pytestmark = pytest.mark.anyio
+
+
+def tag_tab_visible(app) -> bool:
+    return app.query_one(TabbedContent).get_tab("tags").display
+
+
+async def open_tags(app, pilot) -> None:
+    await settle(app, pilot)
+    app.query_one(TabbedContent).active = "tags"
+    await settle(app, pilot)
+
+
+def table_rows(table: CostTable) -> dict:
+    return {row.keys.get(TAG, (row.keys.get("provider"), row.keys.get("service") or row.keys.get("account"))):
+            row.cost for row in table.rows_shown}
+
+
+async def test_the_tags_tab_shows_spend_per_value_with_untagged(tagged_cache: Path, today: date) -> None:
+    window = last_days(30, today)  # the default range
+    with CacheReader(tagged_cache).session() as queries:
+        expected = {g.keys["tag:team"]: g.cost for g in queries.cost_groups(
+            CostQuery(start=window.start, end=window.end, group_by=("tag:team",))) if g.currency == "USD"}
+    app = make_app(tagged_cache, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_tags(app, pilot)
+        assert tag_tab_visible(app)
+        table = app.query_one("#tags-table", CostTable)
+        usd = {row.keys[TAG]: row.cost for row in table.rows_shown if row.currency == "USD"}
+        assert usd == {("(untagged)" if k is None else k): v for k, v in expected.items()}
+        assert app.query_one("#tags-key", Select).value == "team"
+        coverage = str(app.query_one("#tags-coverage", Static).render())
+        assert coverage.startswith("Coverage of team: AWS ") and "Azure 100.0%" in coverage
+
+
+async def test_k_switches_the_key_and_enter_drills_into_services_and_accounts(tagged_cache: Path,
+                                                                              today: date) -> None:
+    app = make_app(tagged_cache, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_tags(app, pilot)
+        app.query_one("#tags-table", CostTable).focus()
+        await pilot.press("k")
+        await settle(app, pilot)
+        table = app.query_one("#tags-table", CostTable)
+        assert app.query_one("#tags-key", Select).value == "environment"
+        assert {row.keys[TAG] for row in table.rows_shown} == {"prod", "dev", "(untagged)"}
+        untagged = [row.keys[TAG] for row in table.rows_shown].index("(untagged)")
+        table.move_cursor(row=untagged)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, TagDrillScreen) and (screen.key, screen.value) == ("environment", None)
+        services = {row.keys["service"]: row.cost for row in screen.query_one("#tag-drill-services", CostTable).rows_shown}
+        accounts = {row.keys["account"]: row.cost for row in screen.query_one("#tag-drill-accounts", CostTable).rows_shown}
+        window = last_days(30, today)
+        days = (window.end - window.start).days + 1
+        # untagged environment: S3 (10/day, account 111) and Lambda (1/day, account 222)
+        assert services == {"S3": Decimal(10 * days), "Lambda": Decimal(days)}
+        assert accounts == {"111": Decimal(10 * days), "222": Decimal(days)}
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, TagDrillScreen)
+
+
+async def test_a_cache_without_tags_has_no_tags_tab(known_cache: Path, today: date) -> None:
+    app = make_app(known_cache, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert not tag_tab_visible(app)
+
+
+async def test_e_exports_the_tags_table_as_costs_csv_does(tagged_cache: Path, today: date, tmp_path: Path) -> None:
+    from tests.faces import run_costtui
+
+    app = make_app(tagged_cache, today)
+    app.export_dir = tmp_path
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_tags(app, pilot)
+        app.query_one("#tags-table", CostTable).focus()
+        await pilot.press("e")
+        await settle(app, pilot)
+    (written,) = tmp_path.glob("costtui-tag-team-*.csv")
+    expected = run_costtui(["--cache", str(tagged_cache), "costs", "--group-by", "tag:team", "--format", "csv"]).stdout
+    assert sorted(written.read_text().splitlines()) == sorted(expected.splitlines())
