@@ -305,7 +305,8 @@ def known_with_tags(objects: dict[str, str], tags: TagRules) -> dict[str, str]:
 def _publish(
     cache_path: Path, outcomes: Sequence[ProviderOutcome], started: datetime, options: RefreshOptions
 ) -> None:
-    with open_writer(cache_path, lock_timeout=options.lock_timeout, rebuild=options.rebuild) as writer:
+    with open_writer(cache_path, lock_timeout=options.lock_timeout, rebuild=options.rebuild,
+                     today=options.today) as writer:
         writer.ensure_tag_columns(options.tags.keys)
         for outcome in outcomes:
             result = outcome.result
@@ -346,13 +347,16 @@ def load_once(
     fresh: bool = False,
     lock_timeout: float = 600.0,
     rebuild: bool = False,
+    today: date | None = None,
     tags: TagRules | None = None,
 ) -> int:
     """Fetch one provider and publish it, raising on any problem (demo, import).
 
-    Nothing is written unless the whole fetch succeeded. Returns rows stored."""
+    Nothing is written unless the whole fetch succeeded. Returns rows stored. `today`: the day the
+    published forecast parts are for (cache/rollups.write_rollups)."""
     return restate_once(
-        provider, cache_path, start, end, fresh=fresh, lock_timeout=lock_timeout, rebuild=rebuild, tags=tags
+        provider, cache_path, start, end, fresh=fresh, lock_timeout=lock_timeout, rebuild=rebuild, today=today,
+        tags=tags
     ).stored
 
 
@@ -373,6 +377,7 @@ def restate_once(
     lock_timeout: float = 600.0,
     rebuild: bool = False,
     dry_run: bool = False,
+    today: date | None = None,
     tags: TagRules | None = None,
 ) -> Restatement:
     """load_once, reporting each replaced slice; `dry_run` computes the report without writing.
@@ -393,7 +398,7 @@ def restate_once(
         if dry_run:
             current = cache_path if cache_path.exists() and not (fresh or rebuild) else None
             return Restatement(0, preview_changes(current, result.scopes, result.parquet_files))
-        with open_writer(cache_path, lock_timeout=lock_timeout, fresh=fresh, rebuild=rebuild) as writer:
+        with open_writer(cache_path, lock_timeout=lock_timeout, fresh=fresh, rebuild=rebuild, today=today) as writer:
             writer.ensure_tag_columns(tags.keys)
             stored = writer.replace_charges(result.scopes, result.rows, result.parquet_files)
             writer.record_ingested_objects(provider.name, noted_with_tags(result.ingested_objects, tags))

@@ -25,7 +25,7 @@ def demo_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A read-only demo cache (seed 42, today frozen). Tests must not write to it."""
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     start, end = demo_window(TODAY)
-    load_once(DemoProvider(TODAY, seed=42), path, start, end, fresh=True)
+    load_once(DemoProvider(TODAY, seed=42), path, start, end, fresh=True, today=TODAY)
     return path
 
 

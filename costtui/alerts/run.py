@@ -69,7 +69,7 @@ def run_alerts(
     if not record:
         return run
     if run.new:
-        with open_writer(cache_path, lock_timeout=lock_timeout) as writer:
+        with open_writer(cache_path, lock_timeout=lock_timeout, today=today) as writer:
             # The writer's answer, not the snapshot's: a run that recorded one of these meanwhile sends it.
             run.new = writer.record_alert_events(run.new)
     to_send = [*pending, *run.new]  # disjoint: pending ones were already recorded
@@ -84,7 +84,7 @@ def run_alerts(
     if run.channels and not run.failed_channels:
         # Only when every channel delivered: a failed one is retried next run (a duplicate on
         # the channel that worked beats an alert nobody received).
-        with open_writer(cache_path, lock_timeout=lock_timeout) as writer:
+        with open_writer(cache_path, lock_timeout=lock_timeout, today=today) as writer:
             writer.mark_alerts_notified([event.fingerprint for event in to_send])
     return run
 

@@ -172,12 +172,10 @@ def with_field(body: bytes, name: str, value: Any) -> bytes:
 
 def metrics_body(queries: CostQueries, today: date, top_services: int, metric: str, gross: bool,
                  tag_labels: tuple[str, ...] = ()) -> bytes:
-    from prometheus_client import generate_latest
+    from costtui.exporters.prometheus import build_registry, exposition
 
-    from costtui.exporters.prometheus import build_registry
-
-    return generate_latest(build_registry(queries, today, top_services, metric=metric, gross=gross,
-                                          tag_labels=tag_labels))
+    return exposition(build_registry(queries, today, top_services, metric=metric, gross=gross,
+                                     tag_labels=tag_labels))
 
 
 def shown(value: object, width: int = 60) -> str:

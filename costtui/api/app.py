@@ -7,9 +7,11 @@ remembered per published snapshot (`memo.py`); money is exact, never through flo
 
 # No `from __future__ import annotations`: FastAPI reads the routes' annotations at run time.
 
+import asyncio
+import contextlib
 import gzip
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -78,9 +80,38 @@ def create_app(settings: ApiSettings) -> FastAPI:
         memo_bytes=settings.memo_bytes,
     )
 
+    def metrics_answer(chosen: str, net_or_gross: bool) -> tuple[tuple, Callable[[Any], tuple[bytes, bytes]]]:
+        """The memo key and computation of one /metrics body (plain and gzipped)."""
+        today = settings.today()
+
+        def both(queries: Any) -> tuple[bytes, bytes]:
+            # Compressed once per snapshot too: a big cache's exposition is megabytes, and scrapers gzip.
+            text = bodies.metrics_body(queries, today, settings.top_services_per_account, chosen, net_or_gross,
+                                       tuple(settings.tag_labels))
+            return text, gzip.compress(text, compresslevel=6)
+
+        return ("metrics", today, chosen, net_or_gross), both
+
+    async def warm_metrics() -> None:
+        """Compute the default /metrics as soon as a new snapshot is seen, so the first scrape after
+        a publish is answered from memory (a scrape meanwhile waits for this one computation)."""
+        warmed = None
+        while True:
+            snapshot = answers.source.current_id()
+            if snapshot is not None and snapshot != warmed:
+                warmed = snapshot  # once per snapshot, even if it fails: the scrape's request says why
+                with contextlib.suppress(Exception):
+                    await answers.get(*metrics_answer(settings.metric, settings.gross), gated=False)
+            await asyncio.sleep(settings.warm_poll_seconds)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        warmer = asyncio.create_task(warm_metrics()) if settings.warm_poll_seconds > 0 else None
         yield
+        if warmer is not None:
+            warmer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await warmer
         answers.close()
 
     app = FastAPI(
@@ -284,17 +315,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
                       gross: Gross = None) -> Response:  # type: ignore[assignment]
         from prometheus_client import CONTENT_TYPE_LATEST
 
-        today = settings.today()
-        chosen = metric or settings.metric
-        net_or_gross = flag(gross, settings.gross)
-
-        def both(queries: Any) -> tuple[bytes, bytes]:
-            # Compressed once per snapshot too: a big cache's exposition is megabytes, and scrapers gzip.
-            text = bodies.metrics_body(queries, today, settings.top_services_per_account, chosen, net_or_gross,
-                                       tuple(settings.tag_labels))
-            return text, gzip.compress(text, compresslevel=6)
-
-        text, packed = await answers.get(("metrics", today, chosen, net_or_gross), both)
+        text, packed = await answers.get(*metrics_answer(metric or settings.metric, flag(gross, settings.gross)))
         if "gzip" in request.headers.get("accept-encoding", ""):
             return Response(packed, 200, {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
                             media_type=CONTENT_TYPE_LATEST)

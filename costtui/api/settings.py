@@ -36,6 +36,7 @@ class ApiSettings:
     queue_wait_seconds: float = 2.0  # longest wait for a slot before 503
     request_timeout_seconds: float = 30.0  # a query still running then answers 503
     memo_bytes: int = 64 * 1024 * 1024  # answers remembered per snapshot
+    warm_poll_seconds: float = 1.0  # how often to look for a new snapshot to warm /metrics for (0: never)
 
     @property
     def slots(self) -> int:

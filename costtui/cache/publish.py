@@ -19,7 +19,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -27,6 +27,7 @@ import duckdb
 from costtui.cache.errors import CacheBusy, CacheCorrupt, CacheError, WouldLoseData, first_line
 from costtui.cache.litter import private_copy_prefix, remove_litter
 from costtui.cache.reader import REBUILD_HINT, open_read_only, schema_problem
+from costtui.cache.rollups import write_rollups
 from costtui.cache.schema import READABLE_VERSIONS, create_schema, read_schema_version
 from costtui.cache.writer import CacheWriter, utcnow
 from costtui.oserrors import DiskFull, storage_error
@@ -37,12 +38,13 @@ COPY_HEADROOM = 1.1
 
 @contextmanager
 def open_writer(
-    path: Path, lock_timeout: float = 600.0, fresh: bool = False, rebuild: bool = False
+    path: Path, lock_timeout: float = 600.0, fresh: bool = False, rebuild: bool = False, today: date | None = None
 ) -> Iterator[CacheWriter]:
     """Hold the write lock, work on a private copy, publish it if the block succeeds.
 
     `fresh` starts from an empty cache (the demo cache, replaced whole by design);
-    `rebuild` first sets the current file aside (kept, never deleted) and starts empty."""
+    `rebuild` first sets the current file aside (kept, never deleted) and starts empty;
+    `today` is the day readers will most likely ask the forecast for (cache/rollups.write_rollups)."""
     path = Path(path)
     deadline = time.monotonic() + lock_timeout
     with storage_errors(path.parent):
@@ -74,6 +76,7 @@ def open_writer(
                             f"{path}: not published: it would drop {lost} that this write did not "
                             "replace; the cache is unchanged"
                         )
+                    write_rollups(con, today, writer.charges_changed)
                     con.execute(
                         "INSERT OR REPLACE INTO meta VALUES ('published_at', ?)", [utcnow().isoformat()]
                     )

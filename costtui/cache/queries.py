@@ -6,26 +6,18 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
 
 from costtui.cache.alert_rows import ALERT_COLUMNS, alert_event
-from costtui.cache.rollups import WindowSums, window_sums
+from costtui.cache.forecast import STORED_TABLE, ForecastPart, forecast_parts, stored_day
+from costtui.cache.rollups import GROUP_COLUMNS, ROLLUPS, WindowSums, rollups_exist, source_table, window_sums
 from costtui.model import AlertEvent, CostGroup, CostQuery, UnknownTagKey, group_tag_key
 
-# Group-by name -> (output key, SQL expression, aggregate?) ; expressions are constants, never user text.
-GROUP_COLUMNS: dict[str, list[tuple[str, str]]] = {
-    "provider": [("provider", "provider")],
-    "account": [("account", "account_id"), ("account_name", "max(account_name)")],
-    "service": [("service", "service")],
-    "region": [("region", "region")],
-    "day": [("day", "charge_date")],
-    "month": [("month", "strftime(charge_date, '%Y-%m')")],
-    "charge_category": [("charge_category", "charge_category")],
-}
 TIME_KEYS = ("day", "month")
 METRIC_COLUMNS = {"billed": "billed_cost", "effective": "effective_cost"}
 # A tag column's name as the writer makes it (model.tag_column): the only shape taken from meta into SQL.
@@ -113,101 +105,13 @@ def group_columns(name: str, tag_columns: Mapping[str, str]) -> list[tuple[str, 
     return GROUP_COLUMNS[name]
 
 
-# The grain at which the forecast classifies and projects charges: summing per-series forecasts
-# makes every grouping's forecast add up to the total exactly.
-SERIES_KEYS = ("provider", "account_id", "service", "region", "charge_category", "currency")
-SERIES_GROUPS = {"provider": "provider", "account": "account_id", "service": "service", "region": "region",
-                 "charge_category": "charge_category"}
-# Each series is keyed by a 64-bit hash of SERIES_KEYS: grouping and joining 1-2M series-days on
-# one integer is several times faster than on six strings (a collision among ~10^5 series: ~10^-9).
-FORECAST_SQL = """
-WITH base AS MATERIALIZED (
-    SELECT hash(provider, account_id, service, region, charge_category, currency) AS sid, charge_date,
-           any_value(charge_category) AS charge_category, sum({metric}) AS cost,
-           any_value(provider) AS provider, any_value(account_id) AS account_id, any_value(service) AS service,
-           any_value(region) AS region, any_value(currency) AS currency, max(account_name) AS account_name
-    FROM charges {where}
-    GROUP BY sid, charge_date
-),
-series AS MATERIALIZED (
-    -- what recurs: not a purchase or tax, and billed on at least half the days since it first
-    -- appeared in the classification window (long enough to see a monthly fee twice)
-    SELECT sid, min(charge_date) AS first_day
-    FROM base WHERE charge_date BETWEEN $classify_start AND $yesterday
-      AND charge_category NOT IN ('Purchase', 'Tax')
-    GROUP BY sid
-    HAVING count(*) * 2 >= date_diff('day', min(charge_date), $yesterday) + 1
-),
-days AS (
-    SELECT CAST(range AS DATE) AS day FROM range($lookback_start, $yesterday + INTERVAL 1 DAY, INTERVAL 1 DAY)
-),
-filled AS (
-    SELECT s.sid, dayofweek(d.day) AS weekday, coalesce(b.cost, 0) AS cost
-    FROM series s CROSS JOIN days d
-    LEFT JOIN base b ON b.sid = s.sid AND b.charge_date = d.day
-    WHERE d.day >= s.first_day
-),
-levels AS (
-    -- the median of a weekday's (at most four) values, from sum, min and max: exact, and far
-    -- cheaper than median() over a million series-days
-    SELECT sid, weekday, CASE count(*) WHEN 4 THEN (sum(cost) - max(cost) - min(cost)) * 0.5
-                                       WHEN 3 THEN sum(cost) - max(cost) - min(cost)
-                                       WHEN 2 THEN sum(cost) * 0.5 ELSE sum(cost) END AS level
-    FROM filled GROUP BY ALL
-),
--- weekdays a new series has not billed on yet: its mean day
-typical AS (SELECT sid, CAST(sum(cost) / count(*) AS DECIMAL(18, 6)) AS level FROM filled GROUP BY ALL),
-remaining AS (
-    SELECT dayofweek(CAST(range AS DATE)) AS weekday, count(*) AS days
-    FROM range($today, $month_end + INTERVAL 1 DAY, INTERVAL 1 DAY) GROUP BY 1
-),
-projection AS (
-    SELECT t.sid, sum(coalesce(v.level, t.level) * r.days) AS projected
-    FROM typical t CROSS JOIN remaining r
-    LEFT JOIN levels v ON v.sid = t.sid AND v.weekday = r.weekday
-    GROUP BY t.sid
-),
-actual AS (
-    -- recurring series count their complete days (today is projected); the rest count all they billed
-    SELECT b.sid, sum(b.cost) AS actual
-    FROM base b LEFT JOIN series s ON s.sid = b.sid
-    WHERE b.charge_date >= $month_start AND (s.sid IS NULL OR b.charge_date <= $yesterday)
-    GROUP BY b.sid
-),
-labels AS (
-    SELECT sid, any_value(provider) AS provider, any_value(account_id) AS account_id,
-           any_value(service) AS service, any_value(region) AS region,
-           any_value(charge_category) AS charge_category, any_value(currency) AS currency,
-           max(account_name) AS account_name
-    FROM base GROUP BY sid
-),
-names AS (SELECT provider, account_id, max(account_name) AS account_name FROM labels GROUP BY ALL),
-parts AS (
-    SELECT coalesce(a.sid, p.sid) AS sid, coalesce(a.actual, 0) AS actual, coalesce(p.projected, 0) AS projected
-    FROM actual a FULL JOIN projection p ON a.sid = p.sid
-)
-SELECT {select} currency, sum(actual) AS actual, sum(projected) AS projected
-FROM parts JOIN (SELECT * EXCLUDE (account_name) FROM labels) USING (sid) LEFT JOIN names USING (provider, account_id)
-GROUP BY {group} currency
-ORDER BY sum(actual) + sum(projected) DESC, {order} currency
-"""
-
-
-@dataclass(frozen=True)
-class ForecastPart:
-    """One group's month so far (`actual`) and its projection for today through the month's end."""
-
-    keys: dict[str, object]
-    currency: str
-    actual: Decimal
-    projected: Decimal
-
-
 class CostQueries:
     """Queries on one open read-only connection."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, use_rollups: bool = True) -> None:
         self._con = con
+        self._use_rollups = use_rollups  # False: every answer from `charges` (tests compare the two)
+
         self._tag_columns: dict[str, str] | None = None
 
     def tag_columns(self) -> dict[str, str]:
@@ -240,7 +144,7 @@ class CostQueries:
         time_keys = [aliases[k] for k in keys if k in TIME_KEYS]
         order = [*time_keys, "cost DESC", *[aliases[k] for k in keys if k not in TIME_KEYS], "currency"]
         sql = (
-            f"SELECT {', '.join([*select, 'currency', f'sum({metric}) AS cost'])} FROM charges"
+            f"SELECT {', '.join([*select, 'currency', f'sum({metric}) AS cost'])} FROM {self._table(query)}"
             f"{where} GROUP BY {group_sql} ORDER BY {', '.join(order)}"
         )
         result: list[CostGroup] = []
@@ -250,6 +154,14 @@ class CostQueries:
                 values["day"] = values["day"].isoformat()
             result.append(CostGroup(values, _money(row[-1]), row[-2]))
         return result
+
+    @cached_property
+    def _has_rollups(self) -> bool:
+        """Whether this snapshot has rollups (every publish since schema v4 writes them)."""
+        return self._use_rollups and rollups_exist(self._con)
+
+    def _table(self, query: CostQuery) -> str:
+        return source_table(query, self._has_rollups)
 
     def tag_coverage(self, query: CostQuery) -> list[tuple[str, str, Decimal, dict[str, Decimal]]]:
         """Per provider and currency: the cost of the query's rows, and per tag key the cost of those
@@ -272,68 +184,39 @@ class CostQueries:
 
         return copy_focus(self._con, query, path, fmt, self.tag_columns() if query.tags else None)
 
-    def forecast_parts(
-        self, query: CostQuery, *, month_start: date, today: date, month_end: date, lookback_start: date,
-        classify_start: date,
-    ) -> list[ForecastPart]:
-        """The forecast's inputs per group of `query.group_by` (provider, account, service, region,
-        charge_category): each charge series (SERIES_KEYS) is either projected from the median of its
-        same weekdays since `lookback_start` (recurring usage, credits, adjustments: billed on at least
-        half the days since they first appeared after `classify_start`) or counted as billed
-        (purchases, tax, anything billed on fewer days). The query's dates are ignored."""
-        for name in query.group_by:
-            if name not in SERIES_GROUPS:
-                raise ValueError(f"cannot forecast by {name!r}")
-        where, params = where_clause(replace(query, start=min(classify_start, lookback_start, month_start), end=today),
-                                     self.tag_columns() if query.tags else {})
-        metric = METRIC_COLUMNS[query.metric]
-        select, group, order, keys = [], [], [], []
-        for name in query.group_by:
-            column = SERIES_GROUPS[name]
-            select.append(f"{column} AS {name},")
-            group.append(f"{column},")
-            order.append(f"{column},")
-            keys.append(name)
-            if name == "account":
-                select.append("max(account_name) AS account_name,")
-                keys.append("account_name")
-        sql = FORECAST_SQL.format(
-            metric=metric, where=where, select=" ".join(select), group=" ".join(group), order=" ".join(order),
-        )
-        named = {"classify_start": classify_start, "lookback_start": lookback_start, "yesterday": today - timedelta(days=1), "today": today,
-                 "month_start": month_start, "month_end": month_end}
-        # DuckDB takes either positional or named parameters: number the named ones after the filters.
-        for offset, (name, value) in enumerate(named.items(), start=len(params) + 1):
-            sql = sql.replace(f"${name}", f"${offset}")
-            params.append(value)
-        sql = _positional(sql, len(params) - len(named))
-        parts = []
-        for row in self._con.execute(sql, params).fetchall():
-            values = dict(zip(keys, row[: len(keys)], strict=True))
-            parts.append(ForecastPart(values, row[-3], _money(row[-2]), _money(row[-1])))
-        return parts
+    def forecast_parts(self, query: CostQuery, today: date, *, stored: bool = True) -> list[ForecastPart]:
+        """The month-end forecast's parts per group (see cache/forecast.py); from the parts stored at
+        publish when they fit, unless `stored` is False (then always computed from `charges`)."""
+        stored_for = self._stored_forecast_day if stored and self._use_rollups else None
+        return forecast_parts(self._con, query, today, stored_for, self.tag_columns() if query.tags else {})
+
+    @cached_property
+    def _stored_forecast_day(self) -> date | None:
+        return stored_day(self._con)
 
     def window_sums(self, query: CostQuery, windows: list[tuple[date, date]]) -> list[WindowSums]:
         """Sums per group for several windows in one scan (see cache.rollups)."""
-        return window_sums(self._con, query, windows)
+        return window_sums(self._con, query, windows, self._has_rollups)
 
     def totals(self, query: CostQuery) -> dict[str, Decimal]:
         """Total per currency for the query's filters (its grouping is ignored)."""
         metric = METRIC_COLUMNS[query.metric]
         where, params = where_clause(query, self.tag_columns() if query.tags else {})
         rows = self._con.execute(
-            f"SELECT currency, sum({metric}) FROM charges{where} GROUP BY currency ORDER BY currency",
+            f"SELECT currency, sum({metric}) FROM {self._table(replace(query, group_by=()))}{where} GROUP BY currency ORDER BY currency",
             params,
         ).fetchall()
         return {currency: _money(total) for currency, total in rows}
 
     def date_bounds(self) -> tuple[date, date] | None:
-        row = self._con.execute("SELECT min(charge_date), max(charge_date) FROM charges").fetchone()
+        table = self._table(CostQuery())
+        row = self._con.execute(f"SELECT min(charge_date), max(charge_date) FROM {table}").fetchone()
         return (row[0], row[1]) if row and row[0] else None
 
     def first_days(self) -> dict[str, date]:
         """Each provider's first cached day."""
-        rows = self._con.execute("SELECT provider, min(charge_date) FROM charges GROUP BY provider").fetchall()
+        table = self._table(CostQuery())
+        rows = self._con.execute(f"SELECT provider, min(charge_date) FROM {table} GROUP BY provider").fetchall()
         return dict(rows)
 
     def row_count(self) -> int:
@@ -342,8 +225,13 @@ class CostQueries:
     def read_every_charge(self) -> None:
         """Read every value of every column of `charges` (hashing defeats answers from statistics):
         a damaged block anywhere fails here, so readiness probes can say so before a user's query
-        does. A few rows of output whatever the cache's size."""
-        self._con.execute("SELECT max(hash(COLUMNS(*))) FROM charges").fetchall()
+        does. The rollups and stored forecast parts too: answers come from them. A few rows of output
+        whatever the cache's size."""
+        tables = ["charges"]
+        if self._has_rollups:
+            tables += [*ROLLUPS, STORED_TABLE] if self._stored_forecast_day else list(ROLLUPS)
+        for table in tables:
+            self._con.execute(f"SELECT max(hash(COLUMNS(*))) FROM {table}").fetchall()
 
     def providers(self) -> list[str]:
         """The providers with rows, as the writer noted them at publish (a scan for older caches)."""
@@ -452,13 +340,6 @@ class CostQueries:
         cursor = self._con.execute("SELECT * FROM alert_events ORDER BY created_at DESC LIMIT ?", [limit])
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-def _positional(sql: str, count: int) -> str:
-    """Number the filters' `?` placeholders $1..$count, so they mix with numbered parameters."""
-    for number in range(1, count + 1):
-        sql = sql.replace("?", f"${number}", 1)
-    return sql
 
 
 def _money(value) -> Decimal:

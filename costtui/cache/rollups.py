@@ -1,11 +1,20 @@
-"""Window sums: one scan that adds up cost per group for several windows at once, so a face can
-aggregate a range once and derive every breakdown, toggle and drill-down from the small result."""
+"""Daily rollups of `charges`, written at publish, and the one rule for which table answers a query.
+
+`charges` holds ~27k (provider, account, service, region, category, currency) keys a day on a
+10M-row cache, so a rollup at that grain would be no smaller than the table. Each rollup keeps
+one or two dimensions instead: a question about providers, services and regions, or accounts
+reads a table hundreds of times smaller. Anything else (two dimensions no rollup holds together,
+a filter or grouping on a column no rollup keeps, such as tags) reads `charges`. Sums of DECIMAL
+sums are exact and keep their scale: an answer is the same, digit for digit, from either table.
+
+Window sums (below) add up several windows in one scan, so a face can aggregate a range once and
+derive every breakdown, toggle and drill-down from the small result."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import date
+from dataclasses import dataclass, fields, replace
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import pairwise
 
@@ -13,15 +22,114 @@ import duckdb
 
 from costtui.model import CostQuery
 
-# Group-by name -> (output key, SQL expression); expressions are constants, never user text.
-ROLLUP_COLUMNS: dict[str, list[tuple[str, str]]] = {
+# Rollup table -> the dimensions it keeps besides (charge_date, provider, currency, charge_category).
+# Smallest first: a query reads the first one that holds every dimension it needs.
+ROLLUPS: dict[str, tuple[str, ...]] = {
+    "rollup_totals": (),
+    "rollup_services": ("service", "region"),
+    "rollup_accounts": ("account",),
+}
+DIMENSION_COLUMNS = {"service": ["service"], "region": ["region"], "account": ["account_id", "account_name"]}
+# Group-bys every rollup answers (with the dimension they need, if any).
+GROUP_DIMENSIONS = {"provider": None, "day": None, "month": None, "charge_category": None,
+                    "service": "service", "region": "region", "account": "account"}
+# CostQuery fields the rule below understands; any other field set (a tag filter, say) reads `charges`.
+FILTER_DIMENSIONS = {"accounts": "account", "services": "service", "regions": "region"}
+PLAIN_FIELDS = {"start", "end", "providers", "metric", "gross", "group_by"}
+
+# Group-by name -> (output key, SQL expression); expressions are constants, never user text. The
+# same names hold in `charges` and in every rollup.
+GROUP_COLUMNS: dict[str, list[tuple[str, str]]] = {
     "provider": [("provider", "provider")],
     "account": [("account", "account_id"), ("account_name", "max(account_name)")],
     "service": [("service", "service")],
     "region": [("region", "region")],
-    "day": [("day", "strftime(charge_date, '%Y-%m-%d')")],
+    "day": [("day", "charge_date")],
     "month": [("month", "strftime(charge_date, '%Y-%m')")],
+    "charge_category": [("charge_category", "charge_category")],
 }
+
+
+def write_rollups(con: duckdb.DuckDBPyConnection, today: date | None, charges_changed: bool) -> None:
+    """Bring the rollups and the stored forecast parts up to date with `charges`, in the writer's
+    private copy before it is published (readers never see rollups of another snapshot). A write
+    that changed no charge (alerts, a failed fetch) keeps them, unless the forecast's day moved.
+    `today`: the day readers will ask the forecast for; None keeps the stored one (else the UTC date)."""
+    from costtui.cache.forecast import store_forecast, stored_day
+
+    if charges_changed or not rollups_exist(con):
+        build_rollups(con)
+    stored = stored_day(con)
+    day = today or stored or datetime.now(UTC).date()
+    if charges_changed or stored != day:
+        store_forecast(con, day)
+
+
+def rollups_exist(con: duckdb.DuckDBPyConnection) -> bool:
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = current_schema() AND table_name IN "
+        f"({', '.join('?' for _ in ROLLUPS)})", list(ROLLUPS)).fetchone()[0]
+    return found == len(ROLLUPS)
+
+
+def build_rollups(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)write every rollup from `charges`, in day order (date filters then skip row groups).
+    Runs in the writer's private copy before it is published: readers never see rollups of
+    another snapshot."""
+    for table, dimensions in ROLLUPS.items():
+        keys = ", ".join(["charge_date", "provider", *_stored_keys(dimensions), "currency", "charge_category"])
+        names = ", max(account_name) AS account_name" if "account" in dimensions else ""
+        con.execute(
+            f"CREATE OR REPLACE TABLE {table} AS SELECT {keys}{names}, sum(billed_cost) AS billed_cost, "
+            f"sum(effective_cost) AS effective_cost FROM charges GROUP BY {keys} ORDER BY charge_date"
+        )
+
+
+def _stored_keys(dimensions: tuple[str, ...]) -> list[str]:
+    return [column for d in dimensions for column in DIMENSION_COLUMNS[d] if column != "account_name"]
+
+
+def needed_dimensions(query: CostQuery) -> set[str] | None:
+    """The rollup dimensions a query filters or groups on; None when no rollup can answer it."""
+    for field in fields(query):
+        if field.name not in PLAIN_FIELDS and field.name not in FILTER_DIMENSIONS \
+                and getattr(query, field.name) != field.default:
+            return None
+    needed = {dimension for name, dimension in FILTER_DIMENSIONS.items() if getattr(query, name)}
+    for name in query.group_by:
+        if name not in GROUP_DIMENSIONS:
+            return None
+        if GROUP_DIMENSIONS[name]:
+            needed.add(GROUP_DIMENSIONS[name])  # type: ignore[arg-type]
+    return needed
+
+
+def source_table(query: CostQuery, rollups: bool) -> str:
+    """The table that answers `query`: the smallest rollup holding what it needs, else `charges`
+    (also when the cache has no rollups yet: a v1-v3 cache until its next write)."""
+    if rollups:
+        needed = needed_dimensions(query)
+        if needed is not None:
+            for table, dimensions in ROLLUPS.items():
+                if needed <= set(dimensions):
+                    return table
+    return "charges"
+
+
+def group_columns(group_by: Sequence[str]) -> tuple[list[str], list[str], list[str]]:
+    """(SELECT expressions, output keys, GROUP BY expressions) of a grouping: one rule for every
+    grouped read (cost groups, window sums)."""
+    select: list[str] = []
+    keys: list[str] = []
+    group: list[str] = []
+    for name in group_by:
+        for key, expr in GROUP_COLUMNS[name]:
+            select.append(f"{expr} AS {key}")
+            keys.append(key)
+            if not expr.startswith("max("):
+                group.append(expr)
+    return select, keys, group
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +143,11 @@ class WindowSums:
 
 
 def window_sums(
-    con: duckdb.DuckDBPyConnection, query: CostQuery, windows: Sequence[tuple[date, date]]
+    con: duckdb.DuckDBPyConnection, query: CostQuery, windows: Sequence[tuple[date, date]], rollups: bool
 ) -> list[WindowSums]:
     """Sums per group of `query.group_by` and currency for each of the disjoint `windows`; the query's
     filters apply, its own dates, metric and gross are ignored (the scan gives net and gross, billed
-    and effective at once). One scan grouped by window and credit flag: cheaper than filtered sums."""
+    and effective at once, credits as filtered sums)."""
     from costtui.cache.queries import where_clause  # one filter rule for every read
 
     if not windows:
@@ -48,41 +156,33 @@ def window_sums(
     for (_, end), (start, _) in pairwise(ordered):
         if start <= end:
             raise ValueError("window_sums needs disjoint windows")
-    select: list[str] = []
-    keys: list[str] = []
-    group: list[str] = []
-    for name in query.group_by:
-        for key, expr in ROLLUP_COLUMNS[name]:
-            select.append(f"{expr} AS {key}")
-            keys.append(key)
-            if not expr.startswith("max("):
-                group.append(expr)
+    select, keys, group = group_columns(query.group_by)
+    if "day" in query.group_by:  # the dashboard keys its time series by text
+        select[keys.index("day")] = "strftime(charge_date, '%Y-%m-%d') AS day"
     bucket = "CASE " + " ".join("WHEN charge_date BETWEEN ? AND ? THEN " + str(i) for i in range(len(windows))) + " END"
     params: list = [day for window in windows for day in window]
     scan = replace(query, start=min(s for s, _ in windows), end=max(e for _, e in windows), gross=False)
     where, where_params = where_clause(scan)
     sql = (
-        f"SELECT {', '.join([*select, 'currency'])}, {bucket} AS bucket, charge_category = 'Credit' AS credit, "
-        f"sum(billed_cost), sum(effective_cost) FROM charges{where} "
-        f"GROUP BY {', '.join([*group, 'currency', 'bucket', 'credit'])}"
+        f"SELECT {', '.join([*select, 'currency'])}, {bucket} AS bucket, sum(billed_cost), sum(effective_cost), "
+        "sum(billed_cost) FILTER (WHERE charge_category = 'Credit'), "
+        "sum(effective_cost) FILTER (WHERE charge_category = 'Credit') "
+        f"FROM {source_table(scan, rollups)}{where} GROUP BY {', '.join([*group, 'currency', 'bucket'])}"
     )
     width = len(keys)
-    folded: dict[tuple, tuple[dict, list[list[Decimal]]]] = {}
+    zero = (Decimal(0),) * 4
+    folded: dict[tuple, tuple[dict, list[tuple[Decimal, ...]]]] = {}
     for row in con.execute(sql, params + where_params).fetchall():
-        values = dict(zip(keys, row[:width], strict=True))
-        currency, window, credit, billed, effective = row[width:]
+        window = row[width + 1]
         if window is None:
             continue  # between two windows
-        identity = (*(values[k] for k in keys if k != "account_name"), currency)
-        entry = folded.setdefault(identity, (values, [[Decimal(0)] * 4 for _ in windows]))
-        sums = entry[1][window]
-        sums[0] += _money(billed)
-        sums[1] += _money(effective)
-        if credit:
-            sums[2] += _money(billed)
-            sums[3] += _money(effective)
+        identity = (*(row[i] for i, k in enumerate(keys) if k != "account_name"), row[width])
+        entry = folded.get(identity)
+        if entry is None:
+            entry = folded[identity] = (dict(zip(keys, row[:width], strict=True)), [zero] * len(windows))
+        entry[1][window] = tuple(_money(value) for value in row[width + 2:])
     return [
-        WindowSums(values, identity[-1], tuple(tuple(w) for w in sums))  # type: ignore[misc]
+        WindowSums(values, identity[-1], tuple(sums))  # type: ignore[arg-type]
         for identity, (values, sums) in folded.items()
     ]
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import duckdb
 
-SCHEMA_VERSION = 3
-# Versions a reader can query as they are (v1 lacks billing_period_start, v1-v2 fetches.duration_seconds);
+SCHEMA_VERSION = 4
+# Versions a reader can query as they are (v1 lacks billing_period_start, v1-v2 fetches.duration_seconds,
+# v1-v3 rollups: reads then use `charges`);
 # the next write migrates.
 READABLE_VERSIONS = range(1, SCHEMA_VERSION + 1)
 # Older versions this module upgrades in place (no row lost): version -> the statements that lift it by one.
@@ -14,6 +15,10 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: ("ALTER TABLE charges ADD COLUMN billing_period_start DATE",),
     # v3: how long each provider fetch took.
     2: ("ALTER TABLE IF EXISTS fetches ADD COLUMN IF NOT EXISTS duration_seconds DOUBLE",),
+    # v4: daily rollups and the forecast's stored series parts (cache/rollups.py, cache/forecast.py).
+    # They derive from `charges` alone, so the publish of the write that migrates builds them
+    # (`write_rollups` finds them missing); until then readers answer from `charges`.
+    3: (),
 }
 
 # Money columns are DECIMAL(18,6): exact sums, sub-cent precision the clouds report.

@@ -79,6 +79,7 @@ class CacheWriter:
         self._workdir = workdir
         self.last_changes: list[SliceChange] = []  # of the latest replace_charges
         self._cleared = False
+        self.charges_changed = False  # rollups are rewritten at publish only if so
         con.execute(
             "CREATE OR REPLACE TEMP TABLE replaced_scopes (provider VARCHAR, billing_account_id VARCHAR,"
             " start_date DATE, end_date DATE)"
@@ -185,6 +186,7 @@ class CacheWriter:
             inserted = con.execute(f"INSERT INTO charges ({columns}) SELECT * FROM incoming").fetchone()[0]
             con.execute("DROP VIEW incoming")
             con.execute("COMMIT")
+            self.charges_changed = True
         except BaseException:
             con.execute("ROLLBACK")
             raise
@@ -272,6 +274,7 @@ class CacheWriter:
         """Start the charges over (meant: nothing of the old charges is kept)."""
         self._con.execute("DELETE FROM charges")
         self._cleared = True
+        self.charges_changed = True
 
     @property
     def connection(self) -> duckdb.DuckDBPyConnection:

@@ -43,6 +43,7 @@ def demo(app_context: AppContext, no_tui: bool, seed: int, rows: int | None, reb
         fresh=app_context.cache_option is None,
         lock_timeout=app_context.config.cache.lock_timeout_seconds,
         rebuild=rebuild,
+        today=today,
         # the configured tag keys, or the demo's own two so the demo shows allocation by tag
         tags=TagRules.of(app_context.config.allocation) or DEMO_TAGS,
     )

@@ -37,6 +37,7 @@ def import_files(app_context: AppContext, paths: tuple[Path, ...], dry_run: bool
         lock_timeout=config.cache.lock_timeout_seconds,
         dry_run=dry_run,
         rebuild=rebuild,
+        today=app_context.today,
         tags=TagRules.of(config.allocation),
     )
     verb = "would replace" if dry_run else "replaced"

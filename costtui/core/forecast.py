@@ -13,19 +13,18 @@ A group's forecast is the sum of its series' forecasts, so forecasts per group a
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from costtui.core.windows import forecast_month, latest_complete_day
+from costtui.cache.forecast import LOOKBACK_DAYS
+from costtui.core.windows import forecast_month
 from costtui.model import CostGroup, CostQuery
 
 if TYPE_CHECKING:
     from costtui.cache import CostQueries
-    from costtui.cache.queries import ForecastPart
+    from costtui.cache.forecast import ForecastPart
 
-LOOKBACK_DAYS = 28  # four of each weekday
-CLASSIFY_DAYS = 62  # a monthly charge shows up at least twice
 FORECAST_METHOD = (
     "complete days of this month + each recurring charge projected from the median of its same weekday "
     f"over the last {LOOKBACK_DAYS} days (today to month end); purchases, tax and charges billed on "
@@ -65,16 +64,7 @@ def forecast_groups(queries: CostQueries, selection: CostQuery, today: date) -> 
 
 
 def _parts(queries: CostQueries, selection: CostQuery, today: date) -> list[ForecastPart]:
-    month = forecast_month(today)
-    lookback_start = latest_complete_day(today) - timedelta(days=LOOKBACK_DAYS - 1)
-    return queries.forecast_parts(
-        replace(selection, start=None, end=None),
-        month_start=month.start,
-        today=today,
-        month_end=month.end,
-        lookback_start=lookback_start,
-        classify_start=latest_complete_day(today) - timedelta(days=CLASSIFY_DAYS - 1),
-    )
+    return queries.forecast_parts(replace(selection, start=None, end=None), today)
 
 
 def forecast_totals(queries: CostQueries, selection: CostQuery, today: date) -> dict[str, Decimal]:

@@ -79,8 +79,9 @@ class ViewOptions:
         return () if self.provider == ALL_PROVIDERS else (self.provider,)
 
     def load_key(self, today: date) -> tuple:
-        """What a cache read depends on; the other choices are answered from memory."""
-        return (self.window(today), self.granularity)
+        """What a cache read depends on; the other choices (granularity too: months are summed from
+        the days) are answered from memory."""
+        return (self.window(today),)
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ class DashboardData:
     pieces: tuple[WindowSums, ...]  # (provider, service, region): range and the period before
     account_sums: tuple[WindowSums, ...]  # (provider, account): range and the period before
     month_sums: tuple[WindowSums, ...]  # (provider): month to date and the same days last month
-    timeline: tuple[WindowSums, ...]  # (day or month, provider, service) over the range
+    timeline: tuple[WindowSums, ...]  # (day, provider) over the range (a drill's own read: its filters applied)
     prefiltered: tuple[Filter, ...] = ()  # a drill-down's own read: these filters are applied already
     freshness: FreshnessFacts | None = None  # judged at the app's clock (widgets.status)
     alert_events: tuple[dict, ...] = ()
@@ -188,10 +189,10 @@ class DashboardData:
         return self.breakdown(("provider", "region")) or []
 
     def daily(self, filters: tuple[Filter, ...] = ()) -> list[CostGroup] | None:
-        """The chart's points per provider (and currency); None when the in-memory time series (by
-        provider and service) cannot answer `filters`."""
+        """The chart's points per provider (and currency), by day or month; None when the in-memory
+        time series (by provider) cannot answer `filters`: a drill-down reads its own."""
         filters = tuple(f for f in filters if f not in self.prefiltered)
-        if not all(dimension in ("provider", "service") for dimension, _ in filters):
+        if not all(dimension == "provider" for dimension, _ in filters):
             return None
         items = rollup.selected(self.timeline, self.options.providers, filters)
         key = self.options.granularity
@@ -341,15 +342,15 @@ def _spans(windows: list[Window]) -> list[tuple[date, date]]:
 
 
 def _range_sums(queries: CostQueries, options: ViewOptions, today: date, selection: CostQuery) -> dict:
-    """The range's sums at the grains the views need: a few small scans rather than one per key."""
+    """The range's sums at the grains the views need: a few small scans of the cache's rollups
+    (cache/rollups.py) rather than one per key."""
     window = options.window(today)
     windows = _spans([window, window.previous()])
     return {
         "window": window,
         "pieces": tuple(queries.window_sums(replace(selection, group_by=("provider", "service", "region")), windows)),
         "account_sums": tuple(queries.window_sums(replace(selection, group_by=("provider", "account")), windows)),
-        "timeline": tuple(queries.window_sums(replace(selection, group_by=(options.granularity, "provider", "service")),
-                                              windows[:1])),
+        "timeline": tuple(queries.window_sums(replace(selection, group_by=("day", "provider")), windows[:1])),
     }
 
 

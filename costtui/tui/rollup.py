@@ -98,9 +98,11 @@ def _share(cost: Decimal, total: Decimal) -> Decimal | None:
     return cost / total * 100 if total > 0 else None
 
 
-def time_series(items: Iterable[WindowSums], time_key: str, metric: Metric, gross: bool) -> list[tuple[str, str, str, Decimal]]:
-    """(time bucket, provider, currency, cost) of a one-window rollup, in time order."""
+def time_series(items: Iterable[WindowSums], granularity: str, metric: Metric, gross: bool) -> list[tuple[str, str, str, Decimal]]:
+    """(time bucket, provider, currency, cost) of a one-window rollup by day, in time order; by
+    month, the days' sums (YYYY-MM-DD -> YYYY-MM)."""
+    width = 7 if granularity == "month" else 10
     sums: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
     for item in items:
-        sums[(str(item.keys[time_key]), str(item.keys["provider"]), item.currency)] += amount(item, 0, metric, gross)
+        sums[(str(item.keys["day"])[:width], str(item.keys["provider"]), item.currency)] += amount(item, 0, metric, gross)
     return [(*key, cost) for key, cost in sorted(sums.items())]

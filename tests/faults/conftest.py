@@ -146,15 +146,20 @@ def stage(tmp_path: Path) -> Setup:
 
 
 def corrupt_a_data_block(path: Path) -> None:
-    """Overwrite bytes inside the last block holding charges: its checksum no longer matches."""
+    """Overwrite bytes inside the last block holding charges, and the last of each rollup (answers
+    come from those too): their checksums no longer match."""
     import duckdb
 
     con = duckdb.connect(str(path), read_only=True)
-    block = con.execute("SELECT max(block_id) FROM pragma_storage_info('charges') WHERE block_id >= 0").fetchone()[0]
+    tables = [row[0] for row in con.execute("SELECT table_name FROM duckdb_tables() WHERE table_name = 'charges' "
+                                            "OR table_name LIKE 'rollup_%' OR table_name = 'forecast_series'").fetchall()]
+    blocks = {con.execute(f"SELECT max(block_id) FROM pragma_storage_info('{table}') WHERE block_id >= 0").fetchone()[0]
+              for table in tables}
     con.close()
     with open(path, "r+b") as out:
-        out.seek(3 * 4096 + block * 262144 + 64)
-        out.write(b"\xde\xad\xbe\xef" * 16)
+        for block in blocks - {None}:
+            out.seek(3 * 4096 + block * 262144 + 64)
+            out.write(b"\xde\xad\xbe\xef" * 16)
 
 
 @pytest.fixture

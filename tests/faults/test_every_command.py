@@ -92,7 +92,7 @@ def test_a_cache_with_a_corrupt_block(stage, capsys, monkeypatch):
 
 
 def test_a_disk_too_full_to_copy_the_cache(tmp_path, small_disk, capsys, monkeypatch):
-    disk = small_disk(4)
+    disk = small_disk(12)  # a 45-day cache with its rollups takes 2-4 MB; a write needs twice that
     setup = make_setup(disk, tmp_path / "tmp", out_dir=disk)
     write_history(setup.cache)
     fill_up(disk / "filler")
@@ -116,12 +116,12 @@ def fill_up(path: Path) -> None:
 
 
 def test_a_disk_that_fills_up_during_the_write(tmp_path, small_disk, capsys, monkeypatch):
-    disk = small_disk(4)
+    disk = small_disk(12)  # a 45-day cache with its rollups takes 2-4 MB; a write needs twice that
     setup = make_setup(disk, tmp_path / "tmp")
     write_history(setup.cache)
     before = digest(setup.cache)
     runner = lambda c: run_inline(setup, c, capsys, monkeypatch)  # noqa: E731
-    result = runner(["demo", "--no-tui", "--rows", "300000"])  # far more than the 3 MB left
+    result = runner(["demo", "--no-tui", "--rows", "300000"])  # far more than the space left
     line = one_line(result, "demo")
     assert result.code == exitcodes.DISK_FULL and "no space left" in line, result
     assert digest(setup.cache) == before
@@ -129,7 +129,7 @@ def test_a_disk_that_fills_up_during_the_write(tmp_path, small_disk, capsys, mon
 
 
 def test_a_read_only_filesystem(tmp_path, small_disk, capsys, monkeypatch):
-    disk = small_disk(4)
+    disk = small_disk(12)  # a 45-day cache with its rollups takes 2-4 MB; a write needs twice that
     setup = make_setup(disk, tmp_path / "tmp", out_dir=disk)
     write_history(setup.cache)
     remount_read_only(disk)

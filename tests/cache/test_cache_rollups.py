@@ -1,0 +1,158 @@
+"""Rollups and stored forecast parts give the answers `charges` gives, digit for digit, for every
+question they take; the rest falls back to `charges`; a publish keeps them in step with its snapshot."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date, timedelta
+
+import duckdb
+import pytest
+
+from costtui.cache import CacheReader, CostQueries, open_writer
+from costtui.cache.reader import connect_read_only
+from costtui.cache.rollups import source_table
+from costtui.core.forecast import forecast
+from costtui.model import CostQuery, ReplaceScope
+from tests.cachefactory import row, write_rows
+
+WINDOW = {"start": date(2026, 8, 17), "end": date(2026, 11, 14)}
+
+
+@contextmanager
+def both(path):
+    """Queries that may use rollups, and queries that read `charges` only, on one snapshot."""
+    con = connect_read_only(path)
+    try:
+        yield CostQueries(con), CostQueries(con, use_rollups=False)
+    finally:
+        con.close()
+
+
+def names(path) -> dict[str, str]:
+    with CacheReader(path).session() as queries:
+        return {
+            "provider": queries.distinct_values("provider")[0],
+            "account": queries.cost_groups(CostQuery(group_by=("account",)))[0].keys["account"],
+            "service": queries.cost_groups(CostQuery(group_by=("service",)))[0].keys["service"],
+            "region": queries.cost_groups(CostQuery(group_by=("region",)))[0].keys["region"],
+        }
+
+
+def questions(found: dict[str, str]) -> list[CostQuery]:
+    """What the faces ask: totals, one dimension, a time series, a drill-down step, several filters."""
+    asked = []
+    for metric in ("billed", "effective"):
+        for gross in (False, True):
+            for group_by in [(), ("provider",), ("day", "provider"), ("month",), ("provider", "service"),
+                             ("provider", "account"), ("region",), ("provider", "service", "region"),
+                             ("day", "provider", "service"), ("charge_category",), ("account", "service")]:
+                asked.append(CostQuery(metric=metric, gross=gross, group_by=group_by, **WINDOW))
+    asked += [
+        CostQuery(providers=(found["provider"],), group_by=("service",), **WINDOW),
+        CostQuery(services=(found["service"],), group_by=("region",), **WINDOW),
+        CostQuery(regions=(found["region"],), group_by=("day",), gross=True, **WINDOW),
+        CostQuery(accounts=(found["account"],), group_by=("provider",), metric="effective", **WINDOW),
+        CostQuery(services=(found["service"],), group_by=("account",), **WINDOW),  # falls back
+        CostQuery(group_by=("provider",)),  # every day
+    ]
+    return asked
+
+
+def ordered(sums: list) -> list:
+    return sorted(sums, key=lambda item: (sorted(item.keys.items()), item.currency))
+
+
+def test_rollups_answer_exactly_as_the_charges_do(demo_cache):
+    with both(demo_cache) as (fast, plain):
+        for query in questions(names(demo_cache)):
+            expected = plain.cost_groups(query)
+            assert fast.cost_groups(query) == expected, query
+            # Same digits, not just equal values: the machine output prints them.
+            assert [str(g.cost) for g in fast.cost_groups(query)] == [str(g.cost) for g in expected]
+            assert fast.totals(query) == plain.totals(query)
+        windows = [(date(2026, 10, 1), date(2026, 10, 31)), (date(2026, 11, 1), date(2026, 11, 14))]
+        for group_by in [("provider",), ("provider", "service", "region"), ("provider", "account"),
+                         ("day", "provider", "service")]:
+            query = CostQuery(group_by=group_by)
+            assert ordered(fast.window_sums(query, windows)) == ordered(plain.window_sums(query, windows))
+        assert fast.date_bounds() == plain.date_bounds()
+        assert fast.first_days() == plain.first_days()
+
+
+def test_which_table_answers():
+    assert source_table(CostQuery(group_by=("provider",)), rollups=True) == "rollup_totals"
+    assert source_table(CostQuery(services=("EC2",), group_by=("region",)), rollups=True) == "rollup_services"
+    assert source_table(CostQuery(group_by=("account",), gross=True), rollups=True) == "rollup_accounts"
+    assert source_table(CostQuery(services=("EC2",), group_by=("account",)), rollups=True) == "charges"
+    assert source_table(CostQuery(group_by=("provider",)), rollups=False) == "charges"
+
+
+def test_the_stored_forecast_is_the_live_forecast_for_every_filter(demo_cache, today):
+    found = names(demo_cache)
+    selections = [
+        CostQuery(), CostQuery(gross=True), CostQuery(metric="effective"),
+        CostQuery(group_by=("provider",)), CostQuery(group_by=("provider", "account", "service")),
+        CostQuery(group_by=("account",), metric="effective", gross=True),
+        CostQuery(group_by=("charge_category", "region")),
+        CostQuery(providers=(found["provider"],), group_by=("service",)),
+        CostQuery(accounts=(found["account"],), group_by=("service",)),
+        CostQuery(services=(found["service"],), regions=(found["region"],), group_by=("account",)),
+    ]
+    with both(demo_cache) as (fast, plain):
+        for selection in selections:
+            stored = fast.forecast_parts(selection, today)
+            live = plain.forecast_parts(selection, today)
+            assert live, selection
+            assert stored == live, selection
+            assert [(str(p.actual), str(p.projected)) for p in stored] == \
+                   [(str(p.actual), str(p.projected)) for p in live]
+        # Another day is computed live (the parts are stored for the publish's day only).
+        other = today - timedelta(days=3)
+        assert forecast(fast, CostQuery(), other) == forecast(plain, CostQuery(), other)
+
+
+def test_a_publish_rewrites_the_rollups_of_its_own_snapshot(cache_path):
+    day = date(2026, 11, 10)
+    write_rows(cache_path, [row(day, cost="10.00"), row(day, service="S3", cost="5.00")])
+    with open_writer(cache_path, today=date(2026, 11, 15)) as writer:
+        writer.replace_charges([ReplaceScope("aws", day, day)], [row(day, cost="7.00")])
+    with both(cache_path) as (fast, plain):
+        query = CostQuery(group_by=("service",))
+        assert [(g.keys["service"], str(g.cost)) for g in fast.cost_groups(query)] == \
+               [(g.keys["service"], str(g.cost)) for g in plain.cost_groups(query)]
+        assert fast.totals(CostQuery())["USD"] == 7
+        assert fast.forecast_parts(CostQuery(), date(2026, 11, 15)) == \
+               plain.forecast_parts(CostQuery(), date(2026, 11, 15))
+
+
+def test_a_cache_without_rollups_is_read_from_charges_then_built_at_its_next_write(cache_path):
+    day = date(2026, 11, 10)
+    write_rows(cache_path, [row(day, cost="10.00")])
+    con = duckdb.connect(str(cache_path))
+    con.execute("DROP TABLE rollup_totals; DROP TABLE forecast_series; UPDATE meta SET value = '3' "
+                "WHERE key = 'schema_version'")
+    con.close()
+    with CacheReader(cache_path).session() as queries:
+        assert queries.totals(CostQuery()) == {"USD": 10}
+    with open_writer(cache_path) as writer:
+        writer.record_alert_events([])  # a write that changes no charge still migrates
+    con = duckdb.connect(str(cache_path), read_only=True)
+    try:
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "4"
+        assert con.execute("SELECT sum(billed_cost) FROM rollup_totals").fetchone()[0] == 10
+        assert con.execute("SELECT count(*) FROM forecast_series").fetchone()[0] == 1  # one series (both metrics)
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("today", [date(2026, 11, 15), date(2026, 12, 1)])
+def test_the_forecast_stored_at_publish_is_for_the_day_given(cache_path, today):
+    write_rows(cache_path, [row(date(2026, 11, 10), cost="10.00")])
+    with open_writer(cache_path, today=today) as writer:
+        writer.record_alert_events([])
+    con = duckdb.connect(str(cache_path), read_only=True)
+    try:
+        assert con.execute("SELECT DISTINCT as_of FROM forecast_series").fetchall() == [(today,)]
+    finally:
+        con.close()
