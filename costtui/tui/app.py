@@ -253,7 +253,7 @@ class CostApp(App[None]):
 
     @on(DaySumsLoaded)
     def _day_sums_loaded(self, message: DaySumsLoaded) -> None:
-        for view in self.screen.query(BreakdownView):
+        for view in (*self.screen.query(BreakdownView), *self.screen.query(TrendsView)):
             view.show_trends()
 
     def reload_if_new_snapshot(self) -> None:

@@ -229,9 +229,9 @@ class DashboardData:
 
     def trend_lines(self, dimensions: tuple[str, ...], filters: tuple[Filter, ...] = ()) -> dict[tuple, str] | None:
         """A sparkline per (dimension values..., currency) of a breakdown; None until load_day_sums has
-        read what the time series by provider and service cannot answer."""
+        read what the time series by provider cannot answer."""
         own = tuple(f for f in filters if f not in self.prefiltered)
-        if all(d in ("provider", "service") for d in (*dimensions, *(d for d, _ in own))):
+        if all(d == "provider" for d in (*dimensions, *(d for d, _ in own))):  # the timeline is (day, provider)
             items: tuple[WindowSums, ...] | list[WindowSums] = list(
                 rollup.selected(self.timeline, self.options.providers, own))
         elif (loaded := self.day_sums.get(self.day_sums_key(dimensions, filters))) is not None:

@@ -90,18 +90,24 @@ async def test_narrow_tables_drop_figures_by_priority_and_never_cut_a_number(
                 assert change_text(row.change_percent) in cells
 
 
-async def test_sparklines_follow_each_rows_daily_cost(demo_cache: Path, today: date) -> None:
+@pytest.mark.parametrize(("key", "table_id", "dimension"), [
+    ("1", "#top-services", "service"), ("2", "#services-table", "service"),
+    ("3", "#accounts-table", "account"), ("4", "#regions-table", "region")])
+async def test_sparklines_follow_each_rows_daily_cost(demo_cache: Path, today: date, key: str, table_id: str,
+                                                      dimension: str) -> None:
     app = make_app(demo_cache, today)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.press("4")
+        await pilot.press(key)
         await settle(app, pilot)
-        table = app.query_one("#regions-table", CostTable)
+        table = app.query_one(table_id, CostTable)
+        assert "trend" in table.figure_columns
         top = table.rows_shown[0]
         window = last_days(30, today)
         with CacheReader(demo_cache).session() as queries:
             days = queries.cost_groups(CostQuery(start=window.start, end=window.end, group_by=("day",),
-                                                 providers=(top.name("provider"),), regions=(top.name("region"),)))
+                                                 providers=(top.name("provider"),),
+                                                 **{f"{dimension}s": (top.name(dimension),)}))
         daily = [group.cost for group in sorted(days, key=lambda g: str(g.keys["day"]))]
         assert len(daily) == 30
         assert str(table.get_row_at(0)[-1]) == sparkline(buckets(daily))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
@@ -11,6 +13,9 @@ from costtui.tui.data import DashboardData
 from costtui.tui.format import day_span
 from costtui.tui.rollup import Filter
 from costtui.tui.widgets.cost_table import CostTable, KeyColumn
+
+if TYPE_CHECKING:
+    from costtui.tui.views.trends import TrendsView
 
 # What each breakdown groups by, its columns, and what Enter on a row drills into.
 BREAKDOWNS: dict[str, tuple[tuple[str, ...], list[KeyColumn], tuple[str, ...]]] = {
@@ -35,7 +40,7 @@ class BreakdownView(Vertical):
     class TrendsNeeded(Message):
         """The sparklines need sums by time the in-memory series cannot give: the app reads them."""
 
-        def __init__(self, view: BreakdownView, data: DashboardData) -> None:
+        def __init__(self, view: BreakdownView | TrendsView, data: DashboardData) -> None:
             super().__init__()
             self.view = view
             self.data = data

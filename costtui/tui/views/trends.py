@@ -14,6 +14,7 @@ from costtui.config.schema import ThresholdRule
 from costtui.tui.data import ALL_PROVIDERS, DashboardData
 from costtui.tui.format import day_span, money, provider_name
 from costtui.tui.marks import BudgetLine, anomaly_marks, budget_lines
+from costtui.tui.views.breakdown import BreakdownView
 from costtui.tui.widgets.cards import MonthToDateCards
 from costtui.tui.widgets.chart import CostChart
 from costtui.tui.widgets.cost_table import CostTable, KeyColumn
@@ -70,7 +71,19 @@ class TrendsView(VerticalScroll):
         self.query_one("#top-services-title", Label).update(
             f"Top {self.top} services, {day_span(window.start, window.end)} {window.end.year}, change vs the "
             f"{window.days} days before")
-        self.query_one("#top-services", CostTable).show(data.services, data.trend_lines(("provider", "service")))
+        trends = data.trend_lines(self.dimensions, self.filters)
+        self.query_one("#top-services", CostTable).show(data.services, trends)
+        if trends is None:
+            self.post_message(BreakdownView.TrendsNeeded(self, data))
+
+    # What the top services' sparklines need read (the app answers BreakdownView.TrendsNeeded alike).
+    dimensions = ("provider", "service")
+    filters: tuple = ()
+
+    def show_trends(self) -> None:
+        """The top services' sparklines, once the app has read their sums by day."""
+        if self.shown is not None and (trends := self.shown.trend_lines(self.dimensions, self.filters)) is not None:
+            self.query_one("#top-services", CostTable).show_trends(trends)
 
     def show_chart(self) -> None:
         data = self.shown

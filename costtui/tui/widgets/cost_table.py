@@ -60,6 +60,7 @@ class CostTable(DataTable):
         self.trends: dict[tuple, str] | None = None
         self.delta = delta  # a column of the change in money (what-changed tables)
         self.figure_columns: tuple[str, ...] = NUMBER_COLUMNS
+        self.name_width: int | None = None  # the width names were cut to at the last fill
 
     @property
     def column_order(self) -> tuple[str, ...]:
@@ -94,7 +95,8 @@ class CostTable(DataTable):
         self._refill()
 
     def on_resize(self) -> None:
-        if self.all_rows and self._choose_columns() != self.figure_columns:
+        # A fill made while the layout was still settling cut names to a width that no longer holds.
+        if self.all_rows and (self._choose_columns() != self.figure_columns or self._name_width() != self.name_width):
             self._refill()
 
     def set_filter(self, text: str) -> None:
@@ -161,7 +163,7 @@ class CostTable(DataTable):
         self.figure_columns = self._choose_columns()
         self.clear(columns=True)
         self._add_columns()
-        width = self._name_width()
+        width = self.name_width = self._name_width()
         for row in self.rows_shown[:MAX_ROWS_DRAWN]:
             cells: list[str | Text] = [_cut(self._key_value(c.key, row), width) for c in self.key_columns]
             cells.append(Text(money(row.cost, row.currency), style="green" if row.cost < 0 else "", justify="right"))
