@@ -231,7 +231,8 @@ class DashboardData:
         """A sparkline per (dimension values..., currency) of a breakdown; None until load_day_sums has
         read what the time series by provider cannot answer."""
         own = tuple(f for f in filters if f not in self.prefiltered)
-        if all(d == "provider" for d in (*dimensions, *(d for d, _ in own))):  # the timeline is (day, provider)
+        if self.options.granularity == "day" and all(d == "provider" for d in (*dimensions, *(d for d, _ in own))):
+            # the timeline is by (day, provider): it answers nothing finer, nor months
             items: tuple[WindowSums, ...] | list[WindowSums] = list(
                 rollup.selected(self.timeline, self.options.providers, own))
         elif (loaded := self.day_sums.get(self.day_sums_key(dimensions, filters))) is not None:
