@@ -24,12 +24,17 @@ async def settle(app: CostApp, pilot) -> None:
 
     DataTable measures new rows on its next Idle event, so screenshots also wait until no table has
     rows left to measure (textual 8.2 keeps that state in private attributes)."""
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    for _ in range(50):
+    # A finished load can start another (sparklines' day sums after a breakdown is shown), so wait
+    # until two looks in a row find no worker running and no table left to measure.
+    quiet = 0
+    for _ in range(100):
+        await app.workers.wait_for_complete()
         await pilot.pause()
         tables = list(app.screen.query(DataTable))
-        if not any(table._require_update_dimensions or table._updated_cells for table in tables):
+        busy = any(not worker.is_finished for worker in app.workers) or any(
+            table._require_update_dimensions or table._updated_cells for table in tables)
+        quiet = 0 if busy else quiet + 1
+        if quiet >= 2:
             break
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.message import Message
@@ -67,13 +68,18 @@ class CostTable(DataTable):
         return (*(["delta"] if self.delta else []), *SORT_CYCLE_FIRST, *(column.key for column in self.key_columns))
 
     def on_mount(self) -> None:
-        self._add_columns()
+        self._add_columns([])
 
-    def _add_columns(self) -> None:
-        for column in self.key_columns:
-            self.add_column(self._label(column.key, column.label), key=column.key)
-        for key in self.figure_columns:
-            self.add_column(self._label(key, NUMBER_LABELS[key], right=key != "trend"), key=key)
+    def _add_columns(self, lines: Sequence[Sequence[str | Text]]) -> None:
+        """Columns as wide as their header and widest cell, set explicitly: DataTable's own measuring of
+        new rows is deferred to an idle moment, and a table filled while hidden could keep its headers'
+        widths (figures cut mid-number)."""
+        labels = [self._label(column.key, column.label) for column in self.key_columns]
+        labels += [self._label(key, NUMBER_LABELS[key], right=key != "trend") for key in self.figure_columns]
+        keys = [column.key for column in self.key_columns] + list(self.figure_columns)
+        for index, (key, label) in enumerate(zip(keys, labels, strict=True)):
+            widest = max((_cell_width(cells[index]) for cells in lines), default=0)
+            self.add_column(label, key=key, width=max(label.cell_len, widest))
 
     def _label(self, key: str, text: str, right: bool = False) -> Text:
         if key == self.sort_column:
@@ -161,9 +167,8 @@ class CostTable(DataTable):
         self.rows_shown = rows[: self.limit] if self.limit else rows
         cursor = self.cursor_row
         self.figure_columns = self._choose_columns()
-        self.clear(columns=True)
-        self._add_columns()
         width = self.name_width = self._name_width()
+        lines: list[list[str | Text]] = []
         for row in self.rows_shown[:MAX_ROWS_DRAWN]:
             cells: list[str | Text] = [_cut(self._key_value(c.key, row), width) for c in self.key_columns]
             cells.append(Text(money(row.cost, row.currency), style="green" if row.cost < 0 else "", justify="right"))
@@ -179,6 +184,10 @@ class CostTable(DataTable):
                 cells.append(Text(change_text(change), style=style, justify="right"))
             if "trend" in self.figure_columns:
                 cells.append(Text(self._trend(row), style="cyan"))
+            lines.append(cells)
+        self.clear(columns=True)
+        self._add_columns(lines)
+        for cells in lines:
             self.add_row(*cells)
         hidden = len(self.rows_shown) - MAX_ROWS_DRAWN
         if hidden > 0:
@@ -237,6 +246,10 @@ class CostTable(DataTable):
         if key == "provider":
             return provider_name(str(value))
         return "" if value is None else str(value)
+
+
+def _cell_width(cell: str | Text) -> int:
+    return cell.cell_len if isinstance(cell, Text) else cell_len(cell)
 
 
 def _cut(text: str, width: int | None) -> str:
