@@ -78,7 +78,7 @@ async def test_top_services_follow_the_cache_cost_order(demo_cache: Path, today:
     app = make_app(demo_cache, today)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        table = app.query_one("#top-services", DataTable)
+        table = app.query_one("#top-services", CostTable)
         assert table.row_count == 10
         for index, group in enumerate(groups):
             provider, service, cost, share, _change, _trend = (str(cell) for cell in table.get_row_at(index))
@@ -127,8 +127,8 @@ async def test_range_key_cycles_presets_and_provider_key_filters(demo_cache: Pat
         providers = {
             str(row[0])
             for row in map(
-                app.query_one("#services-table", DataTable).get_row_at,
-                range(app.query_one("#services-table", DataTable).row_count),
+                app.query_one("#services-table", CostTable).get_row_at,
+                range(app.query_one("#services-table", CostTable).row_count),
             )
         }
         assert providers == {"AWS"}

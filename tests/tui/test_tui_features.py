@@ -82,7 +82,7 @@ async def test_narrow_tables_drop_figures_by_priority_and_never_cut_a_number(
         await settle(app, pilot)
         table = app.query_one("#accounts-table", CostTable)
         assert table.figure_columns == columns
-        assert sum(column.get_render_width(table) for column in table.columns.values()) <= table.size.width
+        assert sum(column.render_width for column in table.ordered_columns) <= table.size.width
         for index, row in enumerate(table.rows_shown):
             cells = [str(cell) for cell in table.get_row_at(index)]
             assert money(row.cost, row.currency) in cells  # whole, never cut

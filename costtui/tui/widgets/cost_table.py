@@ -13,10 +13,10 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.message import Message
-from textual.widgets import DataTable
 
 from costtui.tui.format import change_text, money, provider_name, share_text
 from costtui.tui.rollup import Row
+from costtui.tui.widgets.line_table import Column, LineTable
 
 NUMBER_COLUMNS = ("cost", "share", "change")
 MAX_ROWS_DRAWN = 300  # more rows than a screen can use; `/` and the sort reach the rest
@@ -25,7 +25,7 @@ NUMBER_LABELS = {"cost": "Cost", "share": "Share", "change": "vs before", "trend
 DROP_ORDER = ("trend", "share", "change")  # what a narrow table leaves out first (cost, delta never)
 NUMBER_WIDTHS = {"share": 6, "change": 9}
 MIN_NAME_WIDTH = 8
-CELL_PADDING = 2  # DataTable pads each cell by one on either side
+CELL_PADDING = 2  # each cell is padded by one on either side
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class KeyColumn:
     key: str
 
 
-class CostTable(DataTable):
+class CostTable(LineTable):
     """Rows in cost order until sorted otherwise; the sort survives new data."""
 
     class Drill(Message):
@@ -49,7 +49,7 @@ class CostTable(DataTable):
 
     def __init__(self, columns: Sequence[KeyColumn], *, drill: tuple[str, ...] = (), limit: int | None = None,
                  delta: bool = False, id: str | None = None):
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        super().__init__(id=id, zebra_stripes=True)
         self.key_columns = tuple(columns)
         self.drill = drill
         self.limit = limit
@@ -68,18 +68,18 @@ class CostTable(DataTable):
         return (*(["delta"] if self.delta else []), *SORT_CYCLE_FIRST, *(column.key for column in self.key_columns))
 
     def on_mount(self) -> None:
-        self._add_columns([])
+        self.set_rows(self._columns_for([]), [])
 
-    def _add_columns(self, lines: Sequence[Sequence[str | Text]]) -> None:
-        """Columns as wide as their header and widest cell, set explicitly: DataTable's own measuring of
-        new rows is deferred to an idle moment, and a table filled while hidden could keep its headers'
-        widths (figures cut mid-number)."""
+    def _columns_for(self, lines: Sequence[Sequence[str | Text]]) -> list[Column]:
+        """Columns as wide as their header and widest cell."""
         labels = [self._label(column.key, column.label) for column in self.key_columns]
         labels += [self._label(key, NUMBER_LABELS[key], right=key != "trend") for key in self.figure_columns]
         keys = [column.key for column in self.key_columns] + list(self.figure_columns)
+        columns = []
         for index, (key, label) in enumerate(zip(keys, labels, strict=True)):
             widest = max((_cell_width(cells[index]) for cells in lines), default=0)
-            self.add_column(label, key=key, width=max(label.cell_len, widest))
+            columns.append(Column(key, label, max(label.cell_len, widest), right=key in (*NUMBER_COLUMNS, "delta")))
+        return columns
 
     def _label(self, key: str, text: str, right: bool = False) -> Text:
         if key == self.sort_column:
@@ -124,18 +124,18 @@ class CostTable(DataTable):
         labels = {column.key: column.label for column in self.key_columns} | NUMBER_LABELS
         return f"sorted by {labels[self.sort_column]} {'▲' if self._ascending() else '▼'}"
 
-    @on(DataTable.HeaderSelected)
-    def _sort_by_header(self, event: DataTable.HeaderSelected) -> None:
+    @on(LineTable.HeaderSelected)
+    def _sort_by_header(self, event: LineTable.HeaderSelected) -> None:
         event.stop()
-        key = str(event.column_key.value)
+        key = event.column_key
         if key == self.sort_column:
             self.sort_reverse = not self.sort_reverse
         else:
             self.sort_column, self.sort_reverse = key, False
         self._refill()
 
-    @on(DataTable.RowSelected)
-    def _drill(self, event: DataTable.RowSelected) -> None:
+    @on(LineTable.RowSelected)
+    def _drill(self, event: LineTable.RowSelected) -> None:
         event.stop()
         if self.drill and 0 <= event.cursor_row < len(self.rows_shown):
             row = self.rows_shown[event.cursor_row]
@@ -185,15 +185,11 @@ class CostTable(DataTable):
             if "trend" in self.figure_columns:
                 cells.append(Text(self._trend(row), style="cyan"))
             lines.append(cells)
-        self.clear(columns=True)
-        self._add_columns(lines)
-        for cells in lines:
-            self.add_row(*cells)
+        columns = self._columns_for(lines)
         hidden = len(self.rows_shown) - MAX_ROWS_DRAWN
         if hidden > 0:
-            self.add_row(Text(f"… {hidden:,} more rows: / filters by name, s sorts", style="dim"))
-        if self.rows_shown:
-            self.move_cursor(row=min(max(cursor, 0), len(self.rows_shown) - 1, MAX_ROWS_DRAWN - 1), animate=False)
+            lines.append([Text(f"… {hidden:,} more rows: / filters by name, s sorts", style="dim")])
+        self.set_rows(columns, lines, cursor=min(max(cursor, 0), MAX_ROWS_DRAWN - 1))
 
     def _trend(self, row: Row) -> str:
         if not self.trends:
