@@ -7,6 +7,7 @@ import statistics
 import subprocess
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 DATA = Path(__file__).parent / "data"
@@ -27,6 +28,22 @@ def ensure_bench_cache(rows: int = 10_000_000) -> Path:
             check=True,
         )
     return BENCH_CACHE
+
+
+def bare_grouping_script(cache: Path, column: str) -> str:
+    """The baseline of a `costs --group-by` bench: a bare `python -c` script that imports duckdb, opens
+    `cache` read-only, sums billed cost by `column` and currency over costs' default window (the
+    last 30 complete days before BENCH_TODAY) and prints the rows as JSON."""
+    end = date.fromisoformat(BENCH_TODAY) - timedelta(days=1)
+    start = end - timedelta(days=29)
+    return (
+        "import duckdb, json\n"
+        f"con = duckdb.connect({str(cache)!r}, read_only=True)\n"
+        f"rows = con.execute(\"SELECT {column}, currency, sum(billed_cost) AS cost FROM charges "
+        f"WHERE charge_date >= ? AND charge_date <= ? GROUP BY {column}, currency ORDER BY cost DESC\", "
+        f"[{start.isoformat()!r}, {end.isoformat()!r}]).fetchall()\n"
+        "print(json.dumps([[group, c, str(v)] for group, c, v in rows]))\n"
+    )
 
 
 def time_command(argv: list[str], runs: int = 7, env: dict[str, str] | None = None) -> float:
