@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import resource
+import socket
 import statistics
 import subprocess
 import sys
@@ -44,6 +45,13 @@ def bare_grouping_script(cache: Path, column: str) -> str:
         f"[{start.isoformat()!r}, {end.isoformat()!r}]).fetchall()\n"
         "print(json.dumps([[group, c, str(v)] for group, c, v in rows]))\n"
     )
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (also a closed port, for a refused connection)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def time_command(argv: list[str], runs: int = 7, env: dict[str, str] | None = None) -> float:
