@@ -23,6 +23,7 @@ sys.path.insert(0, str(REPO))
 
 import duckdb  # noqa: E402
 from azure.storage.blob import BlobServiceClient  # noqa: E402
+from benchdata import free_port  # noqa: E402
 
 from costtui.config import AzureConfig  # noqa: E402
 from costtui.providers.azure.exports import AzureExportsProvider  # noqa: E402
@@ -80,7 +81,7 @@ def main() -> None:
     if not AZURITE.exists():
         sys.exit(f"Azurite not installed at {AZURITE}: run bash tests/setup-emulators.sh")
     scratch = Path(tempfile.mkdtemp(prefix="costtui-azure-bench-"))
-    port = _free_port()
+    port = free_port()
     azurite = subprocess.Popen(
         [
             str(AZURITE),
@@ -188,12 +189,6 @@ def _time_downloads(provider: AzureExportsProvider) -> list[float]:
 
     provider._download = timed  # type: ignore[method-assign]
     return spent
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_for(port: int, process: subprocess.Popen) -> None:

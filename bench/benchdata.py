@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import resource
+import socket
 import statistics
 import subprocess
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 DATA = Path(__file__).parent / "data"
@@ -27,6 +29,29 @@ def ensure_bench_cache(rows: int = 10_000_000) -> Path:
             check=True,
         )
     return BENCH_CACHE
+
+
+def bare_grouping_script(cache: Path, column: str) -> str:
+    """The baseline of a `costs --group-by` bench: a bare `python -c` script that imports duckdb, opens
+    `cache` read-only, sums billed cost by `column` and currency over costs' default window (the
+    last 30 complete days before BENCH_TODAY) and prints the rows as JSON."""
+    end = date.fromisoformat(BENCH_TODAY) - timedelta(days=1)
+    start = end - timedelta(days=29)
+    return (
+        "import duckdb, json\n"
+        f"con = duckdb.connect({str(cache)!r}, read_only=True)\n"
+        f"rows = con.execute(\"SELECT {column}, currency, sum(billed_cost) AS cost FROM charges "
+        f"WHERE charge_date >= ? AND charge_date <= ? GROUP BY {column}, currency ORDER BY cost DESC\", "
+        f"[{start.isoformat()!r}, {end.isoformat()!r}]).fetchall()\n"
+        "print(json.dumps([[group, c, str(v)] for group, c, v in rows]))\n"
+    )
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (also a closed port, for a refused connection)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def time_command(argv: list[str], runs: int = 7, env: dict[str, str] | None = None) -> float:

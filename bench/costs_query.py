@@ -8,27 +8,15 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from datetime import date, timedelta
 
-from benchdata import BENCH_CONFIG, BENCH_TODAY, ensure_bench_cache, measure_command, time_command
+from benchdata import BENCH_CONFIG, bare_grouping_script, ensure_bench_cache, measure_command, time_command
 
 TARGET = 1.5
 
 
 def main() -> None:
     cache = ensure_bench_cache()
-    today = date.fromisoformat(BENCH_TODAY)
-    end = today - timedelta(days=1)  # costs' default window: the last 30 complete days
-    start = end - timedelta(days=29)
-    bare = (
-        "import duckdb, json\n"
-        f"con = duckdb.connect({str(cache)!r}, read_only=True)\n"
-        "rows = con.execute(\"SELECT service, currency, sum(billed_cost) AS cost FROM charges "
-        "WHERE charge_date >= ? AND charge_date <= ? GROUP BY service, currency ORDER BY cost DESC\", "
-        f"[{start.isoformat()!r}, {end.isoformat()!r}]).fetchall()\n"
-        "print(json.dumps([[s, c, str(v)] for s, c, v in rows]))\n"
-    )
-    baseline, baseline_cpu = measure_command([sys.executable, "-c", bare])
+    baseline, baseline_cpu = measure_command([sys.executable, "-c", bare_grouping_script(cache, "service")])
     command = [sys.executable, "-m", "costtui", "--config", str(BENCH_CONFIG), "--cache", str(cache),
                "costs", "--group-by", "service", "--format", "json"]
     with tempfile.TemporaryDirectory() as stamps:

@@ -26,6 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import duckdb  # noqa: E402
+from benchdata import free_port  # noqa: E402
 
 from costtui.config import AwsConfig, AzureConfig, GcpConfig  # noqa: E402
 from costtui.providers.aws.cost_explorer import AwsCostExplorerProvider  # noqa: E402
@@ -52,12 +53,6 @@ def focus_file(rows: int) -> Path:
                 'Account ' || CAST(i % 40 AS VARCHAR) AS SubAccountName, 'us-east-1' AS RegionId
             FROM range({rows}) t(i)) TO '{path}' (HEADER)""")
     return path
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class BlackHole:
@@ -120,7 +115,7 @@ def main() -> None:
         runs: dict[str, list[float]] = {"healthy": [], "refused": [], "blackhole": []}
         kinds: dict[str, dict[str, str]] = {}
         for _ in range(args.repeat):
-            for name, port in (("healthy", None), ("refused", closed_port()), ("blackhole", hole.port)):
+            for name, port in (("healthy", None), ("refused", free_port()), ("blackhole", hole.port)):
                 # Built right before its run: Azure reads its connection string when it fetches.
                 extra = cloud_providers(port, args.deadline) if port else []
                 elapsed, kinds[name] = timed_refresh([FocusFilesProvider([focus]), *extra], workdir)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 import httpx
-from benchdata import BENCH_CONFIG, BENCH_TODAY, DATA, ensure_bench_cache
+from benchdata import BENCH_CONFIG, BENCH_TODAY, DATA, ensure_bench_cache, free_port
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -43,14 +43,6 @@ def questions() -> list[str]:
     assert len(windows) == 15
     paths = ("summary?", "daily?", "services?limit=10&", "accounts?limit=10&")
     return [f"/api/v1/costs/{path}{window}" for path in paths for window in windows]
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def extract_old_server() -> None:

@@ -15,11 +15,10 @@ import shutil
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
-from benchdata import BENCH_TODAY, DATA, ensure_bench_cache, measure_command
+from benchdata import BENCH_TODAY, DATA, bare_grouping_script, ensure_bench_cache, measure_command
 from tag_layout import ENVS, TAGS
 
 TARGET = 1.5
@@ -51,18 +50,7 @@ def ensure_tagged_cache() -> Path:
 
 def main() -> None:
     cache = ensure_tagged_cache()
-    today = date.fromisoformat(BENCH_TODAY)
-    end = today - timedelta(days=1)  # costs' default window: the last 30 complete days
-    start = end - timedelta(days=29)
-    bare = (
-        "import duckdb, json\n"
-        f"con = duckdb.connect({str(cache)!r}, read_only=True)\n"
-        "rows = con.execute(\"SELECT tag_team, currency, sum(billed_cost) AS cost FROM charges "
-        "WHERE charge_date >= ? AND charge_date <= ? GROUP BY tag_team, currency ORDER BY cost DESC\", "
-        f"[{start.isoformat()!r}, {end.isoformat()!r}]).fetchall()\n"
-        "print(json.dumps([[t, c, str(v)] for t, c, v in rows]))\n"
-    )
-    baseline, baseline_cpu = measure_command([sys.executable, "-c", bare])
+    baseline, baseline_cpu = measure_command([sys.executable, "-c", bare_grouping_script(cache, "tag_team")])
     results = {}
     with tempfile.TemporaryDirectory() as stamps:
         env = {**os.environ, "XDG_CACHE_HOME": stamps}  # a validated config, as on every run after the first

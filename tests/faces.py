@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -76,6 +77,20 @@ def run_costtui(args: Sequence[str], env: dict[str, str] | None = None, timeout:
         full_env["COSTTUI_TODAY"] = today.isoformat()
     return subprocess.run([sys.executable, "-m", "costtui", *args], capture_output=True, text=True,
                           env=full_env, timeout=timeout, cwd=REPO)
+
+
+@contextmanager
+def costtui_server(cache: Path, today: date, *options: str) -> Iterator[str]:
+    """`costtui [OPTIONS] --cache CACHE serve` on a free port, today pinned, until the with-block ends;
+    yields its base URL once /api/health/live answers."""
+    from tests.emulators import free_port, http_ok, running_server
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    argv = [sys.executable, "-m", "costtui", *options, "--cache", str(cache), "serve", "--port", str(port), "--quiet"]
+    with running_server(argv, ready=http_ok(f"{base}/api/health/live"), name="costtui serve",
+                        env={**os.environ, "COSTTUI_TODAY": today.isoformat()}, cwd=REPO):
+        yield base
 
 
 def require_binary(name: str) -> str:

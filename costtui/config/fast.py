@@ -3,8 +3,9 @@
 The whole file is still checked against the same rules the full reading applies first
 (`rules.py`), so `check` accepts and refuses exactly the files every other command does.
 
-Resolution mirrors costtui.config: --config, then $COSTTUI_CONFIG, then the user config dir;
-the cache is --cache, then $COSTTUI_CACHE, then cache.path, then the user data dir."""
+The config file is --config, then $COSTTUI_CONFIG, then the user config dir (costtui.config finds it
+with this module's resolve_config_path); the cache, as in costtui.config, is --cache, then
+$COSTTUI_CACHE, then cache.path, then the user data dir."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ class FastConfig:
     demo_today: date | None = None
 
 
-def config_file(explicit: str | os.PathLike | None) -> tuple[Path, bool]:
+def resolve_config_path(explicit: str | os.PathLike | None) -> tuple[Path, bool]:
     """The config file to read, and whether the user named it (then it must exist)."""
     if explicit:
         return Path(explicit), True
@@ -49,7 +50,7 @@ def config_file(explicit: str | os.PathLike | None) -> tuple[Path, bool]:
 
 
 def load_fast_config(explicit: str | os.PathLike | None = None) -> FastConfig:
-    path, named = config_file(explicit)
+    path, named = resolve_config_path(explicit)
     if not path.exists():
         if named:
             raise FastConfigError(f"{path}: config file not found")

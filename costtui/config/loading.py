@@ -8,12 +8,9 @@ import tomllib
 from pathlib import Path
 
 from costtui import exitcodes
+from costtui.config.fast import APP_NAME, CACHE_ENV, resolve_config_path
 from costtui.config.schema import Config
 from costtui.model import CostError
-
-APP_NAME = "costtui"
-CONFIG_ENV = "COSTTUI_CONFIG"
-CACHE_ENV = "COSTTUI_CACHE"
 
 
 class ConfigError(CostError):
@@ -22,25 +19,10 @@ class ConfigError(CostError):
     exit_code = exitcodes.USAGE
 
 
-def default_config_path() -> Path:
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir(APP_NAME)) / "config.toml"
-
-
 def default_cache_path() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir(APP_NAME)) / "cache.duckdb"
-
-
-def resolve_config_path(explicit: str | os.PathLike | None) -> tuple[Path, bool]:
-    """The config file to read, and whether the user named it (then it must exist)."""
-    if explicit:
-        return Path(explicit), True
-    if os.environ.get(CONFIG_ENV):
-        return Path(os.environ[CONFIG_ENV]), True
-    return default_config_path(), False
 
 
 def resolve_cache_path(explicit: str | os.PathLike | None, config: Config) -> Path:

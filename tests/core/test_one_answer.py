@@ -7,11 +7,8 @@ data layer."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
-import time
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -27,16 +24,13 @@ from costtui.core.reports import totals
 from costtui.core.windows import last_days, latest_day, month_to_date
 from costtui.model import CostQuery, to_cents
 from costtui.tui.data import ViewOptions, load_dashboard
-from tests.emulators import free_port
-from tests.faces import REPO
+from tests.faces import costtui_server, run_costtui
 
 GAUGES = {"month": "costtui_month_to_date_cost", "day": "costtui_daily_cost", "forecast": "costtui_forecast_month_cost"}
 
 
 def cli(cache: Path, today, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "COSTTUI_TODAY": today.isoformat()}
-    result = subprocess.run([sys.executable, "-m", "costtui", "--cache", str(cache), *args],
-                            capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
+    result = run_costtui(["--cache", str(cache), *args], today=today, timeout=120)
     assert result.returncode in (0, 1, 2), result.stderr
     return result
 
@@ -67,23 +61,8 @@ def prometheus(demo_cache, today) -> dict[str, Decimal]:
 
 @pytest.fixture(scope="module")
 def api(demo_cache, today):
-    port = free_port()
-    env = {**os.environ, "COSTTUI_TODAY": today.isoformat()}
-    server = subprocess.Popen([sys.executable, "-m", "costtui", "--cache", str(demo_cache), "serve", "--port",
-                               str(port), "--quiet"], env=env, cwd=REPO,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                httpx.get(f"{base}/api/health/live", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.05)
+    with costtui_server(demo_cache, today) as base:
         yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 def api_total(base: str, **params) -> Decimal:

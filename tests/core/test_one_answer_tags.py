@@ -5,10 +5,6 @@ core's numbers for month to date on the demo data with team and environment tags
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 from decimal import Decimal
 
 import httpx
@@ -23,8 +19,7 @@ from costtui.core.windows import month_to_date
 from costtui.model import CostQuery, to_cents
 from costtui.tui.data import ViewOptions
 from costtui.tui.tags import load_tags
-from tests.emulators import free_port
-from tests.faces import REPO
+from tests.faces import costtui_server, run_costtui
 
 CONFIG = '[allocation]\ntag_keys = ["team", "environment"]\n[export]\ntag_labels = ["team"]\n'
 
@@ -37,9 +32,7 @@ def config(tmp_path_factory) -> str:
 
 
 def cli(cache, today, config, *args: str) -> str:
-    env = {**os.environ, "COSTTUI_TODAY": today.isoformat()}
-    result = subprocess.run([sys.executable, "-m", "costtui", "--config", config, "--cache", str(cache), *args],
-                            capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
+    result = run_costtui(["--config", config, "--cache", str(cache), *args], today=today, timeout=120)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -66,27 +59,12 @@ def test_costs_and_export_give_the_cores_spend_by_team(tagged_demo_cache, today,
 
 
 def test_the_api_gives_the_cores_spend_by_team(tagged_demo_cache, today, config, expected):
-    port = free_port()
-    env = {**os.environ, "COSTTUI_TODAY": today.isoformat()}
-    server = subprocess.Popen([sys.executable, "-m", "costtui", "--config", config, "--cache", str(tagged_demo_cache),
-                               "serve", "--port", str(port), "--quiet"], env=env, cwd=REPO,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
     window = month_to_date(today)
-    try:
-        for _ in range(200):
-            try:
-                httpx.get(f"{base}/api/health/live", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.05)
+    with costtui_server(tagged_demo_cache, today, "--config", config) as base:
         body = httpx.get(f"{base}/api/v1/costs/tags", timeout=30, params={
             "group_by": "tag:team", "start_date": window.start.isoformat(), "end_date": window.end.isoformat(),
         }).json(parse_float=Decimal)
         metrics = httpx.get(f"{base}/metrics", timeout=30).text
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
     assert by_team(body["rows"]) == expected
     gauge = prometheus_by_team(metrics)
     assert gauge.keys() == expected.keys()

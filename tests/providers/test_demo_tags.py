@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
+from datetime import date
 from decimal import Decimal
 
 import duckdb
+
+from tests.faces import run_costtui
 
 
 def run_demo(tmp_path, config: str = "") -> duckdb.DuckDBPyConnection:
     config_path = tmp_path / "costtui.toml"
     config_path.write_text(config)
     cache = tmp_path / "demo.duckdb"
-    result = subprocess.run(
-        [sys.executable, "-m", "costtui", "--config", str(config_path), "--cache", str(cache), "demo", "--no-tui"],
-        capture_output=True, text=True, env={**os.environ, "COSTTUI_TODAY": "2026-11-15"},
-    )
+    result = run_costtui(["--config", str(config_path), "--cache", str(cache), "demo", "--no-tui"],
+                         today=date(2026, 11, 15))
     assert result.returncode == 0, result.stderr
     return duckdb.connect(str(cache), read_only=True)
 

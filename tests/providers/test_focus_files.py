@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 
 from costtui.cache import CacheReader
 from costtui.model import CostQuery
+from tests.faces import run_costtui
 
 HEADER_10 = (
     "BillingAccountId,BillingCurrency,BilledCost,EffectiveCost,ChargeCategory,ChargePeriodStart,"
@@ -35,11 +35,7 @@ def write_csv(path: Path, header: str, rows: list[str]) -> Path:
 
 
 def run_import(cache: Path, *files: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "costtui", "--cache", str(cache), "import", *map(str, files)],
-        capture_output=True,
-        text=True,
-    )
+    return run_costtui(["--cache", str(cache), "import", *map(str, files)], today=None)
 
 
 def daily(cache: Path) -> dict[tuple, Decimal]:

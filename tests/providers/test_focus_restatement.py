@@ -4,7 +4,7 @@ of either month, parts of one export are one delivery, and each import says what
 from __future__ import annotations
 
 import subprocess
-import sys
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,6 +14,7 @@ import pytest
 from costtui.cache import CacheReader
 from costtui.cache.schema import SCHEMA_VERSION
 from costtui.model import CostQuery
+from tests.faces import run_costtui
 
 HEADER = (
     "BillingAccountId,BillingCurrency,BilledCost,EffectiveCost,ChargeCategory,ChargePeriodStart,"
@@ -41,12 +42,7 @@ def write_csv(path: Path, rows: list[str], header: str = HEADER) -> Path:
 
 
 def run_import(cache: Path, *args: str | Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "costtui", "--cache", str(cache), "import", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env={**__import__("os").environ, "COSTTUI_TODAY": TODAY},
-    )
+    return run_costtui(["--cache", str(cache), "import", *map(str, args)], today=date.fromisoformat(TODAY))
 
 
 def by_day(cache: Path) -> dict[tuple[str, str, str], Decimal]:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
 from collections import defaultdict
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+
+from tests.faces import run_costtui
 
 HEADER = (
     "BillingAccountId,BillingCurrency,BilledCost,EffectiveCost,ChargeCategory,ChargePeriodStart,"
@@ -78,11 +78,8 @@ def import_with_config(tmp_path: Path, *files: Path, config: str = CONFIG) -> Pa
     config_path = tmp_path / "costtui.toml"
     config_path.write_text(config)
     cache = tmp_path / "cache.duckdb"
-    result = subprocess.run(
-        [sys.executable, "-m", "costtui", "--config", str(config_path), "--cache", str(cache), "import",
-         *map(str, files)],
-        capture_output=True, text=True, env={**os.environ, "COSTTUI_TODAY": "2026-11-20"},
-    )
+    result = run_costtui(["--config", str(config_path), "--cache", str(cache), "import", *map(str, files)],
+                         today=date(2026, 11, 20))
     assert result.returncode == 0, result.stderr
     return cache
 

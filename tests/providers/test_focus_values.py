@@ -3,9 +3,8 @@ Parquet numbers, and usage spread over charge periods longer than a day."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 
 from costtui.cache import CacheReader
 from costtui.model import CostQuery
+from tests.faces import run_costtui
 
 HEADER = (
     "BillingAccountId,BillingCurrency,BilledCost,EffectiveCost,ChargeCategory,ChargePeriodStart,"
@@ -32,15 +32,8 @@ def write_csv(path: Path, rows: list[str], header: str = HEADER) -> Path:
 
 
 def run_import(cache: Path, *files: Path, tz: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "COSTTUI_TODAY": TODAY}
-    if tz:
-        env["TZ"] = tz
-    return subprocess.run(
-        [sys.executable, "-m", "costtui", "--cache", str(cache), "import", *map(str, files)],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    args = ["--cache", str(cache), "import", *map(str, files)]
+    return run_costtui(args, env={"TZ": tz} if tz else None, today=date.fromisoformat(TODAY))
 
 
 def by_day(cache: Path, metric: str = "billed") -> dict[tuple[str, str], Decimal]:

@@ -212,13 +212,7 @@ def reconcile(discovery: Answer, answers: Iterable[Answer], days: Iterable[date]
 def _pairs(answers: list[Answer]) -> Iterable[tuple[Answer, Answer]]:
     """Answers that must agree per service: account x service with service x region, and with
     each tag x service of the same category (whose service totals are the first key's)."""
-    by_category: dict[str, dict[tuple[str, str], Answer]] = defaultdict(dict)
-    tags: dict[str, list[Answer]] = defaultdict(list)
-    for answer in answers:
-        if answer.request.tag_key:
-            tags[answer.request.category or ""].append(answer)
-        else:
-            by_category[answer.request.category or ""][answer.request.group_by] = answer
+    by_category, tags = _by_category(answers)
     for category, group in by_category.items():
         accounts = group.get(("LINKED_ACCOUNT", "SERVICE"))
         regions = group.get(("SERVICE", "REGION"))
@@ -227,6 +221,20 @@ def _pairs(answers: list[Answer]) -> Iterable[tuple[Answer, Answer]]:
         if accounts:
             for tagged in tags.get(category, ()):
                 yield accounts, _services_first(tagged)
+
+
+def _by_category(
+    answers: Iterable[Answer],
+) -> tuple[dict[str, dict[tuple[str, str], Answer]], dict[str, list[Answer]]]:
+    """The answers per charge category: the plain ones by their group-by keys, the tag ones in order."""
+    by_category: dict[str, dict[tuple[str, str], Answer]] = defaultdict(dict)
+    tags: dict[str, list[Answer]] = defaultdict(list)
+    for answer in answers:
+        if answer.request.tag_key:
+            tags[answer.request.category or ""].append(answer)
+        else:
+            by_category[answer.request.category or ""][answer.request.group_by] = answer
+    return by_category, tags
 
 
 def _services_first(answer: Answer) -> Answer:
@@ -302,13 +310,7 @@ class RowContext:
 
 def build_rows(answers: Iterable[Answer], days: Iterable[date], context: RowContext) -> list[CostRow]:
     """Cost rows at day x account x service x region x category (x tag values) from the answers."""
-    by_category: dict[str, dict[tuple[str, str], Answer]] = defaultdict(dict)
-    tags: dict[str, list[Answer]] = defaultdict(list)
-    for answer in answers:
-        if answer.request.tag_key:
-            tags[answer.request.category or ""].append(answer)
-        else:
-            by_category[answer.request.category or ""][answer.request.group_by] = answer
+    by_category, tags = _by_category(answers)
     rows: list[CostRow] = []
     for category in CHARGE_CATEGORIES:
         pair = by_category.get(category)

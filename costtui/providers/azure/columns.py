@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from costtui.providers.base import ProviderError
-from costtui.providers.focus_mapping import AZURE_CHARGE_TYPES, FOCUS_COLUMNS, timestamp_sql
+from costtui.providers.focus_mapping import AZURE_CHARGE_TYPES, FOCUS_COLUMNS, match_columns, timestamp_sql
 from costtui.providers.focus_mapping import category_sql as shared_category_sql
 
 # Logical field -> header names tried in order (matched case-insensitively, as DuckDB does).
@@ -72,15 +72,10 @@ class ColumnSet:
 def detect_columns(header: list[str], blob: str) -> ColumnSet:
     """Tell EA (PascalCase), MCA (camelCase) and FOCUS apart by the header; refuse a file
     missing a required column, naming it (line 1 is the header)."""
-    by_lower = {name.lower(): name for name in header}
-    focus = "chargeperiodstart" in by_lower and "billedcost" in by_lower
+    lower = {name.lower() for name in header}
+    focus = "chargeperiodstart" in lower and "billedcost" in lower
     fields = FOCUS_FIELDS if focus else ACTUAL_FIELDS
-    found = {}
-    for field, candidates in fields.items():
-        for candidate in candidates:
-            if candidate.lower() in by_lower:
-                found[field] = by_lower[candidate.lower()]
-                break
+    found = match_columns(header, fields)
     missing = [fields[f][0] for f in REQUIRED if f not in found]
     if focus and "effective" not in found:
         missing.append("EffectiveCost")

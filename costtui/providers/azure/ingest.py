@@ -8,7 +8,7 @@ is longer than a day is spread over its days with the FOCUS import's own SQL."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -41,6 +41,12 @@ from costtui.tagrules import TagRules
 
 Downloader = Callable[[BlobInfo, Path], None]
 PARALLEL_DOWNLOADS = 3
+# Each source field whose raw values are checked: its raw_costs column and its name in a refusal.
+_CHECKED_FIELDS = {
+    "date": ("raw_date", "date"),
+    "billing_period": ("raw_period", "billing period start"),
+    "date_end": ("raw_end", "charge period end"),
+}
 
 
 @dataclass
@@ -123,45 +129,49 @@ class RunIngest:
         names_periods = columns.has("billing_period") and self._periods_within(run_id, run, blob, columns, path)
         # A billing period's rows may be dated before its range (a late credit), never after it.
         first = EARLIEST_DAY if names_periods else run.range_start
-        bad_date = con.execute(
-            f"""SELECT raw_date FROM raw_costs WHERE run_id = ? AND blob = ?
-                AND coalesce({date_sql("raw_date")} NOT BETWEEN ? AND ?, true) LIMIT 1""",
-            [run_id, blob.name, first, run.range_end],
-        ).fetchone()
-        if bad_date is not None:
-            where, values = locate_bad_row(con, columns, path, raw_date_predicate(columns), [bad_date[0]])
-            raise _refused(
-                run,
-                f"{blob.name} {where}: date {bad_date[0]!r} is not a date within {first}..{run.range_end} {values}",
-            )
-        bad_end = con.execute(
-            f"""SELECT raw_end FROM raw_costs WHERE run_id = ? AND blob = ? AND raw_end <> ''
-                AND {timestamp_sql("raw_end", "VARCHAR")} IS NULL LIMIT 1""",
-            [run_id, blob.name],
-        ).fetchone()
-        if bad_end is not None:
-            predicate = raw_date_predicate(columns, "date_end")
-            where, values = locate_bad_row(con, columns, path, predicate, [bad_end[0]])
-            raise _refused(run, f"{blob.name} {where}: charge period end {bad_end[0]!r} is not ISO 8601 {values}")
+        self._refuse_bad_value(
+            run_id, run, blob, columns, path, "date",
+            bad_sql=f"coalesce({date_sql('raw_date')} NOT BETWEEN ? AND ?, true)",
+            params=[first, run.range_end],
+            problem=f"is not a date within {first}..{run.range_end}",
+        )
+        self._refuse_bad_value(
+            run_id, run, blob, columns, path, "date_end",
+            bad_sql=f"raw_end <> '' AND {timestamp_sql('raw_end', 'VARCHAR')} IS NULL",
+            problem="is not ISO 8601",
+        )
         return names_periods
 
     def _periods_within(self, run_id: int, run: ExportRun, blob: BlobInfo, columns, path: Path) -> bool:
         """Refuse a billing period that is not a date; True if every period of the file lies wholly
         inside the run's range (a weekly run of a monthly period restates its days instead)."""
-        con = self._con
-        bad = con.execute(
-            f"SELECT raw_period FROM raw_costs WHERE run_id = ? AND blob = ? AND {date_sql('raw_period')} IS NULL LIMIT 1",
-            [run_id, blob.name],
-        ).fetchone()
-        if bad is not None:
-            predicate = raw_date_predicate(columns, "billing_period")
-            where, values = locate_bad_row(con, columns, path, predicate, [bad[0]])
-            raise _refused(run, f"{blob.name} {where}: billing period start {bad[0]!r} is not a date {values}")
-        periods = con.execute(
+        self._refuse_bad_value(
+            run_id, run, blob, columns, path, "billing_period",
+            bad_sql=f"{date_sql('raw_period')} IS NULL",
+            problem="is not a date",
+        )
+        periods = self._con.execute(
             f"SELECT DISTINCT {date_sql('raw_period')} FROM raw_costs WHERE run_id = ? AND blob = ?",
             [run_id, blob.name],
         ).fetchall()
         return all(run.range_start <= p and _period_end(p) <= run.range_end for (p,) in periods)
+
+    def _refuse_bad_value(
+        self, run_id: int, run: ExportRun, blob: BlobInfo, columns, path: Path, field: str,
+        *, bad_sql: str, problem: str, params: Sequence[object] = (),
+    ) -> None:
+        """Refuse the run if a raw value of `field` in this file matches `bad_sql` (with `params`),
+        naming the blob, the source line (or Parquet row), the value, `problem` and the row's values."""
+        raw, label = _CHECKED_FIELDS[field]
+        bad = self._con.execute(
+            f"SELECT {raw} FROM raw_costs WHERE run_id = ? AND blob = ? AND {bad_sql} LIMIT 1",
+            [run_id, blob.name, *params],
+        ).fetchone()
+        if bad is None:
+            return
+        predicate = raw_date_predicate(columns, field)
+        where, values = locate_bad_row(self._con, columns, path, predicate, [bad[0]])
+        raise _refused(run, f"{blob.name} {where}: {label} {bad[0]!r} {problem} {values}")
 
     def _verify_counts(self, run_id: int, manifest: Manifest) -> None:
         counts = dict(

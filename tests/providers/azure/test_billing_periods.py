@@ -212,3 +212,26 @@ def test_a_bad_billing_period_row_refuses_the_run_naming_blob_and_line(
 
     assert caught.value.kind == "invalid_data"
     assert f"{blob} line 3: {problem}" in str(caught.value)
+
+
+def test_a_focus_charge_period_end_that_is_not_iso_refuses_the_run_naming_blob_and_row(
+    exports: ExportBucket, tmp_path: Path
+):
+    blob = "exports/focus/20261001-20261031/202611021200/guid-oct/part_0_0001.parquet"
+    exports.upload(blob, parquet_bytes(tmp_path, """
+        SELECT * FROM (VALUES
+            (TIMESTAMP '2026-10-24 00:00:00', '2026-10-25T00:00:00Z', TIMESTAMP '2026-10-01 00:00:00'),
+            (TIMESTAMP '2026-10-25 00:00:00', '25/10/2026', TIMESTAMP '2026-10-01 00:00:00'))
+            AS t(ChargePeriodStart, ChargePeriodEnd, BillingPeriodStart),
+        (SELECT 1.00::DECIMAL(18,10) AS BilledCost, 1.00::DECIMAL(18,10) AS EffectiveCost, 'Usage' AS ChargeCategory,
+                'Storage' AS ServiceName, 'EUR' AS BillingCurrency,
+                '/providers/Microsoft.Billing/billingAccounts/8611537' AS BillingAccountId,
+                '/subscriptions/sub-f' AS SubAccountId, 'Focus Sub' AS SubAccountName, 'northeurope' AS RegionId)"""))
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+
+    with pytest.raises(ProviderError) as caught:
+        exports.provider(path="exports/focus", dataset="focus").fetch(FetchContext(OCT_START, OCT_END, workdir, {}))
+
+    assert caught.value.kind == "invalid_data"
+    assert f"{blob} row 2: charge period end '25/10/2026' is not ISO 8601" in str(caught.value)
