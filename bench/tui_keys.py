@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import resource
 import statistics
+import subprocess
 import sys
 import time
 from datetime import date
@@ -104,19 +105,28 @@ async def run(cache: Path) -> tuple[float, list[tuple[str, float]]]:
     app = CostApp(Config(), cache, date.fromisoformat(BENCH_TODAY))
     timings: list[tuple[str, float]] = []
     async with app.run_test(size=(120, 40)) as pilot:
-        while app.data is None:
+        while app.data is None or busy(app):  # the figures read, drawn and every message handled
             await asyncio.sleep(0.002)
-        await pilot.pause()
         first = time.perf_counter() - began
-        await app.workers.wait_for_complete()  # the forecast, computed after the figures
+        await app.workers.wait_for_complete()  # the forecast and sparklines, read after the figures
+        await pilot.pause()
         for name, keys in KEYS:
             timings.append((name, await press(app, keys)))
             await pilot.pause(0.05)  # a person does not type faster than this
     return first, timings
 
 
+def import_seconds() -> float:
+    """What a user waits before the app can start: importing the dashboard in a fresh process."""
+    code = "import time; t = time.perf_counter(); import costtui.tui.app; print(time.perf_counter() - t)"
+    runs = [float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
+                                 cwd=Path(__file__).resolve().parents[1]).stdout) for _ in range(3)]
+    return statistics.median(runs)
+
+
 def main() -> None:
     cache = ensure_bench_cache()
+    imports = import_seconds()
     bare = asyncio.run(baseline())
     first, timings = asyncio.run(run(cache))
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -124,6 +134,7 @@ def main() -> None:
     print(f"dashboard on {cache.name} (Pilot, 120x40)")
     print(f"  first cost figures on screen: {first * 1000:7.1f} ms   (target <= 1000 ms: "
           f"{'met' if first <= 1.0 else 'MISSED'})")
+    print(f"  (before that, importing the dashboard takes {imports * 1000:.0f} ms in a fresh process)")
     for name, seconds in timings:
         print(f"    {name:<14} {seconds * 1000:7.1f} ms")
     median, worst = statistics.median(values), max(values)

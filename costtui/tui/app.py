@@ -14,7 +14,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, LoadingIndicator, Static, TabbedContent, TabPane
+from textual.widgets import Header, LoadingIndicator, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from costtui.cache import CacheReader
@@ -45,7 +45,7 @@ from costtui.tui.screens.finding import FindingScreen
 from costtui.tui.screens.help import HelpScreen
 from costtui.tui.screens.range import RangeScreen
 from costtui.tui.screens.too_small import TooSmallScreen, too_small
-from costtui.tui.views.breakdown import BreakdownView
+from costtui.tui.views.breakdown import BREAKDOWNS, BreakdownView
 from costtui.tui.views.changes import ChangesScreen
 from costtui.tui.views.drill import DrillScreen
 from costtui.tui.views.tags import TagsView
@@ -54,6 +54,7 @@ from costtui.tui.widgets.alerts import AlertList
 from costtui.tui.widgets.chart import CostChart
 from costtui.tui.widgets.cost_table import CostTable
 from costtui.tui.widgets.filter_bar import FilterBar
+from costtui.tui.widgets.footer import KeyFooter
 from costtui.tui.widgets.status import Banner, StatusLine, stale_problems, status_text
 
 TABS = ("trends", "services", "accounts", "regions", "alerts")
@@ -168,7 +169,7 @@ class CostApp(App[None]):
             with TabPane("Tags", id="tags"):
                 yield TagsView(self.cache_path, id="tags-view")
         yield FilterBar(id="filter")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._show_empty(None)
@@ -244,6 +245,18 @@ class CostApp(App[None]):
         key = data.day_sums_key(dimensions, filters)
         if key not in data.day_sums:
             data.day_sums[key] = load_day_sums(self.cache_path, data, dimensions, filters)
+        data.trend_lines(dimensions, filters)  # drawn here, off the keys' path
+        self.post_message(DaySumsLoaded(data))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="day-sums-ahead")
+    def _load_day_sums_ahead(self, data: DashboardData) -> None:
+        """Every tab's sparklines for the range just loaded, read while the user looks at the first
+        figures: switching tabs then only draws."""
+        for dimensions, _, _ in BREAKDOWNS.values():
+            key = data.day_sums_key(dimensions, ())
+            if key not in data.day_sums:
+                data.day_sums[key] = load_day_sums(self.cache_path, data, dimensions, ())
+            data.trend_lines(dimensions)
         self.post_message(DaySumsLoaded(data))
 
     @on(BreakdownView.TrendsNeeded)
@@ -254,7 +267,8 @@ class CostApp(App[None]):
     @on(DaySumsLoaded)
     def _day_sums_loaded(self, message: DaySumsLoaded) -> None:
         for view in (*self.screen.query(BreakdownView), *self.screen.query(TrendsView)):
-            view.show_trends()
+            if view.shown is not None and view.shown.options == message.data.options:
+                view.show_trends()
 
     def reload_if_new_snapshot(self) -> None:
         """Reload in place when a refresh has published a new cache snapshot since the last look."""
@@ -267,7 +281,7 @@ class CostApp(App[None]):
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR and event.worker.group in ("load", "forecast", "drill", "changes", "day-sums"):
+        if event.state == WorkerState.ERROR and event.worker.group in ("load", "forecast", "drill", "changes", "day-sums", "day-sums-ahead"):
             error = event.worker.error
             if event.worker.group == "load":
                 self.loading_data = False
@@ -316,6 +330,7 @@ class CostApp(App[None]):
         self._show_empty(None)
         self.query_one(TagsView).forget()  # read again when shown; learn the keys now
         self._render()
+        self._load_day_sums_ahead(self.data)
         if first:
             self.action_focus_table()
         if self._notice:
@@ -502,12 +517,15 @@ class CostApp(App[None]):
 
     def active_table(self) -> CostTable | None:
         screen = self.screen
-        if isinstance(screen.focused, CostTable):
-            return screen.focused
         if isinstance(screen, (DrillScreen, ChangesScreen)):
-            return screen.query(CostTable).first()
-        pane = self.query_one(TabbedContent).active
-        tables = list(self.query_one(f"#{pane}", TabPane).query(CostTable)) if pane else []
+            return screen.focused if isinstance(screen.focused, CostTable) else screen.query(CostTable).first()
+        pane_id = self.query_one(TabbedContent).active
+        if not pane_id:
+            return None
+        pane = self.query_one(f"#{pane_id}", TabPane)
+        if isinstance(screen.focused, CostTable) and pane in screen.focused.ancestors:
+            return screen.focused  # not one left focused on a tab just hidden
+        tables = list(pane.query(CostTable))
         return tables[0] if tables else None
 
     def action_focus_table(self) -> None:

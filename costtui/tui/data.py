@@ -18,7 +18,7 @@ from costtui.cache.rollups import WindowSums
 from costtui.core.freshness import FreshnessFacts, read_freshness_facts
 from costtui.core.reports import changes
 from costtui.core.windows import PRESETS, Window, last_days, month_to_date, month_to_date_comparison
-from costtui.model import CostGroup, CostQuery, Metric, percent_change
+from costtui.model import CostGroup, CostQuery, Metric, add_months, percent_change
 from costtui.tui import rollup, sparkline
 from costtui.tui.rollup import CURRENT, PREVIOUS, Filter, Row
 
@@ -134,6 +134,8 @@ class DashboardData:
     day_sums: dict[tuple, tuple[WindowSums, ...]] = field(default_factory=dict, compare=False)
     """(dimensions, filters) -> the range's sums by time bucket and those dimensions (load_day_sums),
     for sparklines the time series by provider and service cannot draw; shared by every options view."""
+    sparklines: dict[tuple, dict[tuple, str]] = field(default_factory=dict, compare=False)
+    """trends_key -> the drawn sparklines: each is drawn once per choice of options, not per key press."""
 
     @property
     def start(self) -> date:
@@ -227,16 +229,28 @@ class DashboardData:
     def day_sums_key(self, dimensions: tuple[str, ...], filters: tuple[Filter, ...]) -> tuple:
         return (self.options.granularity, dimensions, filters)
 
+    def trends_key(self, dimensions: tuple[str, ...], filters: tuple[Filter, ...]) -> tuple:
+        options = self.options
+        return (dimensions, filters, options.granularity, options.metric, options.gross, options.providers)
+
     def trend_lines(self, dimensions: tuple[str, ...], filters: tuple[Filter, ...] = ()) -> dict[tuple, str] | None:
         """A sparkline per (dimension values..., currency) of a breakdown; None until load_day_sums has
         read what the time series by provider cannot answer."""
+        key = self.trends_key(dimensions, filters)
+        if (drawn := self.sparklines.get(key)) is None and (drawn := self._draw_trends(dimensions, filters)) is not None:
+            self.sparklines[key] = drawn
+        return drawn
+
+    def _draw_trends(self, dimensions: tuple[str, ...], filters: tuple[Filter, ...]) -> dict[tuple, str] | None:
         own = tuple(f for f in filters if f not in self.prefiltered)
         if self.options.granularity == "day" and all(d == "provider" for d in (*dimensions, *(d for d, _ in own))):
             # the timeline is by (day, provider): it answers nothing finer, nor months
             items: tuple[WindowSums, ...] | list[WindowSums] = list(
                 rollup.selected(self.timeline, self.options.providers, own))
         elif (loaded := self.day_sums.get(self.day_sums_key(dimensions, filters))) is not None:
-            items = list(rollup.selected(loaded, self.options.providers, ()))
+            sizes = [len(group) for group in sparkline.groups(self.time_axis())]
+            return sparkline.window_lines(rollup.selected(loaded, self.options.providers, ()), dimensions, sizes,
+                                          self.options.metric, self.options.gross)
         else:
             return None
         key = self.options.granularity
@@ -369,13 +383,23 @@ def load_drill(cache_path: Path, base: DashboardData, today: date, filters: tupl
 
 def load_day_sums(cache_path: Path, data: DashboardData, dimensions: tuple[str, ...],
                   filters: tuple[Filter, ...]) -> tuple[WindowSums, ...]:
-    """The range's sums by time bucket and `dimensions` under `filters` (sparklines of accounts and
-    regions): one small scan, kept in `data.day_sums`."""
-    selection = CostQuery(group_by=(data.options.granularity, *dimensions),
-                          **{f"{d}s": tuple(v for dim, v in filters if dim == d)
-                             for d in ("provider", "account", "service", "region")})
+    """The range's sums by `dimensions` under `filters`, one window per sparkline point (a day, a
+    month, or a run of them: sparkline.groups), all in one scan; kept in `data.day_sums`."""
+    selection = CostQuery(group_by=dimensions, **{f"{d}s": tuple(v for dim, v in filters if dim == d)
+                                                  for d in ("provider", "account", "service", "region")})
+    windows = [_bucket_span(group[0], group[-1], data.window) for group in sparkline.groups(data.time_axis())]
     with CacheReader(cache_path).session() as queries:
-        return tuple(queries.window_sums(selection, [(data.start, data.end)]))
+        return tuple(queries.window_sums(selection, windows))
+
+
+def _bucket_span(first: str, last: str, window: Window) -> tuple[date, date]:
+    """The days from time bucket `first` through `last` (days `2026-11-12`, or months `2026-11`) that
+    lie in `window`."""
+    if len(first) == len("2026-11"):
+        start = date.fromisoformat(f"{first}-01")
+        end = add_months(date.fromisoformat(f"{last}-01"), 1) - timedelta(days=1)
+        return max(start, window.start), min(end, window.end)
+    return date.fromisoformat(first), date.fromisoformat(last)
 
 
 def load_changes(cache_path: Path, options: ViewOptions, window: Window, dimensions: tuple[str, ...],

@@ -51,3 +51,20 @@ def trend_lines(items: Iterable[WindowSums], identity: Sequence[str], time_axis:
     """Each group's sparkline over `time_axis` (every bucket of the range, missing ones count 0)."""
     return {key: sparkline(buckets([by_time.get(t, Decimal(0)) for t in time_axis]))
             for key, by_time in series(items, identity, time_key, metric, gross).items()}
+
+
+def groups(axis: Sequence[str], points: int = MAX_POINTS) -> list[Sequence[str]]:
+    """The time buckets each point of a sparkline stands for: `buckets`' groups, by name."""
+    if len(axis) <= points:
+        return [[bucket] for bucket in axis]
+    return [axis[len(axis) * i // points: len(axis) * (i + 1) // points] for i in range(points)]
+
+
+def window_lines(items: Iterable[WindowSums], identity: Sequence[str], sizes: Sequence[int], metric: Metric,
+                 gross: bool) -> dict[tuple, str]:
+    """Each group's sparkline from sums read one window per point (`groups`), each point the mean of
+    its buckets: the same line `trend_lines` draws from sums per bucket, from a read up to 15 times
+    smaller (a year of days is 24 points)."""
+    return {(*(str(item.keys.get(name)) for name in identity), item.currency):
+            sparkline([amount(item, index, metric, gross) / size for index, size in enumerate(sizes)])
+            for item in items}

@@ -166,3 +166,28 @@ def test_the_dashboard_imports_no_cloud_sdk() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_sparklines_read_one_window_per_point_draw_what_the_daily_sums_draw(demo_cache: Path, today: date) -> None:
+    """The sparklines read their sums one window per point (a year is 24 reads' worth of windows, not
+    365 days): each point must still be the mean of its days, so the line equals the one drawn from
+    sums per day (and per month), for every range length and metric."""
+    from costtui.cache import CacheReader
+    from costtui.model import CostQuery
+    from costtui.tui import sparkline
+    from costtui.tui.data import load_day_sums
+
+    for options in (ViewOptions(preset="7d"), ViewOptions(preset="90d", metric="effective"),
+                    ViewOptions(preset="12m", gross=True), ViewOptions(preset="12m", granularity="month")):
+        data = load_dashboard(demo_cache, options, today)
+        assert data is not None
+        dimensions = ("provider", "account")
+        data.day_sums[data.day_sums_key(dimensions, ())] = load_day_sums(demo_cache, data, dimensions, ())
+        drawn = data.trend_lines(dimensions)
+        with CacheReader(demo_cache).session() as queries:
+            per_bucket = queries.window_sums(CostQuery(group_by=(options.granularity, *dimensions)),
+                                             [(data.start, data.end)])
+        expected = sparkline.trend_lines(per_bucket, dimensions, data.time_axis(), options.granularity,
+                                         options.metric, options.gross)
+        assert drawn == expected and len(drawn) > 3
+        assert len(next(iter(drawn.values()))) == min(len(data.time_axis()), sparkline.MAX_POINTS)

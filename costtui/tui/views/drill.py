@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from costtui.tui.data import DashboardData
 from costtui.tui.rollup import Filter
@@ -17,6 +17,7 @@ from costtui.tui.views.breakdown import BreakdownView
 from costtui.tui.widgets.chart import CostChart
 from costtui.tui.widgets.cost_table import CostTable
 from costtui.tui.widgets.filter_bar import FilterBar
+from costtui.tui.widgets.footer import KeyFooter
 from costtui.tui.widgets.status import StatusLine, filter_text, status_text
 
 # What explains a drilled dimension: a service by its accounts and regions, and so on.
@@ -53,7 +54,7 @@ class DrillScreen(Screen[None]):
             for name in EXPLAINED_BY[drilled(self.filters)]:
                 yield BreakdownView(name, self.filters, id=f"drill-{name}")
         yield FilterBar(id="filter")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query(CostTable).first().focus(scroll_visible=False)

@@ -97,8 +97,9 @@ class CostTable(LineTable):
         self._refill()
 
     def show_trends(self, trends: dict[tuple, str]) -> None:
-        self.trends = trends
-        self._refill()
+        if trends is not self.trends:
+            self.trends = trends
+            self._refill()
 
     def on_resize(self) -> None:
         # A fill made while the layout was still settling cut names to a width that no longer holds.
@@ -106,8 +107,9 @@ class CostTable(LineTable):
             self._refill()
 
     def set_filter(self, text: str) -> None:
-        self.name_filter = text.strip().lower()
-        self._refill()
+        if (wanted := text.strip().lower()) != self.name_filter:
+            self.name_filter = wanted
+            self._refill()
 
     def action_next_sort(self) -> None:
         order = self.column_order
