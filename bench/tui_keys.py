@@ -49,8 +49,10 @@ def busy(app: App) -> bool:
     return any(not node._message_queue.empty() for node in nodes)
 
 
-async def press(app: App, keys: list[str]) -> float:
-    start = time.perf_counter()
+async def press(app: App, keys: list[str]) -> tuple[float, float]:
+    """(wall, CPU) seconds until the key's work is done; CPU counts every thread of the process (the
+    loads too) and moves little when other work shares the machine."""
+    start, cpu = time.perf_counter(), time.process_time()
     for key in keys:
         event = events.Key(key, key if len(key) == 1 else None)
         event.set_sender(app)
@@ -61,7 +63,7 @@ async def press(app: App, keys: list[str]) -> float:
         if not busy(app):
             await asyncio.sleep(0.001)
             if not busy(app):
-                return time.perf_counter() - start
+                return time.perf_counter() - start, time.process_time() - cpu
 
 
 class BareApp(App[None]):
@@ -87,7 +89,7 @@ class BareApp(App[None]):
         self.query_one("#t-two").focus()
 
 
-async def baseline() -> list[float]:
+async def baseline() -> list[tuple[float, float]]:
     app = BareApp()
     samples = []
     async with app.run_test(size=(120, 40)) as pilot:
@@ -100,10 +102,10 @@ async def baseline() -> list[float]:
     return samples
 
 
-async def run(cache: Path) -> tuple[float, list[tuple[str, float]]]:
+async def run(cache: Path) -> tuple[float, list[tuple[str, tuple[float, float]]]]:
     began = time.perf_counter()
     app = CostApp(Config(), cache, date.fromisoformat(BENCH_TODAY))
-    timings: list[tuple[str, float]] = []
+    timings: list[tuple[str, tuple[float, float]]] = []
     async with app.run_test(size=(120, 40)) as pilot:
         while app.data is None or busy(app):  # the figures read, drawn and every message handled
             await asyncio.sleep(0.002)
@@ -130,19 +132,23 @@ def main() -> None:
     bare = asyncio.run(baseline())
     first, timings = asyncio.run(run(cache))
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    values = [t for _, t in timings]
+    walls, cpus = [w for _, (w, _) in timings], [c for _, (_, c) in timings]
     print(f"dashboard on {cache.name} (Pilot, 120x40)")
     print(f"  first cost figures on screen: {first * 1000:7.1f} ms   (target <= 1000 ms: "
           f"{'met' if first <= 1.0 else 'MISSED'})")
     print(f"  (before that, importing the dashboard takes {imports * 1000:.0f} ms in a fresh process)")
-    for name, seconds in timings:
-        print(f"    {name:<14} {seconds * 1000:7.1f} ms")
-    median, worst = statistics.median(values), max(values)
+    print(f"    {'key':<14} {'wall':>9} {'CPU':>9}")
+    for name, (wall, cpu) in timings:
+        print(f"    {name:<14} {wall * 1000:6.1f} ms {cpu * 1000:6.1f} ms")
+    median, worst = statistics.median(walls), max(walls)
     print(f"  per key: median {median * 1000:6.1f} ms (target <= 50: {'met' if median <= 0.05 else 'MISSED'}), "
-          f"max {worst * 1000:6.1f} ms (target <= 100: {'met' if worst <= 0.1 else 'MISSED'})")
-    bare_median = statistics.median(bare)
-    print(f"  baseline (bare Textual, same run): median {bare_median * 1000:6.1f} ms, max {max(bare) * 1000:6.1f} ms "
-          f"per key; dashboard median = {median / bare_median:.1f}x baseline")
+          f"max {worst * 1000:6.1f} ms (target <= 100: {'met' if worst <= 0.1 else 'MISSED'}); "
+          f"CPU median {statistics.median(cpus) * 1000:.1f} ms, max {max(cpus) * 1000:.1f} ms")
+    bare_wall = statistics.median(w for w, _ in bare)
+    bare_cpu = statistics.median(c for _, c in bare)
+    print(f"  baseline (bare Textual, same run): median {bare_wall * 1000:6.1f} ms wall, {bare_cpu * 1000:.1f} ms CPU "
+          f"per key; dashboard median = {median / bare_wall:.1f}x baseline wall, "
+          f"{statistics.median(cpus) / bare_cpu:.1f}x CPU")
     print(f"  peak RSS: {rss_mb:7.1f} MB   (target <= 250 MB: {'met' if rss_mb <= 250 else 'MISSED'})")
 
 

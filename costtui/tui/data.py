@@ -111,9 +111,14 @@ class MonthToDate:
         return percent_change(self.compared_cost, self.previous_cost)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class DashboardData:
     """One range read from the cache, and the views of it for `options`."""
+
+    def __repr__(self) -> str:
+        # Short: Textual's @work describes each worker by the repr of its arguments, and the full
+        # dataclass repr of thousands of sums took ~0.2 s a drill-down (bench/tui_keys.py).
+        return f"DashboardData({self.window.start}..{self.window.end}, {self.options}, prefiltered={self.prefiltered})"
 
     options: ViewOptions
     window: Window
