@@ -3,10 +3,12 @@ itself from the one in-memory DashboardData (see data.py)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_downloads_dir
 from textual import events, on, work
@@ -87,6 +89,18 @@ def bucket_window(bucket: str) -> Window:
 def utc_now() -> datetime:
     """Naive UTC, like the cache's timestamps."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def while_running(handler: Callable[[CostApp, Any], None]) -> Callable[[CostApp, Any], None]:
+    """A worker's result that arrives while the app shuts down (q during a load) finds its widgets
+    already removed: drop it rather than fail on the way out."""
+
+    @functools.wraps(handler)
+    def handle(app: CostApp, message: Any) -> None:
+        if app.is_running:
+            handler(app, message)
+
+    return handle
 
 
 def _key(key: str, action: str, description: str, tooltip: str, show: bool = True) -> Binding:
@@ -265,6 +279,7 @@ class CostApp(App[None]):
         self._load_day_sums(message.data, view.dimensions, view.filters)
 
     @on(DaySumsLoaded)
+    @while_running
     def _day_sums_loaded(self, message: DaySumsLoaded) -> None:
         for view in (*self.screen.query(BreakdownView), *self.screen.query(TrendsView)):
             if view.shown is not None and view.shown.options == message.data.options:
@@ -289,6 +304,7 @@ class CostApp(App[None]):
             self._show_error(f"Cannot read the cache: {type(error).__name__}: {error}")
 
     @on(LoadFailed)
+    @while_running
     def _load_failed(self, message: LoadFailed) -> None:
         if message.generation == self._generation:
             self.loading_data = False
@@ -313,6 +329,7 @@ class CostApp(App[None]):
         self.query_one("#tabs").display = text is None
 
     @on(DashboardLoaded)
+    @while_running
     def _loaded(self, message: DashboardLoaded) -> None:
         if message.generation != self._generation:
             return  # a newer load is on its way
@@ -338,12 +355,14 @@ class CostApp(App[None]):
             self._notice = ""
 
     @on(ForecastLoaded)
+    @while_running
     def _forecast_loaded(self, message: ForecastLoaded) -> None:
         self.forecasts[message.key] = message.forecasts
         if self.data is not None and message.key == self._forecast_key(self.options):
             self.query_one(TrendsView).show_forecast(self.data, message.forecasts)
 
     @on(DrillLoaded)
+    @while_running
     def _drill_loaded(self, message: DrillLoaded) -> None:
         message.screen.local = message.data
         if self.data is not None and message.screen.is_attached:
@@ -446,6 +465,7 @@ class CostApp(App[None]):
         self.post_message(ChangesLoaded(screen, dimension, options, rows))
 
     @on(ChangesLoaded)
+    @while_running
     def _changes_loaded(self, message: ChangesLoaded) -> None:
         screen = message.screen
         if message.options == screen.options:
