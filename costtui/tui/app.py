@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +26,7 @@ from costtui.core.forecast import forecast
 from costtui.core.windows import Window
 from costtui.model import CostError, CostQuery, add_months
 from costtui.tui.data import (
+    RANGE_CYCLE,
     DashboardData,
     ViewOptions,
     load_changes,
@@ -159,6 +161,8 @@ class CostApp(App[None]):
         self.forecasts: dict[tuple, dict[tuple, Decimal]] = {}
         self.loading_data = False
         self._generation = 0
+        self._ranges: dict[tuple, DashboardData] = {}  # load_key -> a range read (or read ahead) this snapshot
+        self._ranges_epoch = 0  # moves on whenever they are forgotten: a late read ahead is dropped
         self._notice = ""
         self._stale_tabs: set[str] = set()
         self._stale_drills: set[DrillScreen] = set()
@@ -223,6 +227,12 @@ class CostApp(App[None]):
     # Loading: thread workers read the cache and post plain data; handlers render it.
 
     def action_reload(self) -> None:
+        """Read the cache again: ranges read ahead are forgotten too."""
+        self._ranges.clear()
+        self._ranges_epoch += 1
+        self._start_load()
+
+    def _start_load(self) -> None:
         self._generation += 1
         self.loading_data = True
         self._load(self._generation, self.options)
@@ -262,16 +272,31 @@ class CostApp(App[None]):
         data.trend_lines(dimensions, filters)  # drawn here, off the keys' path
         self.post_message(DaySumsLoaded(data))
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="day-sums-ahead")
-    def _load_day_sums_ahead(self, data: DashboardData) -> None:
-        """Every tab's sparklines for the range just loaded, read while the user looks at the first
-        figures: switching tabs then only draws."""
+    @work(thread=True, exclusive=True, exit_on_error=False, group="read-ahead")
+    def _read_ahead(self, data: DashboardData, epoch: int) -> None:
+        """While the user looks at the first figures: every tab's sparklines for the range just read
+        (switching tabs then only draws), then the other preset ranges with theirs (`d` then only
+        draws). A few small scans of the rollups, each once per snapshot."""
+        self._read_sparklines(data)
+        self.post_message(DaySumsLoaded(data))
+        for preset in RANGE_CYCLE:
+            options = replace(data.options, preset=preset, custom=None)
+            key = options.load_key(self.today)
+            if key in self._ranges or epoch != self._ranges_epoch:
+                continue
+            other = load_dashboard(self.cache_path, options, self.today)
+            if other is None:
+                return
+            self._read_sparklines(other)
+            if epoch == self._ranges_epoch:  # not read from a snapshot replaced meanwhile
+                self._ranges[key] = other
+
+    def _read_sparklines(self, data: DashboardData) -> None:
         for dimensions, _, _ in BREAKDOWNS.values():
             key = data.day_sums_key(dimensions, ())
             if key not in data.day_sums:
                 data.day_sums[key] = load_day_sums(self.cache_path, data, dimensions, ())
             data.trend_lines(dimensions)
-        self.post_message(DaySumsLoaded(data))
 
     @on(BreakdownView.TrendsNeeded)
     def _trends_needed(self, message: BreakdownView.TrendsNeeded) -> None:
@@ -296,7 +321,7 @@ class CostApp(App[None]):
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR and event.worker.group in ("load", "forecast", "drill", "changes", "day-sums", "day-sums-ahead"):
+        if event.state == WorkerState.ERROR and event.worker.group in ("load", "forecast", "drill", "changes", "day-sums", "read-ahead"):
             error = event.worker.error
             if event.worker.group == "load":
                 self.loading_data = False
@@ -346,8 +371,9 @@ class CostApp(App[None]):
         self.data = data.with_options(self.options)  # keys pressed while it loaded are applied
         self._show_empty(None)
         self.query_one(TagsView).forget()  # read again when shown; learn the keys now
+        self._ranges[data.options.load_key(self.today)] = data
         self._render()
-        self._load_day_sums_ahead(self.data)
+        self._read_ahead(self.data, self._ranges_epoch)
         if first:
             self.action_focus_table()
         if self._notice:
@@ -494,9 +520,12 @@ class CostApp(App[None]):
     def _apply(self, options: ViewOptions) -> None:
         old = self.options
         self.options = options
-        if self.data is None or self.loading_data or options.load_key(self.today) != old.load_key(self.today):
-            self.action_reload()
+        key = options.load_key(self.today)
+        if self.data is None or self.loading_data or (key != old.load_key(self.today) and key not in self._ranges):
+            self._start_load()
             return
+        if key != old.load_key(self.today):
+            self.data = self._ranges[key]  # read ahead (or before): drawn at once
         self.data = self.data.with_options(options)
         self._render()
 

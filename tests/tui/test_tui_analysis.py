@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,8 +17,9 @@ from tui_helpers import make_app, settle, settle_drill
 from costtui.cache import CacheReader, open_writer
 from costtui.core.reports import changes
 from costtui.core.windows import Window, last_days, last_month
-from costtui.model import AlertEvent, CostQuery
+from costtui.model import AlertEvent, CostQuery, CostRow, ReplaceScope
 from costtui.tui import app as app_module
+from costtui.tui.data import RANGE_CYCLE
 from costtui.tui.screens.finding import FindingScreen
 from costtui.tui.screens.range import RangeScreen
 from costtui.tui.views.drill import DrillScreen
@@ -223,10 +224,10 @@ async def test_keys_pressed_while_loading_are_applied_and_a_slow_load_shows_the_
     app = make_app(demo_cache, today)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.press("d")  # 90 days: a new read
+        await pilot.press("r")  # read the cache again (the ranges read ahead are forgotten)
         await pilot.pause(0.2)
         assert app.query_one("#loading").display
-        await pilot.press("m", "2")
+        await pilot.press("d", "m", "2")  # 90 days: a new read once this one is done
         await settle(app, pilot)
         assert not app.query_one("#loading").display
         assert (app.data.options.preset, app.data.options.metric) == ("90d", "effective")
@@ -335,3 +336,43 @@ def test_demo_help_names_the_demo_cache(tmp_path: Path) -> None:
                             check=True, env={"HOME": str(tmp_path), "PYTHONPATH": str(Path.cwd()),
                                              "XDG_DATA_HOME": str(tmp_path / "data")})
     assert f"  {tmp_path / 'data' / 'costtui' / 'demo.duckdb'}\n" in result.stdout
+
+
+async def test_ranges_read_ahead_show_at_once_and_equal_a_fresh_read(
+    private_cache: Path, today: date, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the first figures, the other preset ranges are read in the background: `d` draws them
+    without a read, with the same figures a read of that range gives; a new snapshot forgets them."""
+    reads: list[str] = []
+    real_load = app_module.load_dashboard
+
+    def counted_load(cache_path, options, today):
+        reads.append(options.preset)
+        return real_load(cache_path, options, today)
+
+    monkeypatch.setattr(app_module, "load_dashboard", counted_load)
+    app = make_app(private_cache, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert sorted(reads) == sorted(RANGE_CYCLE)  # the shown range (30 days), then every other preset once
+        reads.clear()
+        await pilot.press("d")  # 90 days
+        await settle(app, pilot)
+        assert reads == [] and app.data.options.preset == "90d"
+        fresh = real_load(private_cache, app.options, today)
+        assert app.data.services == fresh.services and app.data.totals == fresh.totals
+        day = today - timedelta(days=60)  # in the 90 days, not in the 30
+        with open_writer(private_cache) as writer:  # a refresh restates that day for a new provider
+            writer.replace_charges([ReplaceScope("oci", day, day)], [
+                CostRow(charge_date=day, provider="oci", billing_account_id="b", account_id="late", account_name="Late",
+                        service="Late", region="r", charge_category="Usage", billed_cost=Decimal("1234.56"),
+                        effective_cost=Decimal("1234.56"), currency="USD")])
+        await pilot.press(*"ddddd")  # round to 30 days again: the 90 days are held in memory
+        await settle(app, pilot)
+        assert app.data.options.preset == "30d"
+        app.reload_if_new_snapshot()
+        await settle(app, pilot)
+        await pilot.press("d")
+        await settle(app, pilot)
+        assert app.data.options.preset == "90d"
+        assert any(row.keys.get("service") == "Late" for row in app.data.services)
