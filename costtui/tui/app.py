@@ -451,8 +451,7 @@ class CostApp(App[None]):
             self.query_one(Banner).show_problems(stale_problems(self.data, now, self.config.cache.max_age_hours))
 
     def _filter_note(self) -> str:
-        bar = self.query_one("#filter", FilterBar)
-        return f'filter "{bar.value.strip()}"' if bar.active else ""
+        return self.query_one("#filter", FilterBar).note
 
     # Options: a new range reloads; everything else is answered from memory at once.
 
