@@ -48,7 +48,7 @@ from costtui.tui.screens.too_small import TooSmallScreen, too_small
 from costtui.tui.views.breakdown import BreakdownView
 from costtui.tui.views.changes import ChangesScreen
 from costtui.tui.views.drill import DrillScreen
-from costtui.tui.views.tags import TagsView
+from costtui.tui.views.tags import NO_TAGS, TagsView
 from costtui.tui.views.trends import TrendsView
 from costtui.tui.widgets.alerts import AlertList
 from costtui.tui.widgets.chart import CostChart
@@ -122,6 +122,7 @@ class CostApp(App[None]):
         _key("question_mark", "help", "Keys", "This list of keys"),
         *(_key(str(n), f"show_tab('{tab}')", f"{tab.title()} tab", f"Show the {tab.title()} tab", show=False)
           for n, tab in enumerate(TABS, start=1)),
+        _key(str(len(TABS) + 1), "show_tags", "Tags tab", "Show the Tags tab (a cache with tag keys)", show=False),
     ]
     # Keys the tables own, listed in `?` with the app's.
     TABLE_KEYS = [("enter", "Drill down into the row (service, account, region); on Alerts the whole finding"),
@@ -531,6 +532,13 @@ class CostApp(App[None]):
         if self.data is not None and not isinstance(self.screen, DrillScreen):
             self.query_one(TabbedContent).active = tab
             self.call_after_refresh(self.action_focus_table)
+
+    def action_show_tags(self) -> None:
+        """The Tags tab, which shows only for a cache with tag keys; else say there are none."""
+        if self.data is not None and not self.query_one(TabbedContent).get_tab("tags").display:
+            self.notify(NO_TAGS, title="No tag keys", timeout=6)
+            return
+        self.action_show_tab("tags")
 
     def action_sort(self) -> None:
         if (table := self.active_table()) is not None:

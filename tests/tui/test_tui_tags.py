@@ -1,6 +1,6 @@
-"""The dashboard's Tags tab: shown only for a cache with tag keys, spend per value of the chosen key
-with (untagged) as a row (the same numbers as `costs --group-by tag:KEY`), coverage per provider, a
-key selector (`k`), and Enter on a value drilling into its services and accounts."""
+"""The dashboard's Tags tab: shown only for a cache with tag keys (`6` opens it), spend per value of
+the chosen key with (untagged) as a row (the same numbers as `costs --group-by tag:KEY`), coverage per
+provider, a key selector (`k`) and Enter on a value drilling into its services and accounts."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from textual.widgets import Select, Static, TabbedContent
+from textual.widgets import DataTable, Select, Static, TabbedContent
 from tui_helpers import make_app, settle
 
 from costtui.cache import CacheReader
@@ -103,3 +103,32 @@ async def test_e_exports_the_tags_table_as_costs_csv_does(tagged_cache: Path, to
     (written,) = tmp_path.glob("costtui-tag-team-*.csv")
     expected = run_costtui(["--cache", str(tagged_cache), "costs", "--group-by", "tag:team", "--format", "csv"]).stdout
     assert sorted(written.read_text().splitlines()) == sorted(expected.splitlines())
+
+
+async def test_6_opens_the_tags_tab_and_is_in_help_and_the_palette(tagged_cache: Path, today: date) -> None:
+    app = make_app(tagged_cache, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert app.query_one(TabbedContent).active == "trends"
+        await pilot.press("6")
+        await settle(app, pilot)
+        assert app.query_one(TabbedContent).active == "tags"
+        assert app.focused is app.query_one("#tags-table", CostTable)
+        assert "Tags tab (6)" in {command.title for command in app.get_system_commands(app.screen)}
+        await pilot.press("question_mark")
+        await pilot.pause()
+        keys = app.screen.query_one("#help-keys", DataTable)
+        listed = {str(keys.get_row_at(i)[0]): str(keys.get_row_at(i)[1]) for i in range(keys.row_count)}
+        assert listed["6"].startswith("Show the Tags tab")
+
+
+async def test_6_without_tag_keys_stays_and_says_there_are_none(known_cache: Path, today: date) -> None:
+    app = make_app(known_cache, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2", "6")
+        await settle(app, pilot)
+        assert app.query_one(TabbedContent).active == "services"
+        assert not tag_tab_visible(app)
+        assert any(n.message.startswith("No tag keys in this cache") for n in app._notifications)
+
