@@ -119,6 +119,11 @@ class ReplaceScope:
         return f"{self.provider}{account} {self.start}..{self.end}"
 
 
+REPLACED = "costtui: replaced "
+"""How `costtui refresh` starts the line of each slice its publish replaced (SliceChange.report);
+the dashboard's `R` picks these lines out of the refresh's output for its result notice."""
+
+
 @dataclass(frozen=True, slots=True)
 class SliceChange:
     """What a restatement did to one slice in one currency: old and new billed totals and rows."""
@@ -136,6 +141,10 @@ class SliceChange:
             f"{self.scope.label}: {to_cents(self.old_total)} -> {to_cents(self.new_total)} {self.currency} "
             f"({self.old_rows} -> {self.new_rows} rows)"
         )
+
+    def report(self) -> str:
+        """The line `costtui refresh` prints for it: `costtui: replaced aws 123456789012 2024-09: ...`."""
+        return REPLACED + self.describe()
 
 
 @dataclass

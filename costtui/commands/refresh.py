@@ -126,7 +126,7 @@ def refresh(
                     file=sys.stderr,
                 )
                 for change in outcome.changes:  # as `costtui import` says it
-                    print(f"costtui: replaced {change.describe()}", file=sys.stderr)
+                    print(change.report(), file=sys.stderr)
         else:
             after = took(outcome.seconds) if not quiet else ""
             print(

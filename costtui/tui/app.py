@@ -52,7 +52,7 @@ from costtui.tui.screens.too_small import TooSmallScreen, too_small
 from costtui.tui.views.breakdown import BREAKDOWNS, BreakdownView
 from costtui.tui.views.changes import ChangesScreen
 from costtui.tui.views.drill import DrillScreen
-from costtui.tui.views.tags import TagsView
+from costtui.tui.views.tags import NO_TAGS, TagsView
 from costtui.tui.views.trends import TrendsView
 from costtui.tui.widgets.alerts import AlertList
 from costtui.tui.widgets.chart import CostChart
@@ -139,6 +139,7 @@ class CostApp(App[None]):
         _key("question_mark", "help", "Keys", "This list of keys"),
         *(_key(str(n), f"show_tab('{tab}')", f"{tab.title()} tab", f"Show the {tab.title()} tab", show=False)
           for n, tab in enumerate(TABS, start=1)),
+        _key(str(len(TABS) + 1), "show_tags", "Tags tab", "Show the Tags tab (a cache with tag keys)", show=False),
     ]
     # Keys the tables own, listed in `?` with the app's.
     TABLE_KEYS = [("enter", "Drill down into the row (service, account, region); on Alerts the whole finding"),
@@ -512,8 +513,7 @@ class CostApp(App[None]):
             self.query_one(Banner).show_problems(stale_problems(self.data, now, self.config.cache.max_age_hours))
 
     def _filter_note(self) -> str:
-        bar = self.query_one("#filter", FilterBar)
-        return f'filter "{bar.value.strip()}"' if bar.active else ""
+        return self.query_one("#filter", FilterBar).note
 
     # Options: a new range reloads; everything else is answered from memory at once.
 
@@ -599,6 +599,13 @@ class CostApp(App[None]):
         if self.data is not None and not isinstance(self.screen, DrillScreen):
             self.query_one(TabbedContent).active = tab
             self.call_after_refresh(self.action_focus_table)
+
+    def action_show_tags(self) -> None:
+        """The Tags tab, which shows only for a cache with tag keys; else say there are none."""
+        if self.data is not None and not self.query_one(TabbedContent).get_tab("tags").display:
+            self.notify(NO_TAGS, title="No tag keys", timeout=6)
+            return
+        self.action_show_tab("tags")
 
     def action_sort(self) -> None:
         if (table := self.active_table()) is not None:

@@ -1,14 +1,32 @@
 """`R`: runs `costtui refresh` as a child process (the dashboard never imports providers), shows its
-progress lines and the result; the new snapshot is then picked up like any other."""
+progress lines and the result, which lists the slices the refresh replaced as `costtui refresh`
+prints them; the new snapshot is then picked up like any other."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
+
+from costtui.model import REPLACED
 
 if TYPE_CHECKING:
     from costtui.tui.app import CostApp
+
+SLICES_LISTED = 8  # a backfill replaces a slice per month and account: the notice lists the first ones
+
+
+def result_text(outcome: str, lines: Sequence[str]) -> str:
+    """`Refresh finished` and, one a line, the slices the refresh's lines say it replaced."""
+    replaced = [line.removeprefix(REPLACED) for line in lines if line.startswith(REPLACED)]
+    if not replaced:
+        return outcome
+    listed = replaced[:SLICES_LISTED]
+    if len(replaced) > len(listed):
+        listed.append(f"… and {len(replaced) - len(listed)} more")
+    slices = "slice" if len(replaced) == 1 else "slices"
+    return "\n".join([f"{outcome}; replaced {len(replaced)} {slices}:", *listed])
 
 
 class RefreshRunner:
@@ -41,16 +59,18 @@ class RefreshRunner:
                 line = line.rstrip()
                 if line:
                     lines.append(line)
-                    app.call_from_thread(app.notify, line, title="Refresh", timeout=3)
+                    if not line.startswith(REPLACED):  # listed in the result notice
+                        app.call_from_thread(app.notify, line, title="Refresh", timeout=3)
             code = process.wait()
         except OSError as error:
             code, lines = -1, [f"cannot start refresh: {error}"]
         finally:
             self.running = False
         if code == 0:
-            app.call_from_thread(app.notify, "Refresh finished", title="Refresh", timeout=5)
+            app.call_from_thread(app.notify, result_text("Refresh finished", lines), title="Refresh", timeout=10)
             app.call_from_thread(app.reload_if_new_snapshot)
-        else:
+        else:  # some providers may have been published all the same
             reason = lines[-1] if lines else f"exit status {code}"
-            app.call_from_thread(app.notify, f"Refresh failed: {reason}", title="Refresh", severity="error",
-                                 timeout=10)
+            app.call_from_thread(app.notify, result_text(f"Refresh failed: {reason}", lines), title="Refresh",
+                                 severity="error", timeout=10)
+            app.call_from_thread(app.reload_if_new_snapshot)

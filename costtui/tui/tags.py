@@ -14,9 +14,9 @@ from costtui.cache import CacheReader
 from costtui.core.reports import Change, changes, dated
 from costtui.core.tags import UNTAGGED, TagCoverage, tag_coverage, tag_keys
 from costtui.core.windows import Window
-from costtui.model import CostQuery
+from costtui.model import CostGroup, CostQuery
 from costtui.tui.data import ViewOptions
-from costtui.tui.rollup import Row
+from costtui.tui.rollup import Filter, Row
 
 TAG = "tag"  # the Tags table's key column: the value as shown, `(untagged)` for none
 TAG_VALUE = "tag_value"  # the value itself (None: untagged), what a drill-down filters on
@@ -42,6 +42,19 @@ class TagDrillData:
     window: Window
     services: list[Row]
     accounts: list[Row]
+
+
+@dataclass(frozen=True)
+class TagDetailData:
+    """A step further into a tag value: its spend under drill-down `filters` (a service, an account
+    ...), as a chart by time bucket and provider and as breakdowns (`services`, `accounts` ...)."""
+
+    key: str
+    value: str | None
+    filters: tuple[Filter, ...]
+    window: Window
+    points: list[CostGroup]
+    breakdowns: dict[str, list[Row]]
 
 
 def selection(options: ViewOptions) -> CostQuery:
@@ -78,6 +91,22 @@ def load_tag_drill(cache_path: Path, options: ViewOptions, today: date, key: str
         services = changes(queries, replace(tagged, group_by=("provider", "service")), window)
         accounts = changes(queries, replace(tagged, group_by=("provider", "account")), window)
     return TagDrillData(key, value, window, [_row(c) for c in services], [_row(c) for c in accounts])
+
+
+def load_tag_detail(cache_path: Path, options: ViewOptions, today: date, key: str, value: str | None,
+                    filters: tuple[Filter, ...], breakdowns: dict[str, tuple[str, ...]]) -> TagDetailData:
+    """The spend tagged `key` = `value` under `filters` in the range: the chart's points by the chosen
+    granularity and provider, and each of `breakdowns` (name -> group-by) against the period before."""
+    window = options.window(today)
+    chosen = {f"{dimension}s": tuple(v for d, v in filters if d == dimension)
+              for dimension in ("provider", "account", "service", "region")}
+    chosen["providers"] = chosen["providers"] or options.providers
+    narrowed = replace(selection(options), tags=((key, value),), **chosen)
+    with CacheReader(cache_path).session() as queries:
+        points = queries.cost_groups(dated(replace(narrowed, group_by=(options.granularity, "provider")), window))
+        rows = {name: [_row(c) for c in changes(queries, replace(narrowed, group_by=group_by), window)]
+                for name, group_by in breakdowns.items()}
+    return TagDetailData(key, value, filters, window, points, rows)
 
 
 def coverage_text(key: str, coverage: Sequence[TagCoverage]) -> str:

@@ -35,7 +35,7 @@ def write_csv(path: Path, header: str, rows: list[str]) -> Path:
 
 
 def run_import(cache: Path, *files: Path) -> subprocess.CompletedProcess:
-    return run_costtui(["--cache", str(cache), "import", *map(str, files)], today=None)
+    return run_costtui(["--cache", str(cache), "import", *map(str, files)])
 
 
 def daily(cache: Path) -> dict[tuple, Decimal]:

@@ -270,14 +270,54 @@ async def test_refresh_key_runs_refresh_and_reports_its_failure(demo_cache: Path
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         await pilot.press("R")
-        for _ in range(200):
-            await pilot.pause(0.05)
-            if not app.refresh_runner.running:
-                break
-        await pilot.pause(0.1)
+        await wait_for_refresh(app, pilot)
         messages = [n.message for n in app._notifications]
         assert any(m.startswith("Refreshing") for m in messages)
         assert any(m.startswith("Refresh failed:") and "no provider is enabled" in m for m in messages)
+
+
+async def wait_for_refresh(app, pilot) -> None:
+    for _ in range(400):
+        await pilot.pause(0.05)
+        if not app.refresh_runner.running:
+            break
+    await pilot.pause(0.1)
+
+
+async def test_refresh_result_lists_the_replaced_slices_as_costtui_refresh_prints_them(
+    tmp_path: Path, today: date, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.faces import run_costtui
+
+    focus = tmp_path / "focus.csv"
+    header = "BillingAccountId,BillingCurrency,BilledCost,EffectiveCost,ChargeCategory,ChargePeriodStart,ProviderName,ServiceName"
+    rows = ["BA,USD,7.00,7.00,Usage,2026-11-01,AWS,EC2", "BA,USD,3.00,3.00,Usage,2026-11-02,AWS,S3",
+            "BB,EUR,5.00,5.00,Usage,2026-11-02,Microsoft,VM"]
+    focus.write_text("\n".join([header, *rows]) + "\n")
+    config = tmp_path / "costtui.toml"
+    config.write_text(f'[providers.focus]\nenabled = true\npaths = ["{focus}"]\n')
+    cache = tmp_path / "cache.duckdb"
+    assert run_costtui(["--config", str(config), "--cache", str(cache), "refresh"]).returncode == 0
+    focus.write_text("\n".join([header, rows[0].replace("7.00", "9.50"), *rows[1:]]) + "\n")  # a restated export
+    twin = tmp_path / "twin.duckdb"  # what `costtui refresh` prints for the same restatement
+    twin.write_bytes(cache.read_bytes())
+    cli = run_costtui(["--config", str(config), "--cache", str(twin), "refresh"])
+    printed = [line.removeprefix("costtui: replaced ") for line in cli.stderr.splitlines()
+               if line.startswith("costtui: replaced ")]
+    assert len(printed) == 2 and "12.50 USD" in "".join(printed)
+
+    monkeypatch.setenv("COSTTUI_TODAY", today.isoformat())  # the refresh the dashboard runs
+    app = make_app(cache, today)
+    app.config_path = config
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("R")
+        await wait_for_refresh(app, pilot)
+        results = [n.message for n in app._notifications if n.message.startswith("Refresh finished")]
+        assert results == ["\n".join(["Refresh finished; replaced 2 slices:", *printed])]
+        assert not any(n.message.startswith("costtui: replaced") for n in app._notifications)
+        await settle(app, pilot)
+        assert app.data is not None and app.data.range_totals()["USD"] == Decimal("12.50")
 
 
 async def test_alerts_tab_counts_colours_and_opens_a_finding(private_cache: Path, today: date) -> None:
@@ -376,3 +416,15 @@ async def test_ranges_read_ahead_show_at_once_and_equal_a_fresh_read(
         await settle(app, pilot)
         assert app.data.options.preset == "90d"
         assert any(row.keys.get("service") == "Late" for row in app.data.services)
+
+
+def test_a_long_list_of_replaced_slices_is_cut_with_a_count() -> None:
+    from costtui.tui.refresh_runner import SLICES_LISTED, result_text
+
+    lines = ["costtui: focus: 2025-10-01 to 2026-11-15, 20 rows"] + [
+        f"costtui: replaced aws BA 2026-{month:02d}: 1.00 -> 2.00 USD (1 -> 1 rows)" for month in range(1, 13)]
+    text = result_text("Refresh finished", lines).splitlines()
+    assert text[0] == "Refresh finished; replaced 12 slices:"
+    assert text[1:-1] == [line.removeprefix("costtui: replaced ") for line in lines[1:SLICES_LISTED + 1]]
+    assert text[-1] == f"… and {12 - SLICES_LISTED} more"
+    assert result_text("Refresh finished", lines[:1]) == "Refresh finished"

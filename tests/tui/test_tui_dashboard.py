@@ -177,7 +177,7 @@ async def test_help_screen_lists_every_key(demo_cache: Path, today: date) -> Non
         keys = app.screen.query_one("#help-keys", DataTable)
         listed = {str(keys.get_row_at(index)[0]) for index in range(keys.row_count)}
         assert {"q", "r", "R", "d", "D", "t", "m", "g", "p", "s", "S", "/", "e", "esc", "enter", "?", "1", "2", "3",
-                "4", "5"} <= listed
+                "4", "5", "6"} <= listed
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, HelpScreen)

@@ -19,7 +19,7 @@ from costtui.config.schema import DisplayConfig, ThresholdRule
 from costtui.core.reports import changes
 from costtui.core.windows import Window, last_days
 from costtui.model import CostQuery
-from costtui.tui.format import change_text, money
+from costtui.tui.format import change_text, money, provider_name
 from costtui.tui.marks import anomaly_marks, budget_lines
 from costtui.tui.screens.too_small import TooSmallScreen
 from costtui.tui.sparkline import MAX_POINTS, buckets, sparkline
@@ -114,11 +114,13 @@ async def test_sparklines_follow_each_rows_daily_cost(demo_cache: Path, today: d
         assert len(sparkline(buckets(daily))) == MAX_POINTS
 
 
-def movers_from_core(cache: Path, window: Window, dimension: str) -> tuple[list[tuple], list[tuple]]:
-    """(rises, falls) as ((provider, name), change in money), largest first, straight from the core."""
+def movers_from_core(cache: Path, window: Window, dimension: str, named: str = "") -> tuple[list[tuple], list[tuple]]:
+    """(rises, falls) as ((provider, name), change in money), largest first, straight from the core;
+    only groups whose provider and name (as shown) contain `named`."""
     with CacheReader(cache).session() as queries:
         found = changes(queries, CostQuery(group_by=("provider", dimension)), window)
-    moved = [((str(c.keys["provider"]), str(c.keys[dimension])), c.cost - c.previous) for c in found]
+    moved = [((str(c.keys["provider"]), str(c.keys[dimension])), c.cost - c.previous) for c in found
+             if named in f"{provider_name(str(c.keys['provider']))} {c.keys[dimension]}".lower()]
     rises = sorted((m for m in moved if m[1] > 0), key=lambda m: -m[1])[:MOVERS]
     falls = sorted((m for m in moved if m[1] < 0), key=lambda m: m[1])[:MOVERS]
     return rises, falls
@@ -152,6 +154,40 @@ async def test_what_changed_lists_the_biggest_movers_of_the_range(demo_cache: Pa
         await pilot.press("escape", "escape")
         await settle(app, pilot)
         assert not isinstance(app.screen, (ChangesScreen, DrillScreen))
+
+
+async def test_slash_filters_both_movers_lists_and_esc_clears_it_before_going_back(demo_cache: Path,
+                                                                                      today: date) -> None:
+    window = last_days(30, today)
+    rises, falls = movers_from_core(demo_cache, window, "service")
+    named = "aws"  # a filter that keeps movers from below the unfiltered top ten
+    kept_rises, kept_falls = movers_from_core(demo_cache, window, "service", named)
+    assert kept_rises and kept_falls and not set(kept_rises + kept_falls) <= set(rises + falls)
+    app = make_app(demo_cache, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("w")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ChangesScreen)
+        await pilot.press("slash", *named)
+        await settle(app, pilot)
+        assert shown_movers(screen, "#rises", "service") == kept_rises
+        assert shown_movers(screen, "#falls", "service") == kept_falls
+        assert f'filter "{named}"' in str(screen.query_one("#status").render())
+        await pilot.press("enter", "b")  # the filter stays on while the lists change dimension
+        await settle(app, pilot)
+        kept, _ = movers_from_core(demo_cache, window, "account", named)
+        assert shown_movers(screen, "#rises", "account") == kept
+        await pilot.press("b", "b", "b", "escape")  # back to services; Esc clears the filter, the view stays
+        await settle(app, pilot)
+        assert app.screen is screen
+        assert shown_movers(screen, "#rises", "service") == rises
+        assert shown_movers(screen, "#falls", "service") == falls
+        assert "filter" not in str(screen.query_one("#status").render())
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ChangesScreen)
 
 
 async def test_a_day_on_the_trends_chart_opens_its_movers_against_the_day_before(demo_cache: Path,

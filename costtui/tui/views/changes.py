@@ -2,12 +2,14 @@
 against the period before it (`w`, from the dashboard's sums in memory) or one day of the Trends chart
 against the day before (Enter on the chart, read by the app). The range also lists its days that rose
 or fell most against the day before. `b` switches the dimension, Enter on a row drills into it (on a
-day: that day's movers), Esc goes back."""
+day: that day's movers), `/` filters both lists by name as the tabs' filter bar does, Esc clears the
+filter first, then goes back."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -20,6 +22,7 @@ from costtui.tui.data import DashboardData, ViewOptions
 from costtui.tui.format import day_span
 from costtui.tui.rollup import Filter, Row
 from costtui.tui.widgets.cost_table import CostTable, KeyColumn
+from costtui.tui.widgets.filter_bar import FilterBar
 from costtui.tui.widgets.status import StatusLine, filter_text, status_text
 
 DIMENSIONS = ("service", "account", "region")
@@ -28,14 +31,15 @@ COLUMNS = {"day": [KeyColumn("Day", "day")],"service": [KeyColumn("Provider", "p
            "account": [KeyColumn("Provider", "provider"), KeyColumn("Account", "account"),
                        KeyColumn("Name", "account_name")],
            "region": [KeyColumn("Provider", "provider"), KeyColumn("Region", "region")]}
-MOVERS = 10  # rows in each of the two lists
+MOVERS = 10  # rows in each of the two lists (of those the `/` filter leaves)
 
 
 def movers(rows: list[Row]) -> tuple[list[Row], list[Row]]:
-    """(rises, falls): the groups whose cost moved most up and most down, in money (largest first)."""
+    """(rises, falls): the groups whose cost moved up and down, in money (largest first); each table
+    shows the first MOVERS of them that its name filter leaves."""
     rises = sorted((r for r in rows if r.cost > r.previous), key=lambda r: (r.previous - r.cost, r.currency))
     falls = sorted((r for r in rows if r.cost < r.previous), key=lambda r: (r.cost - r.previous, r.currency))
-    return rises[:MOVERS], falls[:MOVERS]
+    return rises, falls
 
 
 def _span(window: Window) -> str:
@@ -74,9 +78,10 @@ class ChangesScreen(Screen[None]):
         with Vertical(id="changes-body"):
             yield Label("", id="changes-title", classes="section-title")
             yield Label("Biggest rises", classes="section-title")
-            yield CostTable(COLUMNS[self.dimension], drill=self.drill, delta=True, id="rises")
+            yield CostTable(COLUMNS[self.dimension], drill=self.drill, limit=MOVERS, delta=True, id="rises")
             yield Label("Biggest falls", classes="section-title")
-            yield CostTable(COLUMNS[self.dimension], drill=self.drill, delta=True, id="falls")
+            yield CostTable(COLUMNS[self.dimension], drill=self.drill, limit=MOVERS, delta=True, id="falls")
+        yield FilterBar(id="filter")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -97,7 +102,7 @@ class ChangesScreen(Screen[None]):
     def show(self, data: DashboardData, now: datetime) -> None:
         self.shown, self.now = data, now
         window, before = self.compared(data)
-        self.query_one(StatusLine).update(status_text(data, now))
+        self._show_status()
         if self.window is None and self.dimension == "day":
             rows = data.bucket_changes()
         elif self.window is None:
@@ -122,6 +127,18 @@ class ChangesScreen(Screen[None]):
             table = self.query_one(table_id, CostTable)
             table.sort_column, table.sort_reverse = "delta", table_id == "#falls"
             table.show(found)
+
+    def _show_status(self) -> None:
+        if self.shown is not None and self.now is not None:
+            note = self.query_one(FilterBar).note
+            self.query_one(StatusLine).update(status_text(self.shown, self.now, extra=note))
+
+    @on(FilterBar.Changed)
+    def _filter_changed(self, event: FilterBar.Changed) -> None:
+        """Both lists narrow as you type; the status line notes the filter."""
+        for table in self.query(CostTable):
+            table.set_filter(event.value)
+        self._show_status()
 
     def action_next_dimension(self) -> None:
         self.dimension = self.dimensions[(self.dimensions.index(self.dimension) + 1) % len(self.dimensions)]

@@ -27,3 +27,8 @@ class FilterBar(Input):
     @property
     def active(self) -> bool:
         return bool(self.value.strip())
+
+    @property
+    def note(self) -> str:
+        """What the status line says of the filter: `filter "ec2"`, or nothing."""
+        return f'filter "{self.value.strip()}"' if self.active else ""
