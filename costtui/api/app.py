@@ -9,8 +9,8 @@ remembered per published snapshot (`memo.py`); money is exact, never through flo
 
 import asyncio
 import contextlib
-import gzip
 import logging
+import zlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -49,9 +49,12 @@ from costtui.cache.snapshots import SnapshotSource
 from costtui.core.freshness import judge_freshness, oldest_age
 from costtui.core.tags import TagFilterError, parse_tag_filter
 from costtui.core.windows import WindowError, resolve_window
+from costtui.exporters.gzipjoin import gzip_head, gzip_join
+from costtui.exporters.prometheus import metrics_key, status_exposition
 from costtui.model import CostError, CostQuery, UnknownTagKey, group_tag_key
 
 JSON = "application/json"
+MetricsCosts = tuple[bytes, bytes, int]  # a /metrics body's cost gauges: text, gzip_head(text), crc32(text)
 MAX_LIMIT = 10_000
 HEALTH_PATHS = ("/api/health/live", "/api/health/ready")
 log = logging.getLogger("costtui.api")
@@ -80,17 +83,22 @@ def create_app(settings: ApiSettings) -> FastAPI:
         memo_bytes=settings.memo_bytes,
     )
 
-    def metrics_answer(chosen: str, net_or_gross: bool) -> tuple[tuple, Callable[[Any], tuple[bytes, bytes]]]:
-        """The memo key and computation of one /metrics body (plain and gzipped)."""
+    def metrics_answer(chosen: str, net_or_gross: bool) -> tuple[tuple, Callable[[Any], MetricsCosts]]:
+        """The memo key and computation of one /metrics body's cost gauges (plain, gzip head, CRC):
+        the body a publish stored for these settings (cache/stored.py), else computed here."""
         today = settings.today()
+        stored = metrics_key(today, settings.top_services_per_account, chosen, net_or_gross, settings.tag_labels)
 
-        def both(queries: Any) -> tuple[bytes, bytes]:
-            # Compressed once per snapshot too: a big cache's exposition is megabytes, and scrapers gzip.
-            text = bodies.metrics_body(queries, today, settings.top_services_per_account, chosen, net_or_gross,
-                                       tuple(settings.tag_labels))
-            return text, gzip.compress(text, compresslevel=6)
+        def costs(queries: Any) -> MetricsCosts:
+            text = queries.stored_answer(stored)
+            head = queries.stored_answer(stored + " gzip") if text is not None else None
+            if text is None or head is None:
+                text = bodies.metrics_body(queries, today, settings.top_services_per_account, chosen, net_or_gross,
+                                           tuple(settings.tag_labels))
+                head = gzip_head(text)  # once per snapshot: a big cache's exposition is megabytes
+            return text, head, zlib.crc32(text)
 
-        return ("metrics", today, chosen, net_or_gross), both
+        return ("metrics", today, chosen, net_or_gross), costs
 
     async def warm_metrics() -> None:
         """Compute the default /metrics as soon as a new snapshot is seen, so the first scrape after
@@ -315,11 +323,15 @@ def create_app(settings: ApiSettings) -> FastAPI:
                       gross: Gross = None) -> Response:  # type: ignore[assignment]
         from prometheus_client import CONTENT_TYPE_LATEST
 
-        text, packed = await answers.get(*metrics_answer(metric or settings.metric, flag(gross, settings.gross)))
+        text, head, crc = await answers.get(*metrics_answer(metric or settings.metric, flag(gross, settings.gross)))
+        # The status gauges move with the clock (data age, fresh): judged now, after the cost gauges.
+        facts = await answers.get(("freshness",), bodies.freshness_facts)
+        status = status_exposition(judge_freshness(facts, (), datetime.now(UTC).replace(tzinfo=None),
+                                                   settings.max_age_hours * 3600))
         if "gzip" in request.headers.get("accept-encoding", ""):
-            return Response(packed, 200, {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
-                            media_type=CONTENT_TYPE_LATEST)
-        return Response(text, 200, {"Vary": "Accept-Encoding"}, media_type=CONTENT_TYPE_LATEST)
+            return Response(gzip_join(head, text, status, crc), 200,
+                            {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}, media_type=CONTENT_TYPE_LATEST)
+        return Response(text + status, 200, {"Vary": "Accept-Encoding"}, media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/openapi.json", dependencies=guard, tags=["meta"], summary="This API's OpenAPI description.",
              responses={200: {"content": {JSON: {"schema": {"type": "object"}}}, "description": "OpenAPI 3.1."},

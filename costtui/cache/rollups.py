@@ -12,6 +12,7 @@ derive every breakdown, toggle and drill-down from the small result."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime
@@ -29,6 +30,10 @@ ROLLUPS: dict[str, tuple[str, ...]] = {
     "rollup_services": ("service", "region"),
     "rollup_accounts": ("account",),
 }
+# The rollup that also sums, per tag column, the rows carrying it (tag coverage).
+TAGGED_ROLLUP = "rollup_totals"
+# A tag column's name as the writer makes it (model.tag_column): the only shape taken from meta into SQL.
+TAG_COLUMN_NAME = re.compile(r"tag_[a-z0-9_]{1,64}")
 DIMENSION_COLUMNS = {"service": ["service"], "region": ["region"], "account": ["account_id", "account_name"]}
 # Group-bys every rollup answers (with the dimension they need, if any).
 GROUP_DIMENSIONS = {"provider": None, "day": None, "month": None, "charge_category": None,
@@ -76,14 +81,24 @@ def rollups_exist(con: duckdb.DuckDBPyConnection) -> bool:
 def build_rollups(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)write every rollup from `charges`, in day order (date filters then skip row groups).
     Runs in the writer's private copy before it is published: readers never see rollups of
-    another snapshot."""
+    another snapshot. The totals also keep, per tag column, the sums of the rows carrying it
+    (tag coverage: `billed_cost_tag_team`, ...)."""
+    tag_columns = [row[0] for row in con.execute("DESCRIBE charges").fetchall() if TAG_COLUMN_NAME.fullmatch(row[0])]
     for table, dimensions in ROLLUPS.items():
         keys = ", ".join(["charge_date", "provider", *_stored_keys(dimensions), "currency", "charge_category"])
         names = ", max(account_name) AS account_name" if "account" in dimensions else ""
+        tagged = "".join(f", sum({metric}) FILTER (WHERE {column} IS NOT NULL) AS {tagged_column(metric, column)}"
+                         for column in tag_columns for metric in ("billed_cost", "effective_cost")) \
+            if table == TAGGED_ROLLUP else ""
         con.execute(
             f"CREATE OR REPLACE TABLE {table} AS SELECT {keys}{names}, sum(billed_cost) AS billed_cost, "
-            f"sum(effective_cost) AS effective_cost FROM charges GROUP BY {keys} ORDER BY charge_date"
+            f"sum(effective_cost) AS effective_cost{tagged} FROM charges GROUP BY {keys} ORDER BY charge_date"
         )
+
+
+def tagged_column(metric_column: str, tag_column: str) -> str:
+    """The totals rollup's column summing `metric_column` over the rows carrying `tag_column`."""
+    return f"{metric_column}_{tag_column}"
 
 
 def _stored_keys(dimensions: tuple[str, ...]) -> list[str]:

@@ -1,0 +1,70 @@
+"""Answers computed once at publish and stored in the snapshot they describe (`/metrics` today).
+
+A face that serves the same big answer from every process and replica (the API's default
+/metrics: megabytes, seconds to compute on a 10M-row cache) hands the writer a `StoredAnswer`:
+keys naming everything the answer depends on besides the snapshot (the face's settings, today),
+and how to compute it. The writer computes it in its private copy, after the rollups, and stores
+it; readers take it by key (`CostQueries.stored_answer`) and compute it themselves when the key
+differs (other settings, another day).
+
+Each stored answer carries the `published_at` stamp of the publish that stored or kept it, so an
+answer is valid only in the snapshot of that publish: a later write that changes charges drops
+them, one that changes none (alerts) keeps them, and a writer that knows nothing of this table
+(an older costtui) leaves a stamp that no longer matches."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import duckdb
+
+if TYPE_CHECKING:
+    from costtui.cache.queries import CostQueries
+
+TABLE = "stored_answers"
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    """Answers a face wants stored at publish: `compute(queries)` returns {key: body} for every key."""
+
+    keys: tuple[str, ...]
+    compute: Callable[[CostQueries], dict[str, bytes]]
+
+
+def store_answers(con: duckdb.DuckDBPyConnection, published_at: str, charges_changed: bool,
+                  wanted: Sequence[StoredAnswer]) -> None:
+    """In the writer's copy, before it is published: keep (restamped) or drop what is stored, then
+    compute and store each wanted answer not already valid."""
+    from costtui.cache.queries import CostQueries
+
+    con.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (key VARCHAR PRIMARY KEY, published_at VARCHAR, body BLOB)")
+    if charges_changed:
+        con.execute(f"DELETE FROM {TABLE}")
+    else:  # valid in the old snapshot (its stamp matches), so in this one; anything else goes
+        con.execute(f"DELETE FROM {TABLE} WHERE published_at IS DISTINCT FROM "
+                    "(SELECT value FROM meta WHERE key = 'published_at')")
+        con.execute(f"UPDATE {TABLE} SET published_at = ?", [published_at])
+    queries = None
+    for answer in wanted:
+        present = con.execute(f"SELECT count(*) FROM {TABLE} WHERE key IN ({', '.join('?' for _ in answer.keys)})",
+                              list(answer.keys)).fetchone()[0]
+        if present == len(answer.keys):
+            continue
+        queries = queries or CostQueries(con)
+        bodies = answer.compute(queries)
+        con.executemany(f"INSERT OR REPLACE INTO {TABLE} VALUES (?, ?, ?)",
+                        [(key, published_at, bodies[key]) for key in answer.keys])
+
+
+def stored_answer(con: duckdb.DuckDBPyConnection, key: str) -> bytes | None:
+    """The body stored under `key` for this snapshot, else None (none stored, or by another publish)."""
+    try:
+        row = con.execute(
+            f"SELECT body FROM {TABLE} WHERE key = ? AND published_at = "
+            "(SELECT value FROM meta WHERE key = 'published_at')", [key]).fetchone()
+    except duckdb.CatalogException:  # a cache published before stored answers
+        return None
+    return bytes(row[0]) if row else None
