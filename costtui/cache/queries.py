@@ -23,6 +23,7 @@ from costtui.cache.rollups import (
     needed_dimensions,
     rollups_exist,
     source_table,
+    table_columns,
     tagged_column,
     window_sums,
 )
@@ -171,10 +172,7 @@ class CostQueries:
     @cached_property
     def _tagged_rollup_columns(self) -> frozenset[str]:
         """The totals rollup's columns (a rollup written before it kept tag sums has none of them)."""
-        rows = self._con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
-            "AND schema_name = current_schema() AND table_name = ?", [TAGGED_ROLLUP]).fetchall()
-        return frozenset(row[0] for row in rows)
+        return frozenset(table_columns(self._con, TAGGED_ROLLUP))
 
     def stored_answer(self, key: str) -> bytes | None:
         """An answer stored at publish for this snapshot under `key` (cache/stored.py), else None."""

@@ -62,7 +62,7 @@ def write_rollups(con: duckdb.DuckDBPyConnection, today: date | None, charges_ch
     `today`: the day readers will ask the forecast for; None keeps the stored one (else the UTC date)."""
     from costtui.cache.forecast import store_forecast, stored_day
 
-    if charges_changed or not rollups_exist(con):
+    if charges_changed or not rollups_exist(con) or not tag_sums_complete(con):
         build_rollups(con)
     stored = stored_day(con)
     day = today or stored or datetime.now(UTC).date()
@@ -78,12 +78,27 @@ def rollups_exist(con: duckdb.DuckDBPyConnection) -> bool:
     return found == len(ROLLUPS)
 
 
+def tag_sums_complete(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the totals rollup has the tag sums of every tag column (one written before it kept
+    them, or before a tag key was configured, has not: the next publish rebuilds it)."""
+    columns = table_columns(con, "charges")
+    present = table_columns(con, TAGGED_ROLLUP)
+    return all(tagged_column(metric, column) in present for column in columns if TAG_COLUMN_NAME.fullmatch(column)
+               for metric in ("billed_cost", "effective_cost"))
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    rows = con.execute("SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+                       "AND schema_name = current_schema() AND table_name = ?", [table]).fetchall()
+    return {row[0] for row in rows}
+
+
 def build_rollups(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)write every rollup from `charges`, in day order (date filters then skip row groups).
     Runs in the writer's private copy before it is published: readers never see rollups of
     another snapshot. The totals also keep, per tag column, the sums of the rows carrying it
     (tag coverage: `billed_cost_tag_team`, ...)."""
-    tag_columns = [row[0] for row in con.execute("DESCRIBE charges").fetchall() if TAG_COLUMN_NAME.fullmatch(row[0])]
+    tag_columns = sorted(column for column in table_columns(con, "charges") if TAG_COLUMN_NAME.fullmatch(column))
     for table, dimensions in ROLLUPS.items():
         keys = ", ".join(["charge_date", "provider", *_stored_keys(dimensions), "currency", "charge_category"])
         names = ", max(account_name) AS account_name" if "account" in dimensions else ""

@@ -37,7 +37,8 @@ class StoredAnswer:
 def store_answers(con: duckdb.DuckDBPyConnection, published_at: str, charges_changed: bool,
                   wanted: Sequence[StoredAnswer]) -> None:
     """In the writer's copy, before it is published: keep (restamped) or drop what is stored, then
-    compute and store each wanted answer not already valid."""
+    compute and store each wanted answer not already valid. A write that wants none (alerts) keeps
+    every valid one; one that wants some drops the others."""
     from costtui.cache.queries import CostQueries
 
     con.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (key VARCHAR PRIMARY KEY, published_at VARCHAR, body BLOB)")
@@ -47,6 +48,9 @@ def store_answers(con: duckdb.DuckDBPyConnection, published_at: str, charges_cha
         con.execute(f"DELETE FROM {TABLE} WHERE published_at IS DISTINCT FROM "
                     "(SELECT value FROM meta WHERE key = 'published_at')")
         con.execute(f"UPDATE {TABLE} SET published_at = ?", [published_at])
+    wanted_keys = [key for answer in wanted for key in answer.keys]
+    if wanted_keys:  # a publisher that says what it wants stored replaces the set (no stale settings linger)
+        con.execute(f"DELETE FROM {TABLE} WHERE key NOT IN ({', '.join('?' for _ in wanted_keys)})", wanted_keys)
     queries = None
     for answer in wanted:
         present = con.execute(f"SELECT count(*) FROM {TABLE} WHERE key IN ({', '.join('?' for _ in answer.keys)})",
