@@ -324,9 +324,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
         from prometheus_client import CONTENT_TYPE_LATEST
 
         key, costs = metrics_answer(metric or settings.metric, flag(gross, settings.gross))
-        head = await answers.get(key, costs)
         # The status gauges move with the clock (data age, fresh): judged now, after the cost gauges.
-        facts = await answers.get(("freshness",), bodies.freshness_facts)
+        head, facts = await asyncio.gather(answers.get(key, costs), answers.get(("freshness",), bodies.freshness_facts))
         status = status_exposition(judge_freshness(facts, (), datetime.now(UTC).replace(tzinfo=None),
                                                    settings.max_age_hours * 3600))
         if "gzip" in request.headers.get("accept-encoding", ""):

@@ -20,10 +20,14 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from costtui.cache.rollups import table_columns
+
 if TYPE_CHECKING:
     from costtui.cache.queries import CostQueries
 
 TABLE = "stored_answers"
+# Bodies are stored in parts: DuckDB reads a few 64 kB values several times faster than one big one.
+PART = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,10 @@ def store_answers(con: duckdb.DuckDBPyConnection, published_at: str, charges_cha
     every valid one; one that wants some drops the others."""
     from costtui.cache.queries import CostQueries
 
-    con.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (key VARCHAR PRIMARY KEY, published_at VARCHAR, body BLOB)")
+    if "part" not in table_columns(con, TABLE):  # none yet, or of an earlier layout: derived data, replaced
+        con.execute(f"DROP TABLE IF EXISTS {TABLE}")
+        con.execute(f"CREATE TABLE {TABLE} (key VARCHAR, part INTEGER, published_at VARCHAR, body BLOB, "
+                    "PRIMARY KEY (key, part))")
     if charges_changed:
         con.execute(f"DELETE FROM {TABLE}")
     else:  # valid in the old snapshot (its stamp matches), so in this one; anything else goes
@@ -53,22 +60,25 @@ def store_answers(con: duckdb.DuckDBPyConnection, published_at: str, charges_cha
         con.execute(f"DELETE FROM {TABLE} WHERE key NOT IN ({', '.join('?' for _ in wanted_keys)})", wanted_keys)
     queries = None
     for answer in wanted:
-        present = con.execute(f"SELECT count(*) FROM {TABLE} WHERE key IN ({', '.join('?' for _ in answer.keys)})",
-                              list(answer.keys)).fetchone()[0]
+        present = con.execute(f"SELECT count(DISTINCT key) FROM {TABLE} WHERE key IN "
+                              f"({', '.join('?' for _ in answer.keys)})", list(answer.keys)).fetchone()[0]
         if present == len(answer.keys):
             continue
         queries = queries or CostQueries(con)
         bodies = answer.compute(queries)
-        con.executemany(f"INSERT OR REPLACE INTO {TABLE} VALUES (?, ?, ?)",
-                        [(key, published_at, bodies[key]) for key in answer.keys])
+        con.executemany(f"INSERT OR REPLACE INTO {TABLE} VALUES (?, ?, ?, ?)",
+                        [(key, number, published_at, bodies[key][start:start + PART])
+                         for key in answer.keys for number, start in enumerate(range(0, len(bodies[key]) or 1, PART))])
 
 
 def stored_answer(con: duckdb.DuckDBPyConnection, key: str) -> bytes | None:
     """The body stored under `key` for this snapshot, else None (none stored, or by another publish)."""
     try:
-        row = con.execute(
+        rows = con.execute(
             f"SELECT body FROM {TABLE} WHERE key = ? AND published_at = "
-            "(SELECT value FROM meta WHERE key = 'published_at')", [key]).fetchone()
+            "(SELECT value FROM meta WHERE key = 'published_at') ORDER BY part", [key]).fetchall()
+    except duckdb.BinderException:  # the layout of a development version: none valid
+        return None
     except duckdb.CatalogException:  # a cache published before stored answers
         return None
-    return bytes(row[0]) if row else None
+    return b"".join(bytes(row[0]) for row in rows) if rows else None

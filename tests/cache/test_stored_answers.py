@@ -83,3 +83,16 @@ def test_a_cache_from_before_stored_answers_has_none(cache_path):
     with duckdb.connect(str(cache_path)) as con:
         con.execute("DROP TABLE IF EXISTS stored_answers")
     assert stored(cache_path) is None
+
+
+def test_a_body_of_many_parts_reads_back_whole_and_an_earlier_layout_is_replaced(cache_path):
+    write_rows(cache_path, [row(DAY, cost="10.00")])
+    with duckdb.connect(str(cache_path)) as con:  # the first development layout: one row per key
+        con.execute("CREATE OR REPLACE TABLE stored_answers (key VARCHAR PRIMARY KEY, published_at VARCHAR, body BLOB)")
+        con.execute("INSERT INTO stored_answers SELECT 'big', value, 'old' FROM meta WHERE key = 'published_at'")
+    assert stored(cache_path, "big") is None
+    body = bytes(range(256)) * 1000  # about four parts
+    with open_writer(cache_path, answers=[StoredAnswer(("big", "empty"), lambda _: {"big": body, "empty": b""})]) \
+            as writer:
+        writer.record_alert_events([])
+    assert stored(cache_path, "big") == body and stored(cache_path, "empty") == b""
