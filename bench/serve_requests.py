@@ -197,7 +197,9 @@ def run(kind: str, cache: Path, workers: int, duration: float, repo: Path = REPO
         # Each question once, one at a time: what the first asker after a publish waits.
         first = [timed_get(base, path) for path in paths]
         result["first_ask"] = (statistics.median(first), max(first))
+        cpu = server_cpu_seconds(process.pid)
         result["load"] = load(base, paths, duration)
+        result["cpu_ms_per_request"] = (server_cpu_seconds(process.pid) - cpu) * 1000 / max(1, result["load"]["n"])
         result["peak_rss_mb"] = peak_rss_mb(process.pid)
         return result
     finally:
@@ -217,6 +219,23 @@ def republish(cache: Path) -> float:
     with open_writer(cache, today=TODAY, answers=answers) as writer:
         writer.record_alert_events([])
     return time.perf_counter() - began
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of the server process and its worker processes so far (Linux): the
+    figure other work on the machine barely moves, unlike requests/s."""
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return total
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -257,7 +276,8 @@ def main() -> None:
         print(f"  {name:<15} {load_['rps']:>8.1f} {load_['p50']:>8.1f} {load_['p99']:>8.1f} "
               f"{len(load_['errors']):>7} {result['metrics_cold']:>11.0f} ms {result['metrics_warm']:>5.1f} ms "
               f"{result['cold_summary90']:>14.0f} ms {result['first_ask'][0]:>8.0f}/{result['first_ask'][1]:.0f} ms")
-        print(f"    {load_['n']} requests; server peak RSS {result['peak_rss_mb']:.0f} MB")
+        print(f"    {load_['n']} requests; server CPU {result['cpu_ms_per_request']:.2f} ms a request under load "
+              f"({1000 / result['cpu_ms_per_request']:.0f} req/s per core); peak RSS {result['peak_rss_mb']:.0f} MB")
         if "metrics_after_publish" in result:
             print(f"    /metrics right after a publish: {result['metrics_after_publish']:.1f} ms "
                   f"(target <= 50); a /metrics variant not stored (gross): {result['metrics_unwarmed']:.0f} ms")
