@@ -14,12 +14,14 @@ them, one that changes none (alerts) keeps them, and a writer that knows nothing
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import duckdb
 
+from costtui.cache.errors import first_line
 from costtui.cache.rollups import table_columns
 
 if TYPE_CHECKING:
@@ -65,7 +67,12 @@ def store_answers(con: duckdb.DuckDBPyConnection, published_at: str, charges_cha
         if present == len(answer.keys):
             continue
         queries = queries or CostQueries(con)
-        bodies = answer.compute(queries)
+        try:
+            bodies = answer.compute(queries)
+        except Exception as exc:  # an answer for readers never holds up the data: they compute it themselves
+            print(f"costtui: {answer.keys[0]}: not stored with the snapshot ({first_line(exc)}); servers "
+                  "compute it on demand", file=sys.stderr)
+            continue
         con.executemany(f"INSERT OR REPLACE INTO {TABLE} VALUES (?, ?, ?, ?)",
                         [(key, number, published_at, bodies[key][start:start + PART])
                          for key in answer.keys for number, start in enumerate(range(0, len(bodies[key]) or 1, PART))])

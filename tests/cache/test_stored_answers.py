@@ -96,3 +96,17 @@ def test_a_body_of_many_parts_reads_back_whole_and_an_earlier_layout_is_replaced
             as writer:
         writer.record_alert_events([])
     assert stored(cache_path, "big") == body and stored(cache_path, "empty") == b""
+
+
+def test_an_answer_that_fails_is_not_stored_and_the_publish_goes_on(cache_path, capsys):
+    write_rows(cache_path, [row(DAY, cost="10.00")])
+
+    def broken(queries) -> dict[str, bytes]:
+        raise ValueError("boom\nsecond line")
+
+    good, _ = counting()
+    with open_writer(cache_path, answers=[StoredAnswer(("broken",), broken), good]) as writer:
+        writer.replace_charges([ReplaceScope("aws", DAY, DAY)], [row(DAY, cost="7.00")])
+    assert stored(cache_path, "broken") is None and stored(cache_path) == b"7.000000"
+    assert capsys.readouterr().err == ("costtui: broken: not stored with the snapshot (boom); servers compute it "
+                                       "on demand\n")
