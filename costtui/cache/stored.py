@@ -84,8 +84,6 @@ def stored_answer(con: duckdb.DuckDBPyConnection, key: str) -> bytes | None:
         rows = con.execute(
             f"SELECT body FROM {TABLE} WHERE key = ? AND published_at = "
             "(SELECT value FROM meta WHERE key = 'published_at') ORDER BY part", [key]).fetchall()
-    except duckdb.BinderException:  # the layout of a development version: none valid
-        return None
-    except duckdb.CatalogException:  # a cache published before stored answers
+    except (duckdb.CatalogException, duckdb.BinderException):  # none yet (an older cache), or an earlier layout
         return None
     return b"".join(bytes(row[0]) for row in rows) if rows else None
