@@ -1,7 +1,9 @@
-"""What the rollups and stored forecast parts add to a publish (cache/rollups.py, cache/forecast.py).
+"""What the rollups, stored forecast parts and stored /metrics add to a publish (cache/rollups.py,
+cache/forecast.py, cache/stored.py).
 
 Measured in this process, with and without them in the same run (the "without" publish skips
-`write_rollups`), wall and CPU time:
+`write_rollups`; "+ /metrics" also stores the default /metrics cost gauges, as refresh, import and
+demo do), wall and CPU time:
 - a refresh-like publish on the 10M-row bench cache: the last 3 days of one provider restated;
 - the 1M-row FOCUS import of bench/focus_import.py into a new cache;
 - the rollups and the forecast parts alone, built on the 10M-row cache.
@@ -16,6 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 from unittest import mock
 
@@ -29,6 +32,7 @@ from focus_import import build_csv
 from costtui.cache import open_writer
 from costtui.cache.forecast import store_forecast
 from costtui.cache.rollups import build_rollups
+from costtui.exporters.prometheus import stored_metrics
 from costtui.model import ReplaceScope
 from costtui.providers.focus_files import FocusFilesProvider
 from costtui.refresh import load_once
@@ -48,10 +52,10 @@ def without_rollups():
     return mock.patch("costtui.cache.publish.write_rollups", lambda *args: None)
 
 
-def restate_three_days(cache: Path) -> None:
+def restate_three_days(cache: Path, answers: tuple = ()) -> None:
     """Re-insert the last 3 days of aws as they are: a publish that changes charges."""
     start, end = TODAY - timedelta(days=3), TODAY - timedelta(days=1)
-    with open_writer(cache, today=TODAY) as writer:
+    with open_writer(cache, today=TODAY, answers=answers) as writer:
         con = writer.connection
         con.execute("CREATE TEMP TABLE again AS SELECT * FROM charges WHERE provider = 'aws' "
                     "AND charge_date BETWEEN ? AND ?", [start, end])
@@ -59,10 +63,10 @@ def restate_three_days(cache: Path) -> None:
         con.execute("INSERT INTO charges SELECT * FROM again")
 
 
-def focus_import(csv: Path) -> None:
+def focus_import(csv: Path, answers: tuple = ()) -> None:
     folder = Path(tempfile.mkdtemp())
     try:
-        load_once(FocusFilesProvider([csv]), folder / "cache.duckdb", TODAY, TODAY, today=TODAY)
+        load_once(FocusFilesProvider([csv]), folder / "cache.duckdb", TODAY, TODAY, today=TODAY, answers=answers)
     finally:
         shutil.rmtree(folder)
 
@@ -76,14 +80,17 @@ def main() -> None:
     if not csv.exists():
         build_csv(csv, 1_000_000)
     try:
-        print("publish cost of the rollups and forecast parts (wall / CPU seconds, this process)")
-        for name, work in (("refresh-like publish, 10M rows", lambda: restate_three_days(cache)),
-                           ("FOCUS import, 1M rows", lambda: focus_import(csv))):
+        print("publish cost of the rollups and forecast parts, and of the stored /metrics (wall / CPU seconds)")
+        metrics = (stored_metrics(TODAY, 20, "billed", False, ()),)  # bench.toml: the defaults
+        for name, work in (("refresh-like publish, 10M rows", lambda answers: restate_three_days(cache, answers)),
+                           ("FOCUS import, 1M rows", lambda answers: focus_import(csv, answers))):
             with without_rollups():
-                bare = measured(work)
-            full = measured(work)
+                bare = measured(partial(work, ()))
+            full = measured(partial(work, ()))
+            stored = measured(partial(work, metrics))
             print(f"  {name:<32} without {bare[0]:6.1f} / {bare[1]:6.1f}   with {full[0]:6.1f} / {full[1]:6.1f}"
-                  f"   added {full[0] - bare[0]:+6.1f} s wall ({full[1] - bare[1]:+.1f} s CPU)")
+                  f"   + /metrics {stored[0]:6.1f} / {stored[1]:6.1f}   rollups {full[0] / bare[0]:.2f}x, "
+                  f"/metrics {stored[0] / full[0]:.2f}x wall")
         con = duckdb.connect(str(cache))
         try:
             rollups = measured(lambda: build_rollups(con))

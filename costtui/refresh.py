@@ -16,6 +16,7 @@ from costtui.cache import CacheReader, FetchRecord, open_writer
 from costtui.cache.errors import CacheMissing
 from costtui.cache.litter import scratch_prefix
 from costtui.cache.restatement import preview_changes
+from costtui.cache.stored import StoredAnswer
 from costtui.cache.writer import utcnow
 from costtui.model import CostError, FetchResult, SliceChange, add_months
 from costtui.oserrors import storage_error
@@ -38,6 +39,7 @@ class RefreshOptions:
     rebuild: bool = False  # set a corrupt (or any) cache aside and start a new one
     now: datetime | None = None  # UTC, naive like the fetches table; tests pin it
     tags: TagRules = field(default_factory=TagRules)  # [allocation]: the tag keys kept as columns
+    answers: Sequence[StoredAnswer] = ()  # computed once at publish for readers (cache/stored.py)
 
     @property
     def explicit_window(self) -> bool:
@@ -306,7 +308,7 @@ def _publish(
     cache_path: Path, outcomes: Sequence[ProviderOutcome], started: datetime, options: RefreshOptions
 ) -> None:
     with open_writer(cache_path, lock_timeout=options.lock_timeout, rebuild=options.rebuild,
-                     today=options.today) as writer:
+                     today=options.today, answers=options.answers) as writer:
         writer.ensure_tag_columns(options.tags.keys)
         for outcome in outcomes:
             result = outcome.result
@@ -349,14 +351,15 @@ def load_once(
     rebuild: bool = False,
     today: date | None = None,
     tags: TagRules | None = None,
+    answers: Sequence[StoredAnswer] = (),
 ) -> int:
     """Fetch one provider and publish it, raising on any problem (demo, import).
 
     Nothing is written unless the whole fetch succeeded. Returns rows stored. `today`: the day the
-    published forecast parts are for (cache/rollups.write_rollups)."""
+    published forecast parts are for (cache/rollups.write_rollups); `answers` are stored with them."""
     return restate_once(
         provider, cache_path, start, end, fresh=fresh, lock_timeout=lock_timeout, rebuild=rebuild, today=today,
-        tags=tags
+        tags=tags, answers=answers
     ).stored
 
 
@@ -379,6 +382,7 @@ def restate_once(
     dry_run: bool = False,
     today: date | None = None,
     tags: TagRules | None = None,
+    answers: Sequence[StoredAnswer] = (),
 ) -> Restatement:
     """load_once, reporting each replaced slice; `dry_run` computes the report without writing.
     `tags` are the configured tag keys ([allocation]) the rows keep."""
@@ -398,7 +402,8 @@ def restate_once(
         if dry_run:
             current = cache_path if cache_path.exists() and not (fresh or rebuild) else None
             return Restatement(0, preview_changes(current, result.scopes, result.parquet_files))
-        with open_writer(cache_path, lock_timeout=lock_timeout, fresh=fresh, rebuild=rebuild, today=today) as writer:
+        with open_writer(cache_path, lock_timeout=lock_timeout, fresh=fresh, rebuild=rebuild, today=today,
+                         answers=answers) as writer:
             writer.ensure_tag_columns(tags.keys)
             stored = writer.replace_charges(result.scopes, result.rows, result.parquet_files)
             writer.record_ingested_objects(provider.name, noted_with_tags(result.ingested_objects, tags))

@@ -172,10 +172,10 @@ def with_field(body: bytes, name: str, value: Any) -> bytes:
 
 def metrics_body(queries: CostQueries, today: date, top_services: int, metric: str, gross: bool,
                  tag_labels: tuple[str, ...] = ()) -> bytes:
-    from costtui.exporters.prometheus import build_registry, exposition
+    """/metrics's cost gauges (the status gauges follow per scrape), when no publish stored them."""
+    from costtui.exporters.prometheus import cost_exposition
 
-    return exposition(build_registry(queries, today, top_services, metric=metric, gross=gross,
-                                     tag_labels=tag_labels))
+    return cost_exposition(queries, today, top_services, metric, gross, tag_labels)
 
 
 def shown(value: object, width: int = 60) -> str:

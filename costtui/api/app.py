@@ -9,9 +9,8 @@ remembered per published snapshot (`memo.py`); money is exact, never through flo
 
 import asyncio
 import contextlib
-import gzip
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -49,6 +48,8 @@ from costtui.cache.snapshots import SnapshotSource
 from costtui.core.freshness import judge_freshness, oldest_age
 from costtui.core.tags import TagFilterError, parse_tag_filter
 from costtui.core.windows import WindowError, resolve_window
+from costtui.exporters.gzipjoin import GzipHead
+from costtui.exporters.prometheus import metrics_key, status_exposition
 from costtui.model import CostError, CostQuery, UnknownTagKey, group_tag_key
 
 JSON = "application/json"
@@ -80,21 +81,28 @@ def create_app(settings: ApiSettings) -> FastAPI:
         memo_bytes=settings.memo_bytes,
     )
 
-    def metrics_answer(chosen: str, net_or_gross: bool) -> tuple[tuple, Callable[[Any], tuple[bytes, bytes]]]:
-        """The memo key and computation of one /metrics body (plain and gzipped)."""
+    def metrics_answer(chosen: str, net_or_gross: bool) -> tuple[tuple, Callable[[Any], GzipHead]]:
+        """The memo key and computation of one /metrics body's cost gauges, gzipped ahead: as a publish
+        stored them for these settings (cache/stored.py), else computed here."""
         today = settings.today()
+        stored = metrics_key(today, settings.top_services_per_account, chosen, net_or_gross, settings.tag_labels)
 
-        def both(queries: Any) -> tuple[bytes, bytes]:
-            # Compressed once per snapshot too: a big cache's exposition is megabytes, and scrapers gzip.
-            text = bodies.metrics_body(queries, today, settings.top_services_per_account, chosen, net_or_gross,
-                                       tuple(settings.tag_labels))
-            return text, gzip.compress(text, compresslevel=6)
+        def costs(queries: Any) -> GzipHead:
+            blob = queries.stored_answer(stored)
+            if blob is not None:
+                return GzipHead.from_bytes(blob)
+            # once per snapshot and process: a big cache's exposition is megabytes, seconds to compute
+            return GzipHead.of(bodies.metrics_body(queries, today, settings.top_services_per_account, chosen,
+                                                   net_or_gross, tuple(settings.tag_labels)))
 
-        return ("metrics", today, chosen, net_or_gross), both
+        return ("metrics", today, chosen, net_or_gross), costs
+
+    warmed_once = asyncio.Event()
 
     async def warm_metrics() -> None:
-        """Compute the default /metrics as soon as a new snapshot is seen, so the first scrape after
-        a publish is answered from memory (a scrape meanwhile waits for this one computation)."""
+        """Open each new snapshot as soon as it is seen and load its default /metrics (stored by the
+        publish, else computed once here), so the first scrape after a publish is answered from
+        memory (a scrape meanwhile waits for this one computation)."""
         warmed = None
         while True:
             snapshot = answers.source.current_id()
@@ -102,11 +110,16 @@ def create_app(settings: ApiSettings) -> FastAPI:
                 warmed = snapshot  # once per snapshot, even if it fails: the scrape's request says why
                 with contextlib.suppress(Exception):
                     await answers.get(*metrics_answer(settings.metric, settings.gross), gated=False)
+                    await answers.get(("freshness",), bodies.freshness_facts, gated=False)
+            warmed_once.set()
             await asyncio.sleep(settings.warm_poll_seconds)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         warmer = asyncio.create_task(warm_metrics()) if settings.warm_poll_seconds > 0 else None
+        if warmer is not None:  # the snapshot opened before the first request, for a moment at most
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(warmed_once.wait(), settings.warm_start_seconds)
         yield
         if warmer is not None:
             warmer.cancel()
@@ -266,44 +279,39 @@ def create_app(settings: ApiSettings) -> FastAPI:
     Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=(
         f"Rows per page (default {settings.default_limit}); `truncated` says whether more follow."))]
 
-    def breakdown_route(path: str, key: str, what: str) -> None:
+    def dimension(key: str) -> Callable[[], Awaitable[tuple[str, ...]]]:
+        async def group() -> tuple[str, ...]:
+            return ("provider", key)
+        return group
+
+    async def tag_group(group_by: TagGroup) -> tuple[str, ...]:
+        """group_by=tag:KEY, a key the cache has a column for (else a 400 naming it and the known keys)."""
+        return (f"tag:{await checked_tag_key(group_tag_key(group_by) or '', 'group_by')}",)
+
+    def breakdown_route(path: str, name: str, summary: str, group: Callable[..., Awaitable[tuple[str, ...]]]) -> None:
+        """A breakdown endpoint: cost per `group` (a dependency giving the group-by keys: a dimension
+        with its provider, or a checked tag key), optionally per day or month, a page at a time."""
         @app.get(path, response_model=Breakdown, dependencies=guard, responses=cost_errors, tags=["costs"],
-                 summary=f"Cost per {what}, largest first, a page at a time.", name=f"costs_{key}")
+                 summary=summary, name=f"costs_{name}")
         async def route(
             f: Annotated[Filters, Depends(filters)],
+            keys: Annotated[tuple[str, ...], Depends(group)],
             granularity: Annotated[Literal["total", "day", "month"],
                                    Query(description="total over the window, or per day or month.")] = "total",
             limit: Limit = None,  # type: ignore[assignment]
             offset: Offset = 0,  # type: ignore[assignment]
         ) -> Response:
             day_span(f.query, granularity)
-            keys = ("provider", key)
             query = replace(f.query, group_by=keys if granularity == "total" else (granularity, *keys))
             rows = await answers.get(("rows", query), lambda q: bodies.grouped_rows(q, query))
             page = bodies.Page(limit or settings.default_limit, offset)
             return json_response(bodies.grouped_body(query, granularity, rows, page))
 
-    @app.get("/api/v1/costs/tags", response_model=Breakdown, dependencies=guard, responses=cost_errors,
-             tags=["costs"], summary="Cost per value of one tag key (group_by=tag:KEY), untagged as null.")
-    async def costs_tags(
-        f: Annotated[Filters, Depends(filters)],
-        group_by: TagGroup,
-        granularity: Annotated[Literal["total", "day", "month"],
-                               Query(description="total over the window, or per day or month.")] = "total",
-        limit: Limit = None,  # type: ignore[assignment]
-        offset: Offset = 0,  # type: ignore[assignment]
-    ) -> Response:
-        day_span(f.query, granularity)
-        key = await checked_tag_key(group_tag_key(group_by) or "", "group_by")
-        name = f"tag:{key}"
-        query = replace(f.query, group_by=(name,) if granularity == "total" else (granularity, name))
-        rows = await answers.get(("rows", query), lambda q: bodies.grouped_rows(q, query))
-        page = bodies.Page(limit or settings.default_limit, offset)
-        return json_response(bodies.grouped_body(query, granularity, rows, page))
-
-    breakdown_route("/api/v1/costs/services", "service", "service")
-    breakdown_route("/api/v1/costs/accounts", "account", "account")
-    breakdown_route("/api/v1/costs/regions", "region", "region")
+    for key in ("service", "account", "region"):
+        breakdown_route(f"/api/v1/costs/{key}s", key, f"Cost per {key}, largest first, a page at a time.",
+                        dimension(key))
+    breakdown_route("/api/v1/costs/tags", "tags", "Cost per value of one tag key (group_by=tag:KEY), untagged as null.",
+                    tag_group)
 
     # --- metrics and the description ----------------------------------------------------------------
 
@@ -315,11 +323,16 @@ def create_app(settings: ApiSettings) -> FastAPI:
                       gross: Gross = None) -> Response:  # type: ignore[assignment]
         from prometheus_client import CONTENT_TYPE_LATEST
 
-        text, packed = await answers.get(*metrics_answer(metric or settings.metric, flag(gross, settings.gross)))
+        key, costs = metrics_answer(metric or settings.metric, flag(gross, settings.gross))
+        # The status gauges move with the clock (data age, fresh): judged now, after the cost gauges.
+        head, facts = await asyncio.gather(answers.get(key, costs), answers.get(("freshness",), bodies.freshness_facts))
+        status = status_exposition(judge_freshness(facts, (), datetime.now(UTC).replace(tzinfo=None),
+                                                   settings.max_age_hours * 3600))
         if "gzip" in request.headers.get("accept-encoding", ""):
-            return Response(packed, 200, {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
+            return Response(head.join(status), 200, {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
                             media_type=CONTENT_TYPE_LATEST)
-        return Response(text, 200, {"Vary": "Accept-Encoding"}, media_type=CONTENT_TYPE_LATEST)
+        text = await answers.get((*key, "text"), lambda _: head.data())
+        return Response(text + status, 200, {"Vary": "Accept-Encoding"}, media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/openapi.json", dependencies=guard, tags=["meta"], summary="This API's OpenAPI description.",
              responses={200: {"content": {JSON: {"schema": {"type": "object"}}}, "description": "OpenAPI 3.1."},

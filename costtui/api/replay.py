@@ -14,7 +14,8 @@ from typing import Any
 from costtui.api.auth import authorized
 from costtui.api.memo import Answers
 
-REPLAYED_PREFIXES = ("/api/v1/", "/metrics")
+# Not /metrics: its status gauges (data age, freshness) are judged on each scrape.
+REPLAYED_PREFIXES = ("/api/v1/",)
 
 
 class Replay:

@@ -37,6 +37,7 @@ class ApiSettings:
     request_timeout_seconds: float = 30.0  # a query still running then answers 503
     memo_bytes: int = 64 * 1024 * 1024  # answers remembered per snapshot
     warm_poll_seconds: float = 1.0  # how often to look for a new snapshot to warm /metrics for (0: never)
+    warm_start_seconds: float = 2.0  # at start, wait this long at most for the first warm-up before serving
 
     @property
     def slots(self) -> int:

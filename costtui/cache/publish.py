@@ -17,7 +17,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -29,6 +29,7 @@ from costtui.cache.litter import private_copy_prefix, remove_litter
 from costtui.cache.reader import REBUILD_HINT, open_read_only, schema_problem
 from costtui.cache.rollups import write_rollups
 from costtui.cache.schema import READABLE_VERSIONS, create_schema, read_schema_version
+from costtui.cache.stored import StoredAnswer, store_answers
 from costtui.cache.writer import CacheWriter, utcnow
 from costtui.oserrors import DiskFull, storage_error
 
@@ -38,13 +39,15 @@ COPY_HEADROOM = 1.1
 
 @contextmanager
 def open_writer(
-    path: Path, lock_timeout: float = 600.0, fresh: bool = False, rebuild: bool = False, today: date | None = None
+    path: Path, lock_timeout: float = 600.0, fresh: bool = False, rebuild: bool = False, today: date | None = None,
+    answers: Sequence[StoredAnswer] = (),
 ) -> Iterator[CacheWriter]:
     """Hold the write lock, work on a private copy, publish it if the block succeeds.
 
     `fresh` starts from an empty cache (the demo cache, replaced whole by design);
     `rebuild` first sets the current file aside (kept, never deleted) and starts empty;
-    `today` is the day readers will most likely ask the forecast for (cache/rollups.write_rollups)."""
+    `today` is the day readers will most likely ask the forecast for (cache/rollups.write_rollups);
+    `answers` are computed in the copy and stored in it for readers (cache/stored.py)."""
     path = Path(path)
     deadline = time.monotonic() + lock_timeout
     with storage_errors(path.parent):
@@ -77,14 +80,14 @@ def open_writer(
                             "replace; the cache is unchanged"
                         )
                     write_rollups(con, today, writer.charges_changed)
-                    con.execute(
-                        "INSERT OR REPLACE INTO meta VALUES ('published_at', ?)", [utcnow().isoformat()]
-                    )
                     # The providers with rows, found once here so readers (every `check`) need no scan.
                     con.execute(
                         "INSERT OR REPLACE INTO meta SELECT 'providers', coalesce(to_json(list(DISTINCT provider "
                         "ORDER BY provider)), '[]') FROM charges"
                     )
+                    stamp = utcnow().isoformat()
+                    store_answers(con, stamp, writer.charges_changed, answers)  # reads the old stamp first
+                    con.execute("INSERT OR REPLACE INTO meta VALUES ('published_at', ?)", [stamp])
                     con.execute("CHECKPOINT")
                 finally:
                     con.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -15,13 +14,23 @@ import duckdb
 
 from costtui.cache.alert_rows import ALERT_COLUMNS, alert_event
 from costtui.cache.forecast import STORED_TABLE, ForecastPart, forecast_parts, stored_day
-from costtui.cache.rollups import GROUP_COLUMNS, ROLLUPS, WindowSums, rollups_exist, source_table, window_sums
+from costtui.cache.rollups import (
+    GROUP_COLUMNS,
+    ROLLUPS,
+    TAG_COLUMN_NAME,
+    TAGGED_ROLLUP,
+    WindowSums,
+    needed_dimensions,
+    rollups_exist,
+    source_table,
+    table_columns,
+    tagged_column,
+    window_sums,
+)
 from costtui.model import AlertEvent, CostGroup, CostQuery, UnknownTagKey, group_tag_key
 
 TIME_KEYS = ("day", "month")
 METRIC_COLUMNS = {"billed": "billed_cost", "effective": "effective_cost"}
-# A tag column's name as the writer makes it (model.tag_column): the only shape taken from meta into SQL.
-TAG_COLUMN_NAME = re.compile(r"tag_[a-z0-9_]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -160,6 +169,17 @@ class CostQueries:
         """Whether this snapshot has rollups (every publish since schema v4 writes them)."""
         return self._use_rollups and rollups_exist(self._con)
 
+    @cached_property
+    def _tagged_rollup_columns(self) -> frozenset[str]:
+        """The totals rollup's columns (a rollup written before it kept tag sums has none of them)."""
+        return frozenset(table_columns(self._con, TAGGED_ROLLUP))
+
+    def stored_answer(self, key: str) -> bytes | None:
+        """An answer stored at publish for this snapshot under `key` (cache/stored.py), else None."""
+        from costtui.cache.stored import stored_answer
+
+        return stored_answer(self._con, key)
+
     def _table(self, query: CostQuery) -> str:
         return source_table(query, self._has_rollups)
 
@@ -170,9 +190,17 @@ class CostQueries:
         metric = METRIC_COLUMNS[query.metric]
         where, params = where_clause(query, tag_columns)
         keys = list(tag_columns)
-        tagged = "".join(f", sum({metric}) FILTER (WHERE {tag_columns[key]} IS NOT NULL)" for key in keys)
+        # The totals rollup has each tag column's sums when it holds every filter (not a tag's, an account's...).
+        rolled = needed_dimensions(replace(query, group_by=())) == set() and self._has_rollups and all(
+            tagged_column(metric, column) in self._tagged_rollup_columns for column in tag_columns.values())
+        if rolled:
+            table = TAGGED_ROLLUP
+            tagged = "".join(f", sum({tagged_column(metric, tag_columns[key])})" for key in keys)
+        else:
+            table = "charges"
+            tagged = "".join(f", sum({metric}) FILTER (WHERE {tag_columns[key]} IS NOT NULL)" for key in keys)
         rows = self._con.execute(
-            f"SELECT provider, currency, sum({metric}){tagged} FROM charges{where} "
+            f"SELECT provider, currency, sum({metric}){tagged} FROM {table}{where} "
             "GROUP BY provider, currency ORDER BY provider, currency", params,
         ).fetchall()
         return [(row[0], row[1], _money(row[2]), {key: _money(value) for key, value in zip(keys, row[3:], strict=True)})

@@ -12,6 +12,7 @@ derive every breakdown, toggle and drill-down from the small result."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime
@@ -29,6 +30,10 @@ ROLLUPS: dict[str, tuple[str, ...]] = {
     "rollup_services": ("service", "region"),
     "rollup_accounts": ("account",),
 }
+# The rollup that also sums, per tag column, the rows carrying it (tag coverage).
+TAGGED_ROLLUP = "rollup_totals"
+# A tag column's name as the writer makes it (model.tag_column): the only shape taken from meta into SQL.
+TAG_COLUMN_NAME = re.compile(r"tag_[a-z0-9_]{1,64}")
 DIMENSION_COLUMNS = {"service": ["service"], "region": ["region"], "account": ["account_id", "account_name"]}
 # Group-bys every rollup answers (with the dimension they need, if any).
 GROUP_DIMENSIONS = {"provider": None, "day": None, "month": None, "charge_category": None,
@@ -57,7 +62,7 @@ def write_rollups(con: duckdb.DuckDBPyConnection, today: date | None, charges_ch
     `today`: the day readers will ask the forecast for; None keeps the stored one (else the UTC date)."""
     from costtui.cache.forecast import store_forecast, stored_day
 
-    if charges_changed or not rollups_exist(con):
+    if charges_changed or not rollups_exist(con) or not tag_sums_complete(con):
         build_rollups(con)
     stored = stored_day(con)
     day = today or stored or datetime.now(UTC).date()
@@ -73,17 +78,42 @@ def rollups_exist(con: duckdb.DuckDBPyConnection) -> bool:
     return found == len(ROLLUPS)
 
 
+def tag_sums_complete(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the totals rollup has the tag sums of every tag column (one written before it kept
+    them, or before a tag key was configured, has not: the next publish rebuilds it)."""
+    columns = table_columns(con, "charges")
+    present = table_columns(con, TAGGED_ROLLUP)
+    return all(tagged_column(metric, column) in present for column in columns if TAG_COLUMN_NAME.fullmatch(column)
+               for metric in ("billed_cost", "effective_cost"))
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    rows = con.execute("SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+                       "AND schema_name = current_schema() AND table_name = ?", [table]).fetchall()
+    return {row[0] for row in rows}
+
+
 def build_rollups(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)write every rollup from `charges`, in day order (date filters then skip row groups).
     Runs in the writer's private copy before it is published: readers never see rollups of
-    another snapshot."""
+    another snapshot. The totals also keep, per tag column, the sums of the rows carrying it
+    (tag coverage: `billed_cost_tag_team`, ...)."""
+    tag_columns = sorted(column for column in table_columns(con, "charges") if TAG_COLUMN_NAME.fullmatch(column))
     for table, dimensions in ROLLUPS.items():
         keys = ", ".join(["charge_date", "provider", *_stored_keys(dimensions), "currency", "charge_category"])
         names = ", max(account_name) AS account_name" if "account" in dimensions else ""
+        tagged = "".join(f", sum({metric}) FILTER (WHERE {column} IS NOT NULL) AS {tagged_column(metric, column)}"
+                         for column in tag_columns for metric in ("billed_cost", "effective_cost")) \
+            if table == TAGGED_ROLLUP else ""
         con.execute(
             f"CREATE OR REPLACE TABLE {table} AS SELECT {keys}{names}, sum(billed_cost) AS billed_cost, "
-            f"sum(effective_cost) AS effective_cost FROM charges GROUP BY {keys} ORDER BY charge_date"
+            f"sum(effective_cost) AS effective_cost{tagged} FROM charges GROUP BY {keys} ORDER BY charge_date"
         )
+
+
+def tagged_column(metric_column: str, tag_column: str) -> str:
+    """The totals rollup's column summing `metric_column` over the rows carrying `tag_column`."""
+    return f"{metric_column}_{tag_column}"
 
 
 def _stored_keys(dimensions: tuple[str, ...]) -> list[str]:

@@ -79,7 +79,7 @@ class CacheWriter:
         self._workdir = workdir
         self.last_changes: list[SliceChange] = []  # of the latest replace_charges
         self._cleared = False
-        self.charges_changed = False  # rollups are rewritten at publish only if so
+        self.charges_changed = False  # rollups and stored answers are rewritten at publish only if so
         con.execute(
             "CREATE OR REPLACE TEMP TABLE replaced_scopes (provider VARCHAR, billing_account_id VARCHAR,"
             " start_date DATE, end_date DATE)"
@@ -105,6 +105,7 @@ class CacheWriter:
             if column not in present:
                 # column names are tag_[a-z0-9_]+ (model.tag_column), safe to quote as identifiers
                 self._con.execute(f'ALTER TABLE charges ADD COLUMN "{column}" VARCHAR')
+                self.charges_changed = True  # rollups (tag sums) and stored answers (coverage) follow
         self._tag_columns = {**wanted, **kept}
         self._configured_tags = frozenset(wanted)
         self._con.execute(

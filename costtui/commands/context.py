@@ -6,10 +6,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from costtui.config import Config, load_config, resolve_cache_path
+
+if TYPE_CHECKING:
+    from costtui.cache.stored import StoredAnswer
 
 
 @dataclass
@@ -31,6 +35,16 @@ class AppContext:
         from costtui.core.today import resolve_today
 
         return self._today or resolve_today(self.config.demo_today)
+
+    def stored_answers(self) -> tuple[StoredAnswer, ...]:
+        """What a publish (refresh, import, demo) computes once and stores for readers: the default
+        /metrics cost gauges of this config (cache/stored.py), so every `serve` process and replica
+        answers the first scrape after the publish from the snapshot."""
+        from costtui.exporters.prometheus import stored_metrics
+
+        config = self.config
+        return (stored_metrics(self.today, config.export.top_services_per_account, config.display.metric,
+                               config.display.gross, config.export.tag_labels),)
 
 
 pass_app = click.make_pass_decorator(AppContext)

@@ -45,6 +45,7 @@ def demo(app_context: AppContext, no_tui: bool, seed: int, rows: int | None, reb
         rebuild=rebuild,
         today=today,
         # the configured tag keys, or the demo's own two so the demo shows allocation by tag
+        answers=app_context.stored_answers(),
         tags=TagRules.of(app_context.config.allocation) or DEMO_TAGS,
     )
     print(

@@ -38,6 +38,7 @@ def import_files(app_context: AppContext, paths: tuple[Path, ...], dry_run: bool
         dry_run=dry_run,
         rebuild=rebuild,
         today=app_context.today,
+        answers=app_context.stored_answers(),
         tags=TagRules.of(config.allocation),
     )
     verb = "would replace" if dry_run else "replaced"

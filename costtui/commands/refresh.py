@@ -101,6 +101,7 @@ def refresh(
         lock_timeout=config.cache.lock_timeout_seconds if wait else 0,
         force=force,
         rebuild=rebuild,
+        answers=app_context.stored_answers(),
         tags=TagRules.of(config.allocation),
     )
     progress = ProgressPrinter(enabled=not quiet and sys.stderr.isatty())

@@ -17,7 +17,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from costtui import __version__
-from costtui.core.freshness import provider_freshness
+from costtui.core.freshness import ProviderFreshness, provider_freshness
 from costtui.core.reports import period_groups
 from costtui.core.tags import month_to_date_coverage
 from costtui.core.windows import period_window
@@ -25,6 +25,7 @@ from costtui.model import CostQuery, tag_column
 
 if TYPE_CHECKING:
     from costtui.cache import CostQueries
+    from costtui.cache.stored import StoredAnswer
 
 COST_LABELS = ("cloud_provider", "account_id", "cloud_service", "currency")
 OTHER_SERVICE = "other"
@@ -43,11 +44,64 @@ def build_registry(
     max_age_seconds: float = 36 * 3600,
     tag_labels: Sequence[str] = (),
 ) -> CollectorRegistry:
-    """All costtui metrics in a fresh registry, ready to write or push.
+    """All costtui metrics in a fresh registry, ready to write or push: the cost gauges, then the
+    status gauges (as `cost_exposition` + `status_exposition`, which the API serves).
 
     `max_age_seconds` (cache.max_age_hours) decides costtui_data_fresh, as it does for `check`.
     A cache with tag columns adds costtui_tag_coverage_ratio; `tag_labels` (export.tag_labels) adds
     costtui_month_to_date_cost_by_tag with those keys as labels."""
+    registry = CollectorRegistry(auto_describe=True)
+    _cost_gauges(queries, registry, today, top_services_per_account, metric, gross, tag_labels)
+    _status_gauges(registry, provider_freshness(queries, max_age_seconds=max_age_seconds))
+    return registry
+
+
+def cost_exposition(queries: CostQueries, today: date, top_services_per_account: int, metric: str = "billed",
+                    gross: bool = False, tag_labels: Sequence[str] = ()) -> bytes:
+    """The cost gauges of `build_registry` as text: fixed by the snapshot, `today` and the settings
+    (what a publish stores, `stored_metrics`)."""
+    registry = CollectorRegistry(auto_describe=True)
+    _cost_gauges(queries, registry, today, top_services_per_account, metric, gross, tag_labels)
+    return exposition(registry)
+
+
+def status_exposition(freshness: list[ProviderFreshness]) -> bytes:
+    """The status gauges of `build_registry` as text (freshness judged now, build info): they move
+    with the clock, so a server writes them per scrape after the stored cost gauges."""
+    registry = CollectorRegistry(auto_describe=True)
+    _status_gauges(registry, freshness)
+    return exposition(registry)
+
+
+METRICS_FORMAT = 2  # bump when the stored text or its encoding changes for the same data
+
+
+def metrics_key(today: date, top_services_per_account: int, metric: str, gross: bool,
+                tag_labels: Sequence[str]) -> str:
+    """What a stored cost exposition depends on besides the snapshot, as its key."""
+    return (f"metrics/{METRICS_FORMAT} costtui={__version__} today={today} top={top_services_per_account} "
+            f"metric={metric} gross={str(gross).lower()} tag_labels={','.join(tag_labels)}")
+
+
+def stored_metrics(today: date, top_services_per_account: int, metric: str, gross: bool,
+                   tag_labels: Sequence[str]) -> StoredAnswer:
+    """The cost exposition, gzipped (`GzipHead.to_bytes`: a 10M-row cache's megabytes of text are a
+    few hundred kB), for a publish to store: every server process and replica then serves its first
+    scrape from the snapshot."""
+    from costtui.cache.stored import StoredAnswer
+    from costtui.exporters.gzipjoin import GzipHead
+
+    key = metrics_key(today, top_services_per_account, metric, gross, tag_labels)
+
+    def compute(queries: CostQueries) -> dict[str, bytes]:
+        text = cost_exposition(queries, today, top_services_per_account, metric, gross, tag_labels)
+        return {key: GzipHead.of(text).to_bytes()}
+
+    return StoredAnswer((key,), compute)
+
+
+def _cost_gauges(queries: CostQueries, registry: CollectorRegistry, today: date, top_services_per_account: int,
+                 metric: str, gross: bool, tag_labels: Sequence[str]) -> None:
     base = CostQuery(metric=metric, gross=gross, group_by=GROUP_BY)  # type: ignore[arg-type]
     day = period_window("day", today)
     month_to_date = _costs(queries, base, "month", today)
@@ -55,7 +109,6 @@ def build_registry(
     forecast = _costs(queries, base, "forecast", today)
     kept = top_services(month_to_date, [daily, forecast], top_services_per_account)
 
-    registry = CollectorRegistry(auto_describe=True)
     kind = f"{metric} cost{' before credits' if gross else ''}"
     families = []
     for name, doc, costs in (
@@ -69,10 +122,6 @@ def build_registry(
         families.append(family)
     registry.register(_Fixed(families))
     _tag_gauges(queries, registry, CostQuery(metric=metric, gross=gross), today, kind, tag_labels)  # type: ignore[arg-type]
-    _freshness_gauges(queries, registry, max_age_seconds)
-    info = Gauge("costtui_build_info", "costtui version that wrote these metrics.", ["version"], registry=registry)
-    info.labels(__version__).set(1)
-    return registry
 
 
 class _Fixed(Collector):
@@ -176,9 +225,9 @@ def _tag_gauges(queries: CostQueries, registry: CollectorRegistry, selection: Co
         by_tag.labels(*(value or "" for value in key)).set(float(cost))
 
 
-def _freshness_gauges(queries: CostQueries, registry: CollectorRegistry, max_age_seconds: float) -> None:
+def _status_gauges(registry: CollectorRegistry, freshness: list[ProviderFreshness]) -> None:
     """Per provider, from the one freshness rule (core.freshness), so alerts on these gauges
-    agree with `check` and the dashboard."""
+    agree with `check` and the dashboard; then the build info."""
     labels = ["cloud_provider"]
     stamp = Gauge(
         "costtui_last_refresh_timestamp_seconds",
@@ -201,13 +250,15 @@ def _freshness_gauges(queries: CostQueries, registry: CollectorRegistry, max_age
         labels,
         registry=registry,
     )
-    for entry in provider_freshness(queries, max_age_seconds=max_age_seconds):
+    for entry in freshness:
         success.labels(entry.provider).set(0 if entry.failed else 1)
         fresh.labels(entry.provider).set(1 if entry.fresh else 0)
         if entry.last_success is not None:
             stamp.labels(entry.provider).set(_epoch(entry.last_success))
         if entry.age_seconds is not None:
             age.labels(entry.provider).set(entry.age_seconds)
+    info = Gauge("costtui_build_info", "costtui version that wrote these metrics.", ["version"], registry=registry)
+    info.labels(__version__).set(1)
 
 
 def _epoch(moment: datetime) -> float:

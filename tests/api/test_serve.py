@@ -20,9 +20,7 @@ import pytest
 from openapi_spec_validator import validate as validate_openapi
 from prometheus_client.parser import text_string_to_metric_families
 
-from costtui.api.app import create_app
-from costtui.api.server import BackgroundServer, check_binding
-from costtui.api.settings import ApiSettings
+from costtui.api.server import check_binding
 from costtui.cache import CacheReader, open_writer
 from costtui.cache.writer import utcnow
 from costtui.model import CostError, CostQuery, ReplaceScope
@@ -32,21 +30,6 @@ from tests.emulators import free_port
 from tests.faces import KNOWN_START, LAST_DAY, REPO, build_cache, known_rows
 
 TOKEN = "s3cret-token-for-tests"
-
-
-@pytest.fixture
-def start_server():
-    servers: list[BackgroundServer] = []
-
-    def start(cache: Path, token: str | None = None, **settings) -> httpx.Client:
-        app = create_app(ApiSettings(cache_path=cache, today=lambda: TODAY, token=token, **settings))
-        server = BackgroundServer(app)
-        servers.append(server)
-        return httpx.Client(base_url=server.start(), timeout=10)
-
-    yield start
-    for server in servers:
-        server.stop()
 
 
 @pytest.fixture

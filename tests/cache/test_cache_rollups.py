@@ -3,6 +3,7 @@ question they take; the rest falls back to `charges`; a publish keeps them in st
 
 from __future__ import annotations
 
+import shutil
 from contextlib import contextmanager
 from datetime import date, timedelta
 
@@ -11,7 +12,7 @@ import pytest
 
 from costtui.cache import CacheReader, CostQueries, open_writer
 from costtui.cache.reader import connect_read_only
-from costtui.cache.rollups import source_table
+from costtui.cache.rollups import source_table, tag_sums_complete, tagged_column
 from costtui.core.forecast import forecast
 from costtui.model import CostQuery, ReplaceScope
 from tests.cachefactory import row, write_rows
@@ -154,5 +155,42 @@ def test_the_forecast_stored_at_publish_is_for_the_day_given(cache_path, today):
     con = duckdb.connect(str(cache_path), read_only=True)
     try:
         assert con.execute("SELECT DISTINCT as_of FROM forecast_series").fetchall() == [(today,)]
+    finally:
+        con.close()
+
+
+def test_tag_coverage_from_the_totals_rollup_is_that_of_charges(tagged_demo_cache, tmp_path):
+    cache = tmp_path / "tagged.duckdb"
+    shutil.copyfile(tagged_demo_cache, cache)  # tags set behind the writer's back: its rollups lack tag sums
+    with open_writer(cache, today=date(2026, 11, 15)) as writer:
+        writer.record_alert_events([])  # a publish that changes no charge completes them
+    found = names(cache)
+    selections = [CostQuery(metric=metric, gross=gross, **WINDOW) for metric in ("billed", "effective")
+                  for gross in (False, True)]
+    selections += [CostQuery(providers=(found["provider"],), **WINDOW), CostQuery(),
+                   CostQuery(services=(found["service"],), **WINDOW),  # no tag sums there: from charges
+                   CostQuery(tags=(("team", "payments"),), **WINDOW)]
+    with both(cache) as (fast, plain):
+        assert {tagged_column("billed_cost", "tag_team"), tagged_column("effective_cost", "tag_environment")} \
+            <= fast._tagged_rollup_columns
+        for selection in selections:
+            expected = plain.tag_coverage(selection)
+            assert expected and any(tagged for *_, tagged in expected), selection
+            got = fast.tag_coverage(selection)
+            assert got == expected, selection
+            assert [(str(total), {k: str(v) for k, v in tagged.items()}) for *_, total, tagged in got] == \
+                   [(str(total), {k: str(v) for k, v in tagged.items()}) for *_, total, tagged in expected]
+
+
+def test_a_new_tag_key_rebuilds_the_rollups_with_its_sums(cache_path):
+    day = date(2026, 11, 10)
+    write_rows(cache_path, [row(day, cost="10.00")])
+    with open_writer(cache_path) as writer:
+        writer.ensure_tag_columns(["team"])  # a key configured since: a new (empty) column
+    con = duckdb.connect(str(cache_path), read_only=True)
+    try:
+        assert tag_sums_complete(con)
+        assert con.execute(f"SELECT sum(billed_cost), sum({tagged_column('billed_cost', 'tag_team')}) "
+                           "FROM rollup_totals").fetchone() == (10, None)
     finally:
         con.close()
