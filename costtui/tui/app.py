@@ -388,6 +388,9 @@ class CostApp(App[None]):
         self.set_timer(READ_AHEAD_DELAY_SECONDS, lambda: self._read_ahead(shown, epoch) if self.data is not None else None)
         if first:
             self.action_focus_table()
+            # Again once drawn: a read that beats the screen's start-up would lose the focus to
+            # Textual's auto-focus (the tab bar), and the arrows would move tabs, not rows.
+            self.call_after_refresh(self.action_focus_table)
         if self._notice:
             self.notify(self._notice, timeout=4)
             self._notice = ""
@@ -607,7 +610,8 @@ class CostApp(App[None]):
         self.call_after_refresh(self.action_focus_table)
 
     def action_show_tab(self, tab: str) -> None:
-        if self.data is not None and not isinstance(self.screen, DrillScreen):
+        # Also while the first figures load: a key pressed meanwhile is applied, not dropped.
+        if not isinstance(self.screen, DrillScreen):
             self.query_one(TabbedContent).active = tab
             self.call_after_refresh(self.action_focus_table)
 

@@ -428,3 +428,23 @@ def test_a_long_list_of_replaced_slices_is_cut_with_a_count() -> None:
     assert text[1:-1] == [line.removeprefix("costtui: replaced ") for line in lines[1:SLICES_LISTED + 1]]
     assert text[-1] == f"… and {12 - SLICES_LISTED} more"
     assert result_text("Refresh finished", lines[:1]) == "Refresh finished"
+
+
+async def test_a_tab_key_pressed_before_the_first_figures_is_applied(
+    demo_cache: Path, today: date, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_load = app_module.load_dashboard
+
+    def slow_load(*args, **kwargs):
+        time.sleep(2)
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(app_module, "load_dashboard", slow_load)
+    app = make_app(demo_cache, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        assert app.data is None  # still reading
+        await settle(app, pilot)
+        assert app.query_one("#tabs").active == "services"
+        assert app.query_one("#services-table", CostTable).rows_shown == app.data.services
+        assert isinstance(app.focused, CostTable) and app.focused.id == "services-table"

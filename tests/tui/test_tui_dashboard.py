@@ -141,10 +141,10 @@ async def test_number_keys_switch_tabs(demo_cache: Path, today: date) -> None:
         tabs = app.query_one(TabbedContent)
         for key, tab in zip("23451", ("services", "accounts", "regions", "alerts", "trends"), strict=True):
             await pilot.press(key)
-            await pilot.pause()
+            await settle(app, pilot)
             assert tabs.active == tab
         await pilot.press("5")
-        await pilot.pause()
+        await settle(app, pilot)
         assert app.query_one("#alerts-empty").display
         assert "No alerts recorded" in str(app.query_one("#alerts-empty").render())
 
@@ -154,16 +154,16 @@ async def test_breakdown_tables_sort_by_a_selected_header(demo_cache: Path, toda
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         await pilot.press("4")
-        await pilot.pause()
+        await settle(app, pilot)
         table = app.query_one("#regions-table", CostTable)
         costs = [row.cost for row in table.rows_shown]
         assert costs == sorted(costs, reverse=True)
         await pilot.click("#regions-table", offset=(13, 0))  # the "Region" header
-        await pilot.pause()
+        await settle(app, pilot)
         regions = [str(table.get_row_at(index)[1]) for index in range(table.row_count)]
         assert regions == sorted(regions, key=str.lower)
         await pilot.click("#regions-table", offset=(13, 0))
-        await pilot.pause()
+        await settle(app, pilot)
         assert [str(table.get_row_at(index)[1]) for index in range(table.row_count)] == regions[::-1]
 
 
@@ -172,12 +172,12 @@ async def test_help_screen_lists_every_key(demo_cache: Path, today: date) -> Non
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         await pilot.press("question_mark")
-        await pilot.pause()
+        await settle(app, pilot)
         assert isinstance(app.screen, HelpScreen)
         keys = app.screen.query_one("#help-keys", DataTable)
         listed = {str(keys.get_row_at(index)[0]) for index in range(keys.row_count)}
         assert {"q", "r", "R", "d", "D", "t", "m", "g", "p", "s", "S", "/", "e", "esc", "enter", "?", "1", "2", "3",
                 "4", "5", "6"} <= listed
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(app, pilot)
         assert not isinstance(app.screen, HelpScreen)

@@ -131,14 +131,20 @@ def shown_movers(screen: ChangesScreen, table_id: str, dimension: str) -> list[t
     return [((row.name("provider"), row.name(dimension)), row.cost - row.previous) for row in table.rows_shown]
 
 
+async def open_changes(app, pilot) -> ChangesScreen:
+    """The dashboard's first figures, then `w`: the "what changed" view, loaded."""
+    await settle(app, pilot)
+    await pilot.press("w")
+    await settle(app, pilot)
+    screen = app.screen
+    assert isinstance(screen, ChangesScreen)
+    return screen
+
+
 async def test_what_changed_lists_the_biggest_movers_of_the_range(demo_cache: Path, today: date) -> None:
     app = make_app(demo_cache, today)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("w")
-        await settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, ChangesScreen)
+        screen = await open_changes(app, pilot)
         rises, falls = movers_from_core(demo_cache, last_days(30, today), "service")
         assert shown_movers(screen, "#rises", "service") == rises
         assert shown_movers(screen, "#falls", "service") == falls
@@ -165,11 +171,7 @@ async def test_slash_filters_both_movers_lists_and_esc_clears_it_before_going_ba
     assert kept_rises and kept_falls and not set(kept_rises + kept_falls) <= set(rises + falls)
     app = make_app(demo_cache, today)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("w")
-        await settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, ChangesScreen)
+        screen = await open_changes(app, pilot)
         await pilot.press("slash", *named)
         await settle(app, pilot)
         assert shown_movers(screen, "#rises", "service") == kept_rises

@@ -15,13 +15,13 @@ async def wait_for_data(pilot) -> None:
 async def show_services(pilot) -> None:
     await wait_for_data(pilot)
     await pilot.press("2")
-    await pilot.pause()
+    await settle(pilot.app, pilot)
 
 
 async def show_help(pilot) -> None:
     await wait_for_data(pilot)
     await pilot.press("question_mark")
-    await pilot.pause()
+    await settle(pilot.app, pilot)
 
 
 def test_trends_tab_at_120x40(snap_compare, frozen_cache: Path, today: date) -> None:

@@ -20,7 +20,7 @@ def make_app(cache_path: Path, today: date, now: datetime = NOW, config: Config 
 
 
 async def settle(app: CostApp, pilot) -> None:
-    """Wait for the loading worker, then for the messages and layout it caused.
+    """Wait for the loading worker, then for the messages (keys too) and layout it caused.
 
     DataTable measures new rows on its next Idle event, so screenshots also wait until no table has
     rows left to measure (textual 8.2 keeps that state in private attributes)."""
@@ -32,10 +32,17 @@ async def settle(app: CostApp, pilot) -> None:
         await pilot.pause()
         tables = list(app.screen.query(DataTable))
         busy = any(not worker.is_finished for worker in app.workers) or any(
-            table._require_update_dimensions or table._updated_cells for table in tables)
+            table._require_update_dimensions or table._updated_cells for table in tables) or unhandled_messages(app)
         quiet = 0 if busy else quiet + 1
         if quiet >= 2:
             break
+
+
+def unhandled_messages(app: CostApp) -> bool:
+    """A key or a load's result still queued. Pilot's own waits watch the process's CPU, and a read
+    on another thread (the ranges read ahead) can make them return before a key is handled."""
+    nodes = [app, *app.screen_stack, *app.screen.walk_children()]
+    return any(not node._message_queue.empty() for node in nodes)
 
 
 async def settle_drill(app: CostApp, pilot) -> None:

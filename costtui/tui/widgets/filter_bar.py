@@ -15,6 +15,12 @@ class FilterBar(Input):
         super().__init__(placeholder="filter rows by name (Enter keeps, Esc clears)", **kwargs)
         self.cursor_blink = False  # a steady cursor: the same screen every time it is looked at
 
+    @property
+    def focusable(self) -> bool:
+        # Hidden, it must not take the focus: Textual focuses the first focusable widget at start,
+        # and keys pressed before the first figures (`2`, `d`) were typed into the hidden filter.
+        return self.has_class("-visible") and super().focusable
+
     def open(self) -> None:
         self.add_class("-visible")
         self.focus()
