@@ -657,6 +657,8 @@ class CostApp(App[None]):
         if isinstance(self.screen, (DrillScreen, ChangesScreen)):
             self.pop_screen()
             self._render_uncovered()
+            # The uncovered screen's table takes the arrows again, whatever took the focus meanwhile.
+            self.call_after_refresh(self.action_focus_table)
 
     def _render_uncovered(self) -> None:
         """The screen a back step uncovers catches up with what changed meanwhile."""
