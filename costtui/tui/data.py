@@ -140,6 +140,9 @@ class DashboardData:
     """(dimensions, filters) -> the range's sums by time bucket and those dimensions (load_day_sums),
     for sparklines the time series by provider and service cannot draw; shared by every options view."""
     sparklines: dict[tuple, dict[tuple, str]] = field(default_factory=dict, compare=False)
+    drills: dict[tuple[Filter, ...], DashboardData] = field(default_factory=dict, compare=False)
+    """filters -> a drill-down's own read (load_drill), kept for the range: Enter on a row read ahead
+    while the cursor rested on it, or a drill-down opened before, shows without reading again."""
     """trends_key -> the drawn sparklines: each is drawn once per choice of options, not per key press."""
 
     @property

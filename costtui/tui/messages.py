@@ -43,6 +43,15 @@ class DrillLoaded(Message):
         self.data = data
 
 
+class DrillAheadLoaded(Message):
+    """The drill-down of a row read ahead (`data.drills` holds it already)."""
+
+    def __init__(self, data: DashboardData, filters: tuple) -> None:
+        super().__init__()
+        self.data = data
+        self.filters = filters
+
+
 class DaySumsLoaded(Message):
     """Sums by time bucket for the sparklines of one breakdown (`data.day_sums` holds them already)."""
 

@@ -120,6 +120,46 @@ async def test_enter_drills_down_with_breadcrumbs_and_esc_goes_back(demo_cache: 
         assert app.focused.id == "services-table"
 
 
+async def test_the_row_under_the_cursor_is_read_ahead_and_enter_shows_it_without_a_read(
+        demo_cache: Path, today: date, monkeypatch) -> None:
+    """Accounts of a service are not in the dashboard's sums: the row the cursor rests on is read
+    ahead, so Enter draws at once from that read, with the core's figures; a quick pass over rows
+    reads only the one the cursor stops on."""
+    reads: list[tuple] = []
+    real_load_drill = app_module.load_drill
+
+    def counted(cache, base, today, filters):
+        reads.append(filters)
+        return real_load_drill(cache, base, today, filters)
+
+    monkeypatch.setattr(app_module, "load_drill", counted)
+    monkeypatch.setattr(app_module, "DRILL_AHEAD_DELAY_SECONDS", 1.0)  # keys surely quicker, even on busy CI
+    app = make_app(demo_cache, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.pause(1.5)  # the Trends tab's top row, where the cursor rests at start, is read ahead
+        await settle(app, pilot)
+        reads.clear()
+        await pilot.press("2", "down", "down", "up")  # quicker than the cursor's rest: no reads for these
+        await pilot.pause(1.5)
+        await settle(app, pilot)
+        row = app.query_one("#services-table", CostTable).rows_shown[1]
+        wanted = (("provider", row.keys["provider"]), ("service", row.keys["service"]))
+        assert reads == [wanted]
+        read_ahead = app.data.drills[wanted]
+        await pilot.press("enter")
+        await settle_drill(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, DrillScreen) and screen.filters == wanted
+        assert screen.local is read_ahead and reads == [wanted]  # no read of its own
+        shown = table_changes(screen.query_one("#accounts-table", CostTable), ("provider", "account"))
+        expected = core_changes(demo_cache, last_days(30, today), ("provider", "account"),
+                                providers=(wanted[0][1],), services=(wanted[1][1],))
+        assert shown.keys() == expected.keys()
+        for key, (cost, previous, share) in expected.items():
+            assert shown[key][:2] == (cost, previous) and close(shown[key][2], share)
+
+
 async def test_slash_filters_the_visible_rows_by_name(demo_cache: Path, today: date) -> None:
     app = make_app(demo_cache, today)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -66,7 +66,9 @@ class BreakdownView(Vertical):
         trends = data.trend_lines(self.dimensions, self.filters)
         self.query_one(CostTable).show(data.breakdown(self.dimensions, self.filters) or [], trends)
         if trends is None:
-            self.post_message(self.TrendsNeeded(self, data))
+            # Sent as the view's own: shown from a screen's on_mount, Textual would take the screen for
+            # the sender and stop the message there, short of the app that reads the sums.
+            self.post_message(self.TrendsNeeded(self, data).set_sender(self))
 
     def show_trends(self) -> None:
         """The sparklines, once the app has read what they need into the shown data's sums."""

@@ -3,6 +3,7 @@ breakdowns that explain it; Enter drills further (filters stack), Esc goes back 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from textual.app import ComposeResult
@@ -13,7 +14,7 @@ from textual.widgets import Header
 
 from costtui.tui.data import DashboardData
 from costtui.tui.rollup import Filter
-from costtui.tui.views.breakdown import BreakdownView
+from costtui.tui.views.breakdown import BREAKDOWNS, BreakdownView
 from costtui.tui.widgets.chart import CostChart
 from costtui.tui.widgets.cost_table import CostTable
 from costtui.tui.widgets.filter_bar import FilterBar
@@ -35,16 +36,32 @@ def drilled(filters: tuple[Filter, ...]) -> str:
     return next((d for d in reversed(dimensions) if d != "provider"), "provider")
 
 
+def drill_filters(base: tuple[Filter, ...], provider: str, row: tuple[Filter, ...]) -> tuple[Filter, ...]:
+    """What Enter on a row opens: the filters of the screen it was pressed on (or the dashboard's
+    provider choice), then the row's own."""
+    if provider != "all" and not base:
+        base = (("provider", provider),)
+    return base + tuple(f for f in row if f not in base)
+
+
+def answered_in_memory(data: DashboardData, filters: tuple[Filter, ...]) -> bool:
+    """The dashboard's sums answer this drill-down's chart and tables (no read of its own)."""
+    return data.daily(filters) is not None and all(
+        data.source(BREAKDOWNS[name][0], filters) is not None for name in EXPLAINED_BY[drilled(filters)])
+
+
 class DrillScreen(Screen[None]):
     """The range narrowed to `filters`: answered from the dashboard's sums when they can, else from
     its own read (`local`, requested by the app)."""
 
     BINDINGS = [Binding("escape", "app.back", "Back", tooltip="Back one drill-down step", id="drill.back")]
 
-    def __init__(self, filters: tuple[Filter, ...]) -> None:
+    def __init__(self, filters: tuple[Filter, ...], local: DashboardData | None = None,
+                 ready: Callable[[DrillScreen], None] | None = None) -> None:
         super().__init__()
         self.filters = filters
-        self.local: DashboardData | None = None
+        self.local = local
+        self._ready = ready
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
@@ -58,11 +75,11 @@ class DrillScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query(CostTable).first().focus(scroll_visible=False)
+        if self._ready is not None:
+            self._ready(self)  # filled before its first frame: drawn once, not empty and then again
 
     def answers(self, data: DashboardData) -> bool:
-        views = self.query(BreakdownView)
-        return data.daily(self.filters) is not None and all(
-            data.source(view.dimensions, self.filters) is not None for view in views)
+        return answered_in_memory(data, self.filters)
 
     def show(self, data: DashboardData, now: datetime) -> bool:
         """Render from `data`, or from the own read when it is for the same range; False when a read

@@ -74,7 +74,7 @@ class TrendsView(VerticalScroll):
         trends = data.trend_lines(self.dimensions, self.filters)
         self.query_one("#top-services", CostTable).show(data.services, trends)
         if trends is None:
-            self.post_message(BreakdownView.TrendsNeeded(self, data))
+            self.post_message(BreakdownView.TrendsNeeded(self, data).set_sender(self))
 
     # What the top services' sparklines need read (the app answers BreakdownView.TrendsNeeded alike).
     dimensions = ("provider", "service")

@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
 
+from textual.app import RenderResult
 from textual.binding import Binding
 from textual.message import Message
 from textual_plotext import PlotextPlot
@@ -100,12 +101,28 @@ class CostChart(PlotextPlot):
         self.buckets: list[str] = []
         self.cursor: int | None = None
         self._drawn: tuple = ()
+        self._figure_drawn: tuple = ()
         self.title_text = ""  # the title and lines drawn last
         self.lines: dict[str, list[float]] = {}
+        self._figure = 0  # moves on whenever the plot is drawn anew
+        self._rendered: tuple[tuple, RenderResult] | None = None
+
+    def render(self) -> RenderResult:
+        """Plotext builds the whole figure on every render (~20-40 ms at 120x40); a repaint that
+        changed nothing here (a layout pass, the footer, a table beside it) reuses the last one."""
+        key = (self.size, self.app.theme, self._figure)
+        if self._rendered is None or self._rendered[0] != key:
+            self._rendered = (key, super().render())
+        return self._rendered[1]
 
     def show(self, points: list[CostGroup], key: str, title: str, *, budgets: Sequence[BudgetLine] = (),
              anomalies: Sequence[AnomalyMark] = (), stack: bool = False, log: bool = False) -> None:
-        self._drawn = (points, key, title, tuple(budgets), tuple(anomalies), stack, log)
+        drawn = (points, key, title, tuple(budgets), tuple(anomalies), stack, log)
+        figure = (drawn, self.size, self.cursor)
+        if figure == self._figure_drawn:
+            return  # the same figure at the same size, day cursor included: nothing to draw again
+        self._drawn, self._figure_drawn = drawn, figure
+        self._figure += 1
         plt = self.plt
         plt.clear_figure()
         raw = series_by_provider(points, key)
@@ -191,6 +208,9 @@ class CostChart(PlotextPlot):
             if str(group.keys[key]) == bucket:
                 total[group.currency] += group.cost
         return ", ".join(money(value, currency) for currency, value in sorted(total.items())) or "no costs"
+
+    def on_resize(self) -> None:
+        self._redraw()  # the y ticks and x labels were placed for the size known when shown
 
     def _redraw(self) -> None:
         if self._drawn:

@@ -47,6 +47,14 @@ class CostTable(LineTable):
             self.table = table
             self.filters = filters
 
+    class Pointed(Message):
+        """The cursor rests on a row: the filters Enter would drill into (the app reads them ahead)."""
+
+        def __init__(self, table: CostTable, filters: tuple[tuple[str, str], ...]) -> None:
+            super().__init__()
+            self.table = table
+            self.filters = filters
+
     def __init__(self, columns: Sequence[KeyColumn], *, drill: tuple[str, ...] = (), limit: int | None = None,
                  delta: bool = False, id: str | None = None):
         super().__init__(id=id, zebra_stripes=True)
@@ -139,9 +147,20 @@ class CostTable(LineTable):
     @on(LineTable.RowSelected)
     def _drill(self, event: LineTable.RowSelected) -> None:
         event.stop()
-        if self.drill and 0 <= event.cursor_row < len(self.rows_shown):
-            row = self.rows_shown[event.cursor_row]
-            self.post_message(self.Drill(self, tuple((d, row.name(d)) for d in self.drill)))
+        if (filters := self._row_filters(event.cursor_row)) is not None:
+            self.post_message(self.Drill(self, filters))
+
+    @on(LineTable.RowHighlighted)
+    def _pointed(self, event: LineTable.RowHighlighted) -> None:
+        event.stop()
+        if (filters := self._row_filters(event.cursor_row)) is not None:
+            self.post_message(self.Pointed(self, filters).set_sender(self))
+
+    def _row_filters(self, index: int) -> tuple[tuple[str, str], ...] | None:
+        if self.drill and 0 <= index < len(self.rows_shown):
+            row = self.rows_shown[index]
+            return tuple((d, row.name(d)) for d in self.drill)
+        return None
 
     def _matches(self, row: Row) -> bool:
         if not self.name_filter:

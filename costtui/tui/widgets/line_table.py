@@ -104,6 +104,14 @@ class LineTable(ScrollView, can_focus=True):
             self.table = table
             self.cursor_row = cursor_row
 
+    class RowHighlighted(Message):
+        """The cursor rests on a new row (moved, new rows, or the table took the focus)."""
+
+        def __init__(self, table: LineTable, cursor_row: int) -> None:
+            super().__init__()
+            self.table = table
+            self.cursor_row = cursor_row
+
     class HeaderSelected(Message):
         def __init__(self, table: LineTable, column_key: str) -> None:
             super().__init__()
@@ -131,6 +139,7 @@ class LineTable(ScrollView, can_focus=True):
         self.virtual_size = Size(sum(c.render_width for c in self.ordered_columns), len(self._rows) + 1)
         self._scroll_cursor_visible()
         self.refresh()
+        self._highlighted()
 
     @property
     def columns(self) -> dict[str, Column]:
@@ -154,7 +163,14 @@ class LineTable(ScrollView, can_focus=True):
         if row != self._cursor:
             self._cursor = row
             self.refresh()
+            self._highlighted()
         self._scroll_cursor_visible()
+
+    def _highlighted(self) -> None:
+        if self._rows and self.has_focus:
+            # Sent as the table's own: when a screen fills it from its on_mount, Textual would take the screen
+            # as the sender and stop the message at the screen, short of the app.
+            self.post_message(self.RowHighlighted(self, self._cursor).set_sender(self))
 
     # --- keys and mouse --------------------------------------------------------------------------
 
@@ -212,6 +228,7 @@ class LineTable(ScrollView, can_focus=True):
 
     def _on_focus(self, event: events.Focus) -> None:
         self.refresh()
+        self._highlighted()
 
     def _on_blur(self, event: events.Blur) -> None:
         self.refresh()
