@@ -16,8 +16,9 @@ from tui_helpers import make_app, settle
 from costtui.cache import CacheReader
 from costtui.core.windows import Window
 from costtui.model import CostQuery
+from costtui.tui.data import ViewOptions
 from costtui.tui.screens.range import RangeScreen
-from costtui.tui.tags import TAG
+from costtui.tui.tags import TAG, load_tag_detail
 from costtui.tui.views.tag_detail import TagDetailScreen, TagScreen
 from costtui.tui.views.tag_drill import TagDrillScreen
 from costtui.tui.widgets.cost_table import CostTable
@@ -198,3 +199,15 @@ async def test_slash_in_a_tag_detail_then_esc_esc(tagged_demo_cache: Path, today
         await pilot.press("escape")
         await settle(app, pilot)
         assert app.screen is values
+
+
+def test_a_provider_choice_that_excludes_the_drilled_provider_leaves_the_tag_detail_empty(
+        tagged_cache: Path, today: date) -> None:
+    breakdowns = {"accounts": ACCOUNTS}
+    filters = (("provider", "aws"), ("service", "EC2"))
+    shown = load_tag_detail(tagged_cache, ViewOptions(), today, "team", "payments", filters, breakdowns)
+    assert shown.points and shown.breakdowns["accounts"]
+    same = load_tag_detail(tagged_cache, ViewOptions(provider="aws"), today, "team", "payments", filters, breakdowns)
+    assert same == shown
+    other = load_tag_detail(tagged_cache, ViewOptions(provider="azure"), today, "team", "payments", filters, breakdowns)
+    assert other.points == [] and other.breakdowns == {"accounts": []}
