@@ -36,6 +36,7 @@ from costtui.tui.data import (
     load_drill,
 )
 from costtui.tui.export import export_path, table_csv
+from costtui.tui.follow import FollowsOptions
 from costtui.tui.messages import (
     ChangesLoaded,
     DashboardLoaded,
@@ -54,6 +55,7 @@ from costtui.tui.screens.too_small import TooSmallScreen, too_small
 from costtui.tui.views.breakdown import BREAKDOWNS, BreakdownView
 from costtui.tui.views.changes import ChangesScreen
 from costtui.tui.views.drill import DrillScreen, answered_in_memory, drill_filters
+from costtui.tui.views.tag_detail import TagScreen
 from costtui.tui.views.tags import NO_TAGS, TagsView
 from costtui.tui.views.trends import TrendsView
 from costtui.tui.widgets.alerts import AlertList
@@ -616,6 +618,9 @@ class CostApp(App[None]):
     def _apply(self, options: ViewOptions) -> None:
         old = self.options
         self.options = options
+        for screen in self.screen_stack:  # screens with reads of their own (the tag drill-downs)
+            if isinstance(screen, FollowsOptions):
+                screen.follow(options)
         key = options.load_key(self.today)
         if self.data is None or self.loading_data or (key != old.load_key(self.today) and key not in self._ranges):
             self._start_load()
@@ -662,7 +667,7 @@ class CostApp(App[None]):
 
     def active_table(self) -> CostTable | None:
         screen = self.screen
-        if isinstance(screen, (DrillScreen, ChangesScreen)):
+        if isinstance(screen, (DrillScreen, ChangesScreen, TagScreen)):
             return screen.focused if isinstance(screen.focused, CostTable) else screen.query(CostTable).first()
         pane_id = self.query_one(TabbedContent).active
         if not pane_id:

@@ -100,6 +100,9 @@ def load_tag_detail(cache_path: Path, options: ViewOptions, today: date, key: st
     window = options.window(today)
     chosen = {f"{dimension}s": tuple(v for d, v in filters if d == dimension)
               for dimension in ("provider", "account", "service", "region")}
+    if options.providers and chosen["providers"] and options.provider not in chosen["providers"]:
+        # The provider choice (`p`) excludes the drilled provider: nothing, as in the dashboard's drill-down.
+        return TagDetailData(key, value, filters, window, [], {name: [] for name in breakdowns})
     chosen["providers"] = chosen["providers"] or options.providers
     narrowed = replace(selection(options), tags=((key, value),), **chosen)
     with CacheReader(cache_path).session() as queries:

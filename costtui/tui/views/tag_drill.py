@@ -1,14 +1,14 @@
 """A tag value's drill-down: the spend tagged KEY = VALUE (or untagged) in the dashboard's range,
 by service and by account, each against the period before. Enter on a row goes one step further
-(tag_detail.py); Esc goes back to the Tags tab."""
+(tag_detail.py); Esc clears the `/` filter, then goes back to the Tags tab."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.widgets import Footer, Header, Label
+from textual.widgets import Label
 
+from costtui.tui.data import ViewOptions
 from costtui.tui.tags import TagDrillData, load_tag_drill
 from costtui.tui.views.tag_detail import TagScreen
 from costtui.tui.widgets.cost_table import CostTable
@@ -17,21 +17,19 @@ from costtui.tui.widgets.cost_table import CostTable
 class TagDrillScreen(TagScreen):
     """Services and accounts of one tag value."""
 
-    BINDINGS = [Binding("escape", "dismiss", "Back", tooltip="Back to the Tags tab", id="tag_drill.back")]
+    BINDINGS = [Binding("escape", "back", "Back", tooltip="Clear the filter, or back to the Tags tab",
+                        id="tag_drill.back")]
+    prefix = "tag-drill"
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.data: TagDrillData | None = None
 
-    def compose(self) -> ComposeResult:
-        yield Header(icon="")
-        yield Label(f"Tags > {self.scope} (loading…)", id="tag-drill-status", classes="tag-status")
-        with Vertical(id="drill-body"):
-            yield from self.sections("tag-drill", ("services", "accounts"))
-        yield Footer(compact=True)
+    def body(self) -> ComposeResult:
+        yield from self.sections(("services", "accounts"))
 
-    def read(self) -> TagDrillData:
-        return load_tag_drill(self.cache_path, self.options, self.today, self.key, self.value)
+    def read(self, options: ViewOptions) -> TagDrillData:
+        return load_tag_drill(self.cache_path, options, self.today, self.key, self.value)
 
     def show(self, data: TagDrillData) -> None:
         self.data = data
