@@ -3,16 +3,13 @@ itself from the one in-memory DashboardData (see data.py)."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
-from platformdirs import user_downloads_dir
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -24,8 +21,7 @@ from textual.worker import Worker, WorkerState
 from costtui.cache import CacheReader
 from costtui.config import Config
 from costtui.core.forecast import forecast
-from costtui.core.windows import Window
-from costtui.model import CostError, CostQuery, add_months
+from costtui.model import CostError, CostQuery
 from costtui.tui.data import (
     RANGE_CYCLE,
     DashboardData,
@@ -35,8 +31,9 @@ from costtui.tui.data import (
     load_day_sums,
     load_drill,
 )
-from costtui.tui.export import export_path, table_csv
+from costtui.tui.export import export_path, screenshot_dir, table_csv
 from costtui.tui.follow import FollowsOptions
+from costtui.tui.keys import APP_KEYS, TABLE_KEYS, TABS
 from costtui.tui.messages import (
     ChangesLoaded,
     DashboardLoaded,
@@ -45,6 +42,7 @@ from costtui.tui.messages import (
     DrillLoaded,
     ForecastLoaded,
     LoadFailed,
+    while_running,
 )
 from costtui.tui.refresh_runner import RefreshRunner
 from costtui.tui.rollup import Filter
@@ -53,7 +51,7 @@ from costtui.tui.screens.help import HelpScreen
 from costtui.tui.screens.range import RangeScreen
 from costtui.tui.screens.too_small import TooSmallScreen, too_small
 from costtui.tui.views.breakdown import BREAKDOWNS, BreakdownView
-from costtui.tui.views.changes import ChangesScreen
+from costtui.tui.views.changes import ChangesScreen, bucket_window
 from costtui.tui.views.drill import DrillScreen, answered_in_memory, drill_filters
 from costtui.tui.views.tag_detail import TagScreen
 from costtui.tui.views.tags import NO_TAGS, TagsView
@@ -63,9 +61,8 @@ from costtui.tui.widgets.chart import CostChart
 from costtui.tui.widgets.cost_table import CostTable
 from costtui.tui.widgets.filter_bar import FilterBar
 from costtui.tui.widgets.footer import KeyFooter
-from costtui.tui.widgets.status import Banner, StatusLine, stale_problems, status_text
+from costtui.tui.widgets.status import Banner, StatusLine, empty_message, stale_problems, status_text
 
-TABS = ("trends", "services", "accounts", "regions", "alerts")
 PANES = (*TABS, "tags")  # the Tags tab shows only for a cache with tag keys
 SNAPSHOT_POLL_SECONDS = 5.0
 AGE_TICK_SECONDS = 30.0
@@ -79,44 +76,9 @@ DRILL_AHEAD_DELAY_SECONDS = 0.15  # the cursor rests this long before its row is
 READ_GROUPS = ("load", "drill", "day-sums", "read-ahead", "changes", "forecast")  # the workers that read the cache
 
 
-def empty_message(cache_path: Path) -> str:
-    return (f"No cost data in {cache_path}.\nRun `costtui refresh` to fetch it (or press R), or `costtui demo` "
-            "to try the dashboard on synthetic data (it keeps its own demo cache).")
-
-
-def screenshot_dir() -> Path:
-    downloads = Path(user_downloads_dir())
-    return downloads if downloads.is_dir() else Path.cwd()
-
-
-def bucket_window(bucket: str) -> Window:
-    """The days of a chart bucket: `2026-11-12` is one day, `2026-11` its month."""
-    if len(bucket) == len("2026-11-12"):
-        day = date.fromisoformat(bucket)
-        return Window(day, day, f"{day:%d %b %Y}")
-    first = date.fromisoformat(f"{bucket}-01")
-    return Window(first, add_months(first, 1) - timedelta(days=1), f"{first:%B %Y}")
-
-
 def utc_now() -> datetime:
     """Naive UTC, like the cache's timestamps."""
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def while_running(handler: Callable[[CostApp, Any], None]) -> Callable[[CostApp, Any], None]:
-    """A worker's result that arrives while the app shuts down (q during a load) finds its widgets
-    already removed: drop it rather than fail on the way out."""
-
-    @functools.wraps(handler)
-    def handle(app: CostApp, message: Any) -> None:
-        if app.is_running:
-            handler(app, message)
-
-    return handle
-
-
-def _key(key: str, action: str, description: str, tooltip: str, show: bool = True) -> Binding:
-    return Binding(key, action, description, tooltip=tooltip, show=show, id=action.split("(")[0])
 
 
 class CostApp(App[None]):
@@ -124,37 +86,7 @@ class CostApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "costtui"
-    BINDINGS = [
-        _key("q", "quit", "Quit", "Leave the dashboard"),
-        _key("d", "next_range", "Range", "Next range: 7, 30, 90 days, month to date, last month, 12 months"),
-        _key("D", "custom_range", "Dates", "Type a custom range of dates", show=False),
-        _key("t", "toggle_granularity", "Day/month", "Daily or monthly chart", show=False),
-        _key("x", "toggle_stacked", "Stacked", "Trends chart: providers stacked (top line = total) or split", show=False),
-        _key("l", "toggle_log", "Log scale", "Trends chart: log or linear y axis (small providers beside large)",
-             show=False),
-        _key("c", "pick_day", "Pick a day", "Trends chart: pick a day (← →), Enter: what changed that day vs the day before",
-             show=False),
-        _key("w", "what_changed", "Changes", "What changed: biggest movers up and down vs the previous period"),
-        _key("m", "toggle_metric", "Metric", "Billed (invoice) or effective (amortised) cost"),
-        _key("g", "toggle_gross", "Net/gross", "Net of credits, or gross (credits left out)"),
-        _key("p", "next_provider", "Provider", "All providers or the next one alone"),
-        _key("s", "sort", "Sort", "Sort the table by the next column"),
-        _key("S", "reverse_sort", "Reverse", "Reverse the table's sort order", show=False),
-        _key("slash", "filter", "Filter", "Filter the table's rows by name"),
-        _key("escape", "back", "Back", "Clear the filter, or go back one drill-down step", show=False),
-        _key("e", "export", "Export", "Table as CSV (exact values) to display.export_dir, else the working directory",
-             show=False),
-        _key("r", "reload", "Reload", "Read the cache again", show=False),
-        _key("R", "refresh", "Refresh", "Run `costtui refresh` for the configured providers", show=False),
-        _key("question_mark", "help", "Keys", "This list of keys"),
-        *(_key(str(n), f"show_tab('{tab}')", f"{tab.title()} tab", f"Show the {tab.title()} tab", show=False)
-          for n, tab in enumerate(TABS, start=1)),
-        _key(str(len(TABS) + 1), "show_tags", "Tags tab", "Show the Tags tab (a cache with tag keys)", show=False),
-    ]
-    # Keys the tables own, listed in `?` with the app's.
-    TABLE_KEYS = [("enter", "Drill down into the row (service, account, region); on Alerts the whole finding"),
-                  ("↑ ↓ PgUp PgDn", "Move in the table"),
-                  ("← → enter", "Trends chart (after c): move the day cursor; Enter: that day's top movers")]
+    BINDINGS = APP_KEYS
 
     def __init__(self, config: Config, cache_path: Path, today: date, clock: Callable[[], datetime] = utc_now,
                  config_path: Path | None = None, export_dir: Path | None = None) -> None:
@@ -807,4 +739,4 @@ class CostApp(App[None]):
         self.refresh_runner.start()
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen([b for b in self.BINDINGS if isinstance(b, Binding)], self.TABLE_KEYS))
+        self.push_screen(HelpScreen([b for b in self.BINDINGS if isinstance(b, Binding)], TABLE_KEYS))

@@ -1,4 +1,5 @@
-"""`e`: the visible table written as CSV in the machine record shape (exact money), as `costs --format csv`."""
+"""Files the dashboard writes: `e`, the visible table as CSV in the machine record shape (exact money), as
+`costs --format csv`; and where screenshots go."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+
+from platformdirs import user_downloads_dir
 
 from costtui.core.reports import record_columns, records
 from costtui.model import CostGroup, exact_text
@@ -27,6 +30,11 @@ def table_csv(rows: Sequence[Row], group_by: Sequence[str], metric: str) -> str:
 
 def export_path(folder: Path, name: str, now: datetime) -> Path:
     return folder / f"costtui-{name}-{now:%Y%m%d-%H%M%S}.csv"
+
+
+def screenshot_dir() -> Path:
+    downloads = Path(user_downloads_dir())
+    return downloads if downloads.is_dir() else Path.cwd()
 
 
 def _text(value) -> str:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from textual.app import App
 from textual.message import Message
 
 from costtui.tui.data import DashboardData
+
+AppT = TypeVar("AppT", bound=App)
 
 
 class DashboardLoaded(Message):
@@ -69,3 +76,15 @@ class ChangesLoaded(Message):
         self.dimension = dimension
         self.options = options
         self.rows = rows
+
+
+def while_running(handler: Callable[[AppT, Any], None]) -> Callable[[AppT, Any], None]:
+    """A worker's result that arrives while the app shuts down (q during a load) finds its widgets
+    already removed: drop it rather than fail on the way out."""
+
+    @functools.wraps(handler)
+    def handle(app: AppT, message: Any) -> None:
+        if app.is_running:
+            handler(app, message)
+
+    return handle

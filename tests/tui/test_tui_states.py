@@ -10,9 +10,8 @@ from textual.widgets import TabbedContent
 from tui_helpers import FETCHED_AT, make_app, settle
 
 from costtui.cache import FetchRecord, open_writer
-from costtui.tui.app import empty_message
 from costtui.tui.widgets.cards import MonthToDateCard
-from costtui.tui.widgets.status import Banner
+from costtui.tui.widgets.status import Banner, empty_message
 
 pytestmark = pytest.mark.anyio
 

@@ -7,7 +7,7 @@ filter first, then goes back."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from textual import on
 from textual.app import ComposeResult
@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label
 
 from costtui.core.windows import Window
+from costtui.model import add_months
 from costtui.tui.data import DashboardData, ViewOptions
 from costtui.tui.format import day_span
 from costtui.tui.rollup import Filter, Row
@@ -40,6 +41,15 @@ def movers(rows: list[Row]) -> tuple[list[Row], list[Row]]:
     rises = sorted((r for r in rows if r.cost > r.previous), key=lambda r: (r.previous - r.cost, r.currency))
     falls = sorted((r for r in rows if r.cost < r.previous), key=lambda r: (r.cost - r.previous, r.currency))
     return rises, falls
+
+
+def bucket_window(bucket: str) -> Window:
+    """The days of a chart bucket: `2026-11-12` is one day, `2026-11` its month."""
+    if len(bucket) == len("2026-11-12"):
+        day = date.fromisoformat(bucket)
+        return Window(day, day, f"{day:%d %b %Y}")
+    first = date.fromisoformat(f"{bucket}-01")
+    return Window(first, add_months(first, 1) - timedelta(days=1), f"{first:%B %Y}")
 
 
 def _span(window: Window) -> str:

@@ -1,10 +1,11 @@
-"""The lines under the header (freshness and switches; range, filters and total) and the banner for
-stale or failed data."""
+"""The lines under the header (freshness and switches; range, filters and total), the banner for
+stale or failed data, and the message shown in place of the tabs when the cache holds no costs."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 from rich.text import Text
 from textual.widgets import Static
@@ -14,6 +15,11 @@ from costtui.model import percent_change
 from costtui.tui.data import DashboardData
 from costtui.tui.format import age_text, change_text, day_span, money, provider_name
 from costtui.tui.rollup import Filter
+
+
+def empty_message(cache_path: Path) -> str:
+    return (f"No cost data in {cache_path}.\nRun `costtui refresh` to fetch it (or press R), or `costtui demo` "
+            "to try the dashboard on synthetic data (it keeps its own demo cache).")
 
 
 def filter_text(filters: tuple[Filter, ...]) -> str:
