@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -20,15 +19,12 @@ from textual.worker import Worker, WorkerState
 
 from costtui.cache import CacheReader
 from costtui.config import Config
-from costtui.core.forecast import forecast
-from costtui.model import CostError, CostQuery
+from costtui.model import CostError
 from costtui.tui.data import (
-    RANGE_CYCLE,
     DashboardData,
     ViewOptions,
     load_changes,
     load_dashboard,
-    load_day_sums,
     load_drill,
 )
 from costtui.tui.export import export_path, screenshot_dir, table_csv
@@ -44,15 +40,25 @@ from costtui.tui.messages import (
     LoadFailed,
     while_running,
 )
+from costtui.tui.navigation import Navigation
+from costtui.tui.reads import (
+    READ_GROUPS,
+    Ranges,
+    forecast_key,
+    read_day_sums,
+    read_forecast,
+    read_other_ranges,
+    read_sparklines,
+)
 from costtui.tui.refresh_runner import RefreshRunner
 from costtui.tui.rollup import Filter
 from costtui.tui.screens.finding import FindingScreen
 from costtui.tui.screens.help import HelpScreen
 from costtui.tui.screens.range import RangeScreen
 from costtui.tui.screens.too_small import TooSmallScreen, too_small
-from costtui.tui.views.breakdown import BREAKDOWNS, BreakdownView
-from costtui.tui.views.changes import ChangesScreen, bucket_window
-from costtui.tui.views.drill import DrillScreen, answered_in_memory, drill_filters
+from costtui.tui.views.breakdown import BreakdownView
+from costtui.tui.views.changes import ChangesScreen
+from costtui.tui.views.drill import DrillScreen
 from costtui.tui.views.tag_detail import TagScreen
 from costtui.tui.views.tags import NO_TAGS, TagsView
 from costtui.tui.views.trends import TrendsView
@@ -69,11 +75,6 @@ AGE_TICK_SECONDS = 30.0
 LOADING_DELAY_SECONDS = 0.1  # a load this long shows the loading indicator
 FORECAST_DELAY_SECONDS = 0.5
 READ_AHEAD_DELAY_SECONDS = 0.3
-# Drill-downs are read ahead for ranges up to this long: a year's read scans ~4x the rows (0.3-0.5 s
-# and ~120 MB more peak RSS on 10M rows, bench/tui_keys.py), too much to spend on a guess.
-DRILL_AHEAD_MAX_DAYS = 92
-DRILL_AHEAD_DELAY_SECONDS = 0.15  # the cursor rests this long before its row is read ahead
-READ_GROUPS = ("load", "drill", "day-sums", "read-ahead", "changes", "forecast")  # the workers that read the cache
 
 
 def utc_now() -> datetime:
@@ -104,17 +105,13 @@ class CostApp(App[None]):
         self.forecasts: dict[tuple, dict[tuple, Decimal]] = {}
         self.loading_data = False
         self._generation = 0
-        self._ranges: dict[tuple, DashboardData] = {}  # load_key -> a range read (or read ahead) this snapshot
-        self._ranges_epoch = 0  # moves on whenever they are forgotten: a late read ahead is dropped
+        self.ranges = Ranges()  # by load key, the ranges read (or read ahead) from this snapshot
         self._notice = ""
         self._stale_tabs: set[str] = set()
-        self._stale_drills: set[DrillScreen] = set()
         self._forecast_timer: Timer | None = None
-        self._drill_wanted: tuple[DashboardData, tuple[Filter, ...]] | None = None  # the row to read ahead next
-        self._drill_reading: tuple[DashboardData, tuple[Filter, ...]] | None = None  # the one being read
-        self._drill_ahead_waiting = False  # a timer will try again once the other reads are done
         self._snapshot_id = CacheReader(self.cache_path).snapshot_id()
         self.refresh_runner = RefreshRunner(self)
+        self.navigation = Navigation(self)
         # The first read starts now, beside Textual's own start-up (DuckDB runs without the GIL):
         # the first figures come ~0.2-0.4 s sooner than from a worker started once mounted.
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="costtui-first-read")
@@ -180,8 +177,7 @@ class CostApp(App[None]):
 
     def action_reload(self) -> None:
         """Read the cache again: ranges read ahead are forgotten too."""
-        self._ranges.clear()
-        self._ranges_epoch += 1
+        self.ranges.forget()
         self._start_load()
 
     def _start_load(self) -> None:
@@ -207,30 +203,23 @@ class CostApp(App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="forecast")
     def _load_forecast(self, options: ViewOptions) -> None:
-        selection = CostQuery(providers=options.providers, metric=options.metric, gross=options.gross,
-                              group_by=("provider",))
-        with CacheReader(self.cache_path).session() as queries:
-            result = {key: value.total for key, value in forecast(queries, selection, self.today).items()}
-        self.post_message(ForecastLoaded(self._forecast_key(options), result))
+        self.post_message(ForecastLoaded(forecast_key(options), read_forecast(self.cache_path, options, self.today)))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="drill")
-    def _load_drill(self, screen: DrillScreen, base: DashboardData) -> None:
+    def read_drill(self, screen: DrillScreen, base: DashboardData) -> None:
         self.post_message(DrillLoaded(screen, load_drill(self.cache_path, base, self.today, screen.filters)))
 
     @work(thread=True, exit_on_error=False, group="drill-ahead")
-    def _read_drill_ahead(self, data: DashboardData, filters: tuple[Filter, ...]) -> None:
+    def read_drill_ahead(self, data: DashboardData, filters: tuple[Filter, ...]) -> None:
         """The drill-down of the row the cursor rests on, read while the user looks at it: Enter then
-        only draws (see _start_drill_ahead)."""
+        only draws (see Navigation.pointed)."""
         if filters not in data.drills:
             data.drills[filters] = load_drill(self.cache_path, data, self.today, filters)
         self.post_message(DrillAheadLoaded(data, filters))
 
     @work(thread=True, exit_on_error=False, group="day-sums")
     def _load_day_sums(self, data: DashboardData, dimensions: tuple[str, ...], filters: tuple[Filter, ...]) -> None:
-        key = data.day_sums_key(dimensions, filters)
-        if key not in data.day_sums:
-            data.day_sums[key] = load_day_sums(self.cache_path, data, dimensions, filters)
-        data.trend_lines(dimensions, filters)  # drawn here, off the keys' path
+        read_day_sums(self.cache_path, data, dimensions, filters)
         self.post_message(DaySumsLoaded(data))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="read-ahead")
@@ -238,26 +227,9 @@ class CostApp(App[None]):
         """While the user looks at the first figures: every tab's sparklines for the range just read
         (switching tabs then only draws), then the other preset ranges with theirs (`d` then only
         draws). A few small scans of the rollups, each once per snapshot."""
-        self._read_sparklines(data)
+        read_sparklines(self.cache_path, data)
         self.post_message(DaySumsLoaded(data))
-        for preset in RANGE_CYCLE:
-            options = replace(data.options, preset=preset, custom=None)
-            key = options.load_key(self.today)
-            if key in self._ranges or epoch != self._ranges_epoch:
-                continue
-            other = load_dashboard(self.cache_path, options, self.today)
-            if other is None:
-                return
-            self._read_sparklines(other)
-            if epoch == self._ranges_epoch:  # not read from a snapshot replaced meanwhile
-                self._ranges[key] = other
-
-    def _read_sparklines(self, data: DashboardData) -> None:
-        for dimensions, _, _ in BREAKDOWNS.values():
-            key = data.day_sums_key(dimensions, ())
-            if key not in data.day_sums:
-                data.day_sums[key] = load_day_sums(self.cache_path, data, dimensions, ())
-            data.trend_lines(dimensions)
+        read_other_ranges(self.cache_path, data, self.today, self.ranges, epoch, load_dashboard)
 
     @on(BreakdownView.TrendsNeeded)
     def _trends_needed(self, message: BreakdownView.TrendsNeeded) -> None:
@@ -283,13 +255,9 @@ class CostApp(App[None]):
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.group == "drill-ahead":
-            # Only a guess failed: a drill-down waiting for it reads on its own (and says so if that fails).
-            self._drill_reading = None
-            for screen in self.screen_stack:
-                if isinstance(screen, DrillScreen) and screen.local is None:
-                    self._render_drill(screen)
+            self.navigation.read_ahead_failed()
             return
-        if event.state == WorkerState.ERROR and event.worker.group in ("load", "forecast", "drill", "changes", "day-sums", "read-ahead"):
+        if event.state == WorkerState.ERROR and event.worker.group in READ_GROUPS:
             error = event.worker.error
             if event.worker.group == "load":
                 self.loading_data = False
@@ -339,9 +307,9 @@ class CostApp(App[None]):
         self.data = data.with_options(self.options)  # keys pressed while it loaded are applied
         self._show_empty(None)
         self.query_one(TagsView).forget()  # read again when shown; learn the keys now
-        self._ranges[data.options.load_key(self.today)] = data
+        self.ranges.read[data.options.load_key(self.today)] = data
         self._render()
-        shown, epoch = self.data, self._ranges_epoch
+        shown, epoch = self.data, self.ranges.epoch
         # After the first figures are drawn: the reads ahead would compete with that drawing.
         self.set_timer(READ_AHEAD_DELAY_SECONDS, lambda: self._read_ahead(shown, epoch) if self.data is not None else None)
         if first:
@@ -357,20 +325,13 @@ class CostApp(App[None]):
     @while_running
     def _forecast_loaded(self, message: ForecastLoaded) -> None:
         self.forecasts[message.key] = message.forecasts
-        if self.data is not None and message.key == self._forecast_key(self.options):
+        if self.data is not None and message.key == forecast_key(self.options):
             self.query_one(TrendsView).show_forecast(self.data, message.forecasts)
 
     @on(DrillLoaded)
     @while_running
     def _drill_loaded(self, message: DrillLoaded) -> None:
-        message.screen.local = message.data
-        if self.data is not None and self.data.window == message.data.window:
-            self.data.drills.setdefault(message.screen.filters, message.data)  # back to it: no read
-        if self.data is not None and message.screen.is_attached:
-            message.screen.show(self.data, self.clock())
-
-    def _forecast_key(self, options: ViewOptions) -> tuple:
-        return (options.metric, options.gross, options.provider)
+        self.navigation.drill_loaded(message)
 
     def _render(self) -> None:
         """Every view from the current data and options; drill-downs open on the stack too."""
@@ -384,22 +345,15 @@ class CostApp(App[None]):
         self.query_one(TabbedContent).get_tab("alerts").label = f"Alerts ({len(data.alert_events)})"
         # Only what is on screen is drawn now; the other tabs when they are shown.
         self._stale_tabs = set(PANES)
-        screen = self.screen
-        if isinstance(screen, DrillScreen):
-            self._render_drill(screen)
-            self._stale_drills = {s for s in self.screen_stack if isinstance(s, DrillScreen)} - {screen}
-        elif isinstance(screen, ChangesScreen):
-            self._render_changes(screen)
-        else:
-            self._render_tab(self.query_one(TabbedContent).active or "trends")
+        self.navigation.render_top()
 
-    def _render_tab(self, tab: str) -> None:
+    def render_tab(self, tab: str) -> None:
         data = self.data
         if data is None or tab not in self._stale_tabs:
             return
         self._stale_tabs.discard(tab)
         if tab == "trends":
-            forecasts = self.forecasts.get(self._forecast_key(self.options))
+            forecasts = self.forecasts.get(forecast_key(self.options))
             if forecasts is None:
                 self._schedule_forecast()
             self.query_one(TrendsView).show(data, forecasts)
@@ -417,17 +371,10 @@ class CostApp(App[None]):
         options = self.options
 
         def start() -> None:
-            if options == self.options and self._forecast_key(options) not in self.forecasts:
+            if options == self.options and forecast_key(options) not in self.forecasts:
                 self._load_forecast(options)
 
         self._forecast_timer = self.set_timer(FORECAST_DELAY_SECONDS, start)
-
-    def _render_changes(self, screen: ChangesScreen) -> None:
-        assert self.data is not None
-        if screen.options != self.options:
-            screen.rows.clear()  # a day's movers were read for other choices
-            screen.options = self.options
-        screen.show(self.data, self.clock())
 
     def action_pick_day(self) -> None:
         if self.data is None or isinstance(self.screen, (DrillScreen, ChangesScreen)):
@@ -441,26 +388,18 @@ class CostApp(App[None]):
     def action_what_changed(self) -> None:
         if self.data is None:
             return
-        self._open_changes(ChangesScreen())
+        self.navigation.open_changes(ChangesScreen())
 
     @on(CostChart.DayChosen)
     def _day_chosen(self, message: CostChart.DayChosen) -> None:
-        if self.data is not None:
-            screen = self.screen
-            filters = screen.filters if isinstance(screen, DrillScreen) else ()
-            self._open_changes(ChangesScreen(bucket_window(message.bucket), filters))
-
-    def _open_changes(self, screen: ChangesScreen) -> None:
-        screen.options = self.options
-        self.push_screen(screen)
-        self.call_later(self._render_changes, screen)
+        self.navigation.day_chosen(message.bucket)
 
     @on(ChangesScreen.Needed)
     def _changes_needed(self, message: ChangesScreen.Needed) -> None:
-        self._load_changes(message.screen, message.dimension, self.options)
+        self.read_changes(message.screen, message.dimension, self.options)
 
     @work(thread=True, exit_on_error=False, group="changes")
-    def _load_changes(self, screen: ChangesScreen, dimension: str, options: ViewOptions) -> None:
+    def read_changes(self, screen: ChangesScreen, dimension: str, options: ViewOptions) -> None:
         assert screen.window is not None
         rows = load_changes(self.cache_path, options, screen.window, ("provider", dimension), screen.filters)
         self.post_message(ChangesLoaded(screen, dimension, options, rows))
@@ -468,72 +407,16 @@ class CostApp(App[None]):
     @on(ChangesLoaded)
     @while_running
     def _changes_loaded(self, message: ChangesLoaded) -> None:
-        screen = message.screen
-        if message.options == screen.options:
-            screen.rows[message.dimension] = message.rows
-            if screen.is_attached and self.data is not None:
-                screen.show(self.data, self.clock())
-
-    def _render_drill(self, screen: DrillScreen) -> None:
-        data = self.data
-        if data is None:
-            return
-        if screen.local is None or screen.local.window != data.window:
-            screen.local = data.drills.get(screen.filters)
-        if not screen.show(data, self.clock()):
-            reading = self._drill_reading
-            if reading is not None and reading[0].window == data.window and reading[1] == screen.filters:
-                return  # read ahead already: DrillAheadLoaded draws it
-            self._load_drill(screen, data)
+        self.navigation.changes_loaded(message)
 
     @on(CostTable.Pointed)
     def _pointed(self, message: CostTable.Pointed) -> None:
-        """Read ahead the drill-down of the row under the cursor when the sums in memory cannot answer
-        it (on 10M rows such a read takes ~0.1 s; Enter comes later)."""
-        data, screen = self.data, self.screen
-        if data is None or self.loading_data or not message.filters or message.filters[0][0] == "day":
-            return  # a day's row opens its movers, not a drill-down
-        if data.window.days > DRILL_AHEAD_MAX_DAYS:
-            return
-        if screen is not self.screen_stack[0] and not isinstance(screen, DrillScreen):
-            return
-        base: tuple[Filter, ...] = screen.filters if isinstance(screen, DrillScreen) else ()
-        filters = drill_filters(base, self.options.provider, message.filters)
-        if filters in data.drills or answered_in_memory(data, filters):
-            return
-        self._drill_wanted = (data, filters)
-        self._wait_for_drill_ahead()
-
-    def _wait_for_drill_ahead(self) -> None:
-        if not self._drill_ahead_waiting:
-            self._drill_ahead_waiting = True
-            self.set_timer(DRILL_AHEAD_DELAY_SECONDS, self._retry_drill_ahead)
-
-    def _start_drill_ahead(self) -> None:
-        """One read ahead at a time, once the cursor has rested a moment and no other read runs: it
-        is a guess, and reads side by side add up their memory (peak RSS)."""
-        if self._drill_wanted is None or self._drill_reading is not None:
-            return  # nothing wanted, or one is read now (its end starts the next)
-        if any(worker.group in READ_GROUPS and not worker.is_finished for worker in self.workers):
-            self._wait_for_drill_ahead()
-            return
-        wanted, self._drill_wanted = self._drill_wanted, None
-        if wanted[1] not in wanted[0].drills:
-            self._drill_reading = wanted
-            self._read_drill_ahead(*wanted)
-
-    def _retry_drill_ahead(self) -> None:
-        self._drill_ahead_waiting = False
-        self._start_drill_ahead()
+        self.navigation.pointed(message.filters)
 
     @on(DrillAheadLoaded)
     @while_running
     def _drill_read_ahead(self, message: DrillAheadLoaded) -> None:
-        self._drill_reading = None
-        self._start_drill_ahead()
-        for screen in self.screen_stack:
-            if isinstance(screen, DrillScreen) and screen.filters == message.filters and screen.local is None:
-                self._render_drill(screen)
+        self.navigation.read_ahead_done(message.filters)
 
     def _tick(self) -> None:
         """The data age moves on; the stale banner appears by itself when the age passes the limit."""
@@ -554,11 +437,11 @@ class CostApp(App[None]):
             if isinstance(screen, FollowsOptions):
                 screen.follow(options)
         key = options.load_key(self.today)
-        if self.data is None or self.loading_data or (key != old.load_key(self.today) and key not in self._ranges):
+        if self.data is None or self.loading_data or (key != old.load_key(self.today) and key not in self.ranges.read):
             self._start_load()
             return
         if key != old.load_key(self.today):
-            self.data = self._ranges[key]  # read ahead (or before): drawn at once
+            self.data = self.ranges.read[key]  # read ahead (or before): drawn at once
         self.data = self.data.with_options(options)
         self._render()
 
@@ -621,7 +504,7 @@ class CostApp(App[None]):
 
     @on(TabbedContent.TabActivated)
     def _tab_shown(self) -> None:
-        self._render_tab(self.query_one(TabbedContent).active or "trends")
+        self.render_tab(self.query_one(TabbedContent).active or "trends")
         bar = self.query_one("#filter", FilterBar)
         table = self.active_table()
         if table is not None:
@@ -673,33 +556,11 @@ class CostApp(App[None]):
         if bar is not None and (bar.active or bar.has_class("-visible")):
             bar.action_clear_filter()
             return
-        if isinstance(self.screen, (DrillScreen, ChangesScreen)):
-            self.pop_screen()
-            self._render_uncovered()
-            # The uncovered screen's table takes the arrows again, whatever took the focus meanwhile.
-            self.call_after_refresh(self.action_focus_table)
-
-    def _render_uncovered(self) -> None:
-        """The screen a back step uncovers catches up with what changed meanwhile."""
-        screen = self.screen
-        if isinstance(screen, DrillScreen):
-            if screen in self._stale_drills:
-                self._stale_drills.discard(screen)
-                self._render_drill(screen)
-        elif isinstance(screen, ChangesScreen):
-            self._render_changes(screen)
-        else:
-            self._render_tab(self.query_one(TabbedContent).active or "trends")
+        self.navigation.back()
 
     @on(CostTable.Drill)
     def _drill(self, message: CostTable.Drill) -> None:
-        screen = self.screen
-        if message.filters and message.filters[0][0] == "day":  # a row of a daily table: its movers
-            self._open_changes(ChangesScreen(bucket_window(message.filters[0][1])))
-            return
-        base: tuple[Filter, ...] = screen.filters if isinstance(screen, DrillScreen) else ()
-        filters = drill_filters(base, self.options.provider, message.filters)
-        self.push_screen(DrillScreen(filters, ready=self._render_drill))
+        self.navigation.drill(message.filters)
 
     @on(TagsView.KeysFound)
     def _tag_keys(self, message: TagsView.KeysFound) -> None:

@@ -19,6 +19,7 @@ from costtui.core.reports import changes
 from costtui.core.windows import Window, last_days, last_month
 from costtui.model import AlertEvent, CostQuery, CostRow, ReplaceScope
 from costtui.tui import app as app_module
+from costtui.tui import navigation
 from costtui.tui.data import RANGE_CYCLE
 from costtui.tui.screens.finding import FindingScreen
 from costtui.tui.screens.range import RangeScreen
@@ -133,7 +134,7 @@ async def test_the_row_under_the_cursor_is_read_ahead_and_enter_shows_it_without
         return real_load_drill(cache, base, today, filters)
 
     monkeypatch.setattr(app_module, "load_drill", counted)
-    monkeypatch.setattr(app_module, "DRILL_AHEAD_DELAY_SECONDS", 1.0)  # keys surely quicker, even on busy CI
+    monkeypatch.setattr(navigation, "DRILL_AHEAD_DELAY_SECONDS", 1.0)  # keys surely quicker, even on busy CI
     app = make_app(demo_cache, today)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)

@@ -1,0 +1,187 @@
+"""The screens on top of the tabs: drill-downs (with the read ahead of the row the cursor rests on) and
+what changed; opening them, drawing them from the dashboard's data, and the back step. The app owns
+one Navigation; its message handlers and actions call it, its workers do the reads."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.widgets import TabbedContent
+
+from costtui.tui.data import DashboardData
+from costtui.tui.messages import ChangesLoaded, DrillLoaded
+from costtui.tui.reads import READ_GROUPS
+from costtui.tui.rollup import Filter
+from costtui.tui.views.changes import ChangesScreen, bucket_window
+from costtui.tui.views.drill import DrillScreen, answered_in_memory, drill_filters
+
+if TYPE_CHECKING:
+    from costtui.tui.app import CostApp
+
+# Drill-downs are read ahead for ranges up to this long: a year's read scans ~4x the rows (0.3-0.5 s
+# and ~120 MB more peak RSS on 10M rows, bench/tui_keys.py), too much to spend on a guess.
+DRILL_AHEAD_MAX_DAYS = 92
+DRILL_AHEAD_DELAY_SECONDS = 0.15  # the cursor rests this long before its row is read ahead
+
+Ahead = tuple[DashboardData, tuple[Filter, ...]]  # a drill-down to read ahead: the data it refines, its filters
+
+
+class Navigation:
+    """Drill-downs and what-changed screens over the app's tabs."""
+
+    def __init__(self, app: CostApp) -> None:
+        self.app = app
+        self.stale_drills: set[DrillScreen] = set()  # drill-downs under the top one, drawn when uncovered
+        self._wanted: Ahead | None = None  # the row to read ahead next
+        self._reading: Ahead | None = None  # the one being read
+        self._waiting = False  # a timer will try again once the other reads are done
+
+    def drill(self, row: tuple[Filter, ...]) -> None:
+        """Enter on a table row: its drill-down, or on a row of a daily table that day's movers."""
+        app = self.app
+        if row and row[0][0] == "day":
+            self.open_changes(ChangesScreen(bucket_window(row[0][1])))
+            return
+        screen = app.screen
+        base: tuple[Filter, ...] = screen.filters if isinstance(screen, DrillScreen) else ()
+        filters = drill_filters(base, app.options.provider, row)
+        app.push_screen(DrillScreen(filters, ready=self.render_drill))
+
+    def day_chosen(self, bucket: str) -> None:
+        """Enter on the Trends chart: that day's movers (within the drill-down shown, if any)."""
+        if self.app.data is not None:
+            screen = self.app.screen
+            filters = screen.filters if isinstance(screen, DrillScreen) else ()
+            self.open_changes(ChangesScreen(bucket_window(bucket), filters))
+
+    def open_changes(self, screen: ChangesScreen) -> None:
+        screen.options = self.app.options
+        self.app.push_screen(screen)
+        self.app.call_later(self.render_changes, screen)
+
+    def render_changes(self, screen: ChangesScreen) -> None:
+        app = self.app
+        assert app.data is not None
+        if screen.options != app.options:
+            screen.rows.clear()  # a day's movers were read for other choices
+            screen.options = app.options
+        screen.show(app.data, app.clock())
+
+    def changes_loaded(self, message: ChangesLoaded) -> None:
+        screen, data = message.screen, self.app.data
+        if message.options == screen.options:
+            screen.rows[message.dimension] = message.rows
+            if screen.is_attached and data is not None:
+                screen.show(data, self.app.clock())
+
+    def render_top(self) -> None:
+        """The screen on top, drawn from new data; the drill-downs under it are drawn when uncovered."""
+        app = self.app
+        screen = app.screen
+        if isinstance(screen, DrillScreen):
+            self.render_drill(screen)
+            self.stale_drills = {s for s in app.screen_stack if isinstance(s, DrillScreen)} - {screen}
+        elif isinstance(screen, ChangesScreen):
+            self.render_changes(screen)
+        else:
+            app.render_tab(app.query_one(TabbedContent).active or "trends")
+
+    def back(self) -> None:
+        """One drill-down (or what-changed) step back."""
+        app = self.app
+        if isinstance(app.screen, (DrillScreen, ChangesScreen)):
+            app.pop_screen()
+            self._render_uncovered()
+            # The uncovered screen's table takes the arrows again, whatever took the focus meanwhile.
+            app.call_after_refresh(app.action_focus_table)
+
+    def _render_uncovered(self) -> None:
+        """The screen a back step uncovers catches up with what changed meanwhile."""
+        app = self.app
+        screen = app.screen
+        if isinstance(screen, DrillScreen):
+            if screen in self.stale_drills:
+                self.stale_drills.discard(screen)
+                self.render_drill(screen)
+        elif isinstance(screen, ChangesScreen):
+            self.render_changes(screen)
+        else:
+            app.render_tab(app.query_one(TabbedContent).active or "trends")
+
+    def render_drill(self, screen: DrillScreen) -> None:
+        app = self.app
+        data = app.data
+        if data is None:
+            return
+        if screen.local is None or screen.local.window != data.window:
+            screen.local = data.drills.get(screen.filters)
+        if not screen.show(data, app.clock()):
+            reading = self._reading
+            if reading is not None and reading[0].window == data.window and reading[1] == screen.filters:
+                return  # read ahead already: DrillAheadLoaded draws it
+            app.read_drill(screen, data)
+
+    def drill_loaded(self, message: DrillLoaded) -> None:
+        app, screen = self.app, message.screen
+        screen.local = message.data
+        if app.data is not None and app.data.window == message.data.window:
+            app.data.drills.setdefault(screen.filters, message.data)  # back to it: no read
+        if app.data is not None and screen.is_attached:
+            screen.show(app.data, app.clock())
+
+    # Read ahead: the drill-down of the row under the cursor, so that Enter only draws.
+
+    def pointed(self, row: tuple[Filter, ...]) -> None:
+        """Read ahead the drill-down of the row under the cursor when the sums in memory cannot answer
+        it (on 10M rows such a read takes ~0.1 s; Enter comes later)."""
+        app = self.app
+        data, screen = app.data, app.screen
+        if data is None or app.loading_data or not row or row[0][0] == "day":
+            return  # a day's row opens its movers, not a drill-down
+        if data.window.days > DRILL_AHEAD_MAX_DAYS:
+            return
+        if screen is not app.screen_stack[0] and not isinstance(screen, DrillScreen):
+            return
+        base: tuple[Filter, ...] = screen.filters if isinstance(screen, DrillScreen) else ()
+        filters = drill_filters(base, app.options.provider, row)
+        if filters in data.drills or answered_in_memory(data, filters):
+            return
+        self._wanted = (data, filters)
+        self._wait()
+
+    def _wait(self) -> None:
+        if not self._waiting:
+            self._waiting = True
+            self.app.set_timer(DRILL_AHEAD_DELAY_SECONDS, self._retry)
+
+    def _retry(self) -> None:
+        self._waiting = False
+        self._start()
+
+    def _start(self) -> None:
+        """One read ahead at a time, once the cursor has rested a moment and no other read runs: it
+        is a guess, and reads side by side add up their memory (peak RSS)."""
+        if self._wanted is None or self._reading is not None:
+            return  # nothing wanted, or one is read now (its end starts the next)
+        if any(worker.group in READ_GROUPS and not worker.is_finished for worker in self.app.workers):
+            self._wait()
+            return
+        wanted, self._wanted = self._wanted, None
+        if wanted[1] not in wanted[0].drills:
+            self._reading = wanted
+            self.app.read_drill_ahead(*wanted)
+
+    def read_ahead_done(self, filters: tuple[Filter, ...]) -> None:
+        """A read ahead ended: the next one may start, and a drill-down waiting for it is drawn."""
+        self._reading = None
+        self._start()
+        for screen in self.app.screen_stack:
+            if isinstance(screen, DrillScreen) and screen.filters == filters and screen.local is None:
+                self.render_drill(screen)
+
+    def read_ahead_failed(self) -> None:
+        """Only a guess failed: a drill-down waiting for it reads on its own (and says so if that fails)."""
+        self._reading = None
+        for screen in self.app.screen_stack:
+            if isinstance(screen, DrillScreen) and screen.local is None:
+                self.render_drill(screen)
