@@ -43,7 +43,7 @@ def busy(app: App) -> bool:
     """A key is done when its loads have finished and no node has a message left to handle (layout,
     repaint and refresh are messages too). Pilot's own waits (`pause`, 20 ms idle probes that also
     count DuckDB's threads as work) would measure Pilot, not the dashboard."""
-    if getattr(app, "loading_data", False) or any(w.group in ("load", "drill") and w.is_running for w in app.workers):
+    if (isinstance(app, CostApp) and app.loading.busy) or any(w.group in ("load", "drill") and w.is_running for w in app.workers):
         return True
     nodes = [app, *app.screen_stack, *app.screen.walk_children()]
     return any(not node._message_queue.empty() for node in nodes)

@@ -4,20 +4,18 @@ itself from the one in-memory DashboardData (see data.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from concurrent.futures import Future
+from datetime import date, datetime
 from pathlib import Path
 
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Header, LoadingIndicator, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from costtui.cache import CacheReader
+from costtui.cache.writer import utcnow
 from costtui.config import Config
 from costtui.model import CostError
 from costtui.tui.data import (
@@ -27,9 +25,10 @@ from costtui.tui.data import (
     load_dashboard,
     load_drill,
 )
-from costtui.tui.export import export_path, screenshot_dir, table_csv
-from costtui.tui.follow import FollowsOptions
-from costtui.tui.keys import APP_KEYS, TABLE_KEYS, TABS
+from costtui.tui.drawing import Drawing
+from costtui.tui.export import screenshot_dir
+from costtui.tui.keys import APP_KEYS, TABLE_KEYS, palette_commands
+from costtui.tui.loading import Loading
 from costtui.tui.messages import (
     ChangesLoaded,
     DashboardLoaded,
@@ -43,7 +42,6 @@ from costtui.tui.messages import (
 from costtui.tui.navigation import Navigation
 from costtui.tui.reads import (
     READ_GROUPS,
-    Ranges,
     forecast_key,
     read_day_sums,
     read_forecast,
@@ -55,11 +53,11 @@ from costtui.tui.rollup import Filter
 from costtui.tui.screens.finding import FindingScreen
 from costtui.tui.screens.help import HelpScreen
 from costtui.tui.screens.range import RangeScreen
-from costtui.tui.screens.too_small import TooSmallScreen, too_small
+from costtui.tui.screens.too_small import fit_to_size
+from costtui.tui.tables import active_table, clear_filter, export_table, filter_tables, focus_table
 from costtui.tui.views.breakdown import BreakdownView
 from costtui.tui.views.changes import ChangesScreen
 from costtui.tui.views.drill import DrillScreen
-from costtui.tui.views.tag_detail import TagScreen
 from costtui.tui.views.tags import NO_TAGS, TagsView
 from costtui.tui.views.trends import TrendsView
 from costtui.tui.widgets.alerts import AlertList
@@ -67,19 +65,10 @@ from costtui.tui.widgets.chart import CostChart
 from costtui.tui.widgets.cost_table import CostTable
 from costtui.tui.widgets.filter_bar import FilterBar
 from costtui.tui.widgets.footer import KeyFooter
-from costtui.tui.widgets.status import Banner, StatusLine, empty_message, stale_problems, status_text
+from costtui.tui.widgets.status import Banner, StatusLine, empty_message
 
-PANES = (*TABS, "tags")  # the Tags tab shows only for a cache with tag keys
 SNAPSHOT_POLL_SECONDS = 5.0
 AGE_TICK_SECONDS = 30.0
-LOADING_DELAY_SECONDS = 0.1  # a load this long shows the loading indicator
-FORECAST_DELAY_SECONDS = 0.5
-READ_AHEAD_DELAY_SECONDS = 0.3
-
-
-def utc_now() -> datetime:
-    """Naive UTC, like the cache's timestamps."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class CostApp(App[None]):
@@ -89,7 +78,7 @@ class CostApp(App[None]):
     TITLE = "costtui"
     BINDINGS = APP_KEYS
 
-    def __init__(self, config: Config, cache_path: Path, today: date, clock: Callable[[], datetime] = utc_now,
+    def __init__(self, config: Config, cache_path: Path, today: date, clock: Callable[[], datetime] = utcnow,
                  config_path: Path | None = None, export_dir: Path | None = None) -> None:
         super().__init__()
         self.config = config
@@ -102,22 +91,10 @@ class CostApp(App[None]):
         display = config.display
         self.options = ViewOptions.from_days(display.default_days, metric=display.metric, gross=display.gross)
         self.data: DashboardData | None = None
-        self.forecasts: dict[tuple, dict[tuple, Decimal]] = {}
-        self.loading_data = False
-        self._generation = 0
-        self.ranges = Ranges()  # by load key, the ranges read (or read ahead) from this snapshot
-        self._notice = ""
-        self._stale_tabs: set[str] = set()
-        self._forecast_timer: Timer | None = None
-        self._snapshot_id = CacheReader(self.cache_path).snapshot_id()
         self.refresh_runner = RefreshRunner(self)
         self.navigation = Navigation(self)
-        # The first read starts now, beside Textual's own start-up (DuckDB runs without the GIL):
-        # the first figures come ~0.2-0.4 s sooner than from a worker started once mounted.
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="costtui-first-read")
-        self._first_read: tuple[ViewOptions, Future] | None = (
-            self.options, pool.submit(load_dashboard, self.cache_path, self.options, today))
-        pool.shutdown(wait=False)  # the thread ends with its one read
+        self.drawing = Drawing(self)
+        self.loading = Loading(self, load_dashboard)
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
@@ -139,26 +116,20 @@ class CostApp(App[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self._show_empty(None)
+        self.drawing.show_empty(None)
         self.query_one("#loading").display = False
         self.query_one(TabbedContent).hide_tab("tags")
         self.on_resize()
         self.set_interval(SNAPSHOT_POLL_SECONDS, self.reload_if_new_snapshot)
-        self.set_interval(AGE_TICK_SECONDS, self._tick)
+        self.set_interval(AGE_TICK_SECONDS, self.drawing.tick)
         if self.config.display.auto_refresh_seconds:
             self.set_interval(self.config.display.auto_refresh_seconds, self.action_reload)
         self.action_reload()
 
     def on_resize(self, event: events.Resize | None = None) -> None:
-        """Below the minimum size a clear message replaces the dashboard, until the terminal grows.
-        (This runs before App takes the new size: read it from the event.)"""
+        # This runs before App takes the new size: read it from the event.
         size = event.size if event is not None else self.size
-        small = too_small(size.width, size.height)
-        shown = any(isinstance(screen, TooSmallScreen) for screen in self.screen_stack)
-        if small and not shown:
-            self.push_screen(TooSmallScreen())
-        elif not small and shown and isinstance(self.screen, TooSmallScreen):
-            self.pop_screen()
+        fit_to_size(self, size.width, size.height)
 
     def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
                            time_format: str | None = None) -> str | None:
@@ -166,34 +137,16 @@ class CostApp(App[None]):
         return super().deliver_screenshot(filename, path or str(screenshot_dir()), time_format)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Every dashboard action in the command palette, with the key that does it."""
         yield from super().get_system_commands(screen)
-        for binding in self.BINDINGS:
-            if isinstance(binding, Binding) and binding.action != "quit":
-                yield SystemCommand(f"{binding.description} ({self.get_key_display(binding)})",
-                                    binding.tooltip, lambda action=binding.action: self.run_action(action))
+        yield from palette_commands(self)
 
     # Loading: thread workers read the cache and post plain data; handlers render it.
 
     def action_reload(self) -> None:
-        """Read the cache again: ranges read ahead are forgotten too."""
-        self.ranges.forget()
-        self._start_load()
-
-    def _start_load(self) -> None:
-        self._generation += 1
-        self.loading_data = True
-        first, self._first_read = self._first_read, None
-        self._load(self._generation, self.options, first[1] if first and first[0] == self.options else None)
-        generation = self._generation
-        self.set_timer(LOADING_DELAY_SECONDS, lambda: self._show_loading(generation))
-
-    def _show_loading(self, generation: int) -> None:
-        if self.loading_data and generation == self._generation:
-            self.query_one("#loading").display = True
+        self.loading.reload()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
-    def _load(self, generation: int, options: ViewOptions, started: Future | None = None) -> None:
+    def load(self, generation: int, options: ViewOptions, started: Future | None = None) -> None:
         try:
             data = started.result() if started is not None else load_dashboard(self.cache_path, options, self.today)
         except CostError as exc:
@@ -202,7 +155,7 @@ class CostApp(App[None]):
         self.post_message(DashboardLoaded(generation, data))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="forecast")
-    def _load_forecast(self, options: ViewOptions) -> None:
+    def load_forecast(self, options: ViewOptions) -> None:
         self.post_message(ForecastLoaded(forecast_key(options), read_forecast(self.cache_path, options, self.today)))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="drill")
@@ -223,13 +176,13 @@ class CostApp(App[None]):
         self.post_message(DaySumsLoaded(data))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="read-ahead")
-    def _read_ahead(self, data: DashboardData, epoch: int) -> None:
+    def read_ahead(self, data: DashboardData, epoch: int) -> None:
         """While the user looks at the first figures: every tab's sparklines for the range just read
         (switching tabs then only draws), then the other preset ranges with theirs (`d` then only
         draws). A few small scans of the rollups, each once per snapshot."""
         read_sparklines(self.cache_path, data)
         self.post_message(DaySumsLoaded(data))
-        read_other_ranges(self.cache_path, data, self.today, self.ranges, epoch, load_dashboard)
+        read_other_ranges(self.cache_path, data, self.today, self.loading.ranges, epoch, load_dashboard)
 
     @on(BreakdownView.TrendsNeeded)
     def _trends_needed(self, message: BreakdownView.TrendsNeeded) -> None:
@@ -239,18 +192,10 @@ class CostApp(App[None]):
     @on(DaySumsLoaded)
     @while_running
     def _day_sums_loaded(self, message: DaySumsLoaded) -> None:
-        for view in (*self.screen.query(BreakdownView), *self.screen.query(TrendsView)):
-            if view.shown is not None and view.shown.options == message.data.options:
-                view.show_trends()
+        self.drawing.trends_read(message.data)
 
     def reload_if_new_snapshot(self) -> None:
-        """Reload in place when a refresh has published a new cache snapshot since the last look."""
-        snapshot = CacheReader(self.cache_path).snapshot_id()
-        if snapshot != self._snapshot_id:
-            self._snapshot_id = snapshot
-            self._notice = "New data from a refresh: reloaded"
-            self.forecasts.clear()
-            self.action_reload()
+        self.loading.reload_if_new_snapshot()
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
@@ -260,130 +205,31 @@ class CostApp(App[None]):
         if event.state == WorkerState.ERROR and event.worker.group in READ_GROUPS:
             error = event.worker.error
             if event.worker.group == "load":
-                self.loading_data = False
-                self.query_one("#loading").display = False
-            self._show_error(f"Cannot read the cache: {type(error).__name__}: {error}")
+                self.loading.done()
+            self.drawing.show_error(f"Cannot read the cache: {type(error).__name__}: {error}")
 
     @on(LoadFailed)
     @while_running
     def _load_failed(self, message: LoadFailed) -> None:
-        if message.generation == self._generation:
-            self.loading_data = False
-            self.query_one("#loading").display = False
-            self._show_error(message.message)
-
-    def _show_error(self, text: str) -> None:
-        """A failed load keeps what is on screen (if anything) and says why it is not newer."""
-        if self.data is None:
-            self._show_empty(f"No data shown: the cache {self.cache_path} could not be read.")
-            self.query_one(StatusLine).update("Cache unreadable")
-        else:
-            text += " (showing the data read before)"
-        self.query_one(Banner).show_problems([f"✖ {text}"], error=True)
-        self.notify(text, title="Cache error", severity="error", timeout=10)
-
-    def _show_empty(self, text: str | None) -> None:
-        """Show `text` in place of the tabs, or the tabs again when `text` is None."""
-        empty = self.query_one("#empty", Static)
-        empty.display = text is not None
-        empty.update(text or "")
-        self.query_one("#tabs").display = text is None
+        self.loading.failed(message.generation, message.message)
 
     @on(DashboardLoaded)
     @while_running
     def _loaded(self, message: DashboardLoaded) -> None:
-        if message.generation != self._generation:
-            return  # a newer load is on its way
-        self.loading_data = False
-        self.query_one("#loading").display = False
-        data = message.data
-        if data is None:
-            self.data = None
-            self._show_empty(empty_message(self.cache_path))
-            self.query_one(StatusLine).update(f"No cost data in {self.cache_path}")
-            self.query_one(Banner).show_problems([])
-            return
-        first = self.data is None
-        self.data = data.with_options(self.options)  # keys pressed while it loaded are applied
-        self._show_empty(None)
-        self.query_one(TagsView).forget()  # read again when shown; learn the keys now
-        self.ranges.read[data.options.load_key(self.today)] = data
-        self._render()
-        shown, epoch = self.data, self.ranges.epoch
-        # After the first figures are drawn: the reads ahead would compete with that drawing.
-        self.set_timer(READ_AHEAD_DELAY_SECONDS, lambda: self._read_ahead(shown, epoch) if self.data is not None else None)
-        if first:
-            self.action_focus_table()
-            # Again once drawn: a read that beats the screen's start-up would lose the focus to
-            # Textual's auto-focus (the tab bar), and the arrows would move tabs, not rows.
-            self.call_after_refresh(self.action_focus_table)
-        if self._notice:
-            self.notify(self._notice, timeout=4)
-            self._notice = ""
+        self.loading.loaded(message.generation, message.data)
 
     @on(ForecastLoaded)
     @while_running
     def _forecast_loaded(self, message: ForecastLoaded) -> None:
-        self.forecasts[message.key] = message.forecasts
-        if self.data is not None and message.key == forecast_key(self.options):
-            self.query_one(TrendsView).show_forecast(self.data, message.forecasts)
+        self.drawing.forecast_read(message.key, message.forecasts)
 
     @on(DrillLoaded)
     @while_running
     def _drill_loaded(self, message: DrillLoaded) -> None:
         self.navigation.drill_loaded(message)
 
-    def _render(self) -> None:
-        """Every view from the current data and options; drill-downs open on the stack too."""
-        data = self.data
-        if data is None:
-            return
-        now = self.clock()
-        self.sub_title = f"{data.options.metric} cost, {'gross' if data.options.gross else 'net'}"
-        self.query_one(StatusLine).update(status_text(data, now, extra=self._filter_note()))
-        self.query_one(Banner).show_problems(stale_problems(data, now, self.config.cache.max_age_hours))
-        self.query_one(TabbedContent).get_tab("alerts").label = f"Alerts ({len(data.alert_events)})"
-        # Only what is on screen is drawn now; the other tabs when they are shown.
-        self._stale_tabs = set(PANES)
-        self.navigation.render_top()
-
-    def render_tab(self, tab: str) -> None:
-        data = self.data
-        if data is None or tab not in self._stale_tabs:
-            return
-        self._stale_tabs.discard(tab)
-        if tab == "trends":
-            forecasts = self.forecasts.get(forecast_key(self.options))
-            if forecasts is None:
-                self._schedule_forecast()
-            self.query_one(TrendsView).show(data, forecasts)
-        elif tab == "alerts":
-            self.query_one(AlertList).show(data.alert_events)
-        elif tab == "tags":
-            self.query_one(TagsView).show(self.options, self.today)
-        else:
-            self.query_one(f"#{tab}-view", BreakdownView).show(data)
-
-    def _schedule_forecast(self) -> None:
-        """The forecast is a heavy read: start it once the keys have stopped for a moment."""
-        if self._forecast_timer is not None:
-            self._forecast_timer.stop()
-        options = self.options
-
-        def start() -> None:
-            if options == self.options and forecast_key(options) not in self.forecasts:
-                self._load_forecast(options)
-
-        self._forecast_timer = self.set_timer(FORECAST_DELAY_SECONDS, start)
-
     def action_pick_day(self) -> None:
-        if self.data is None or isinstance(self.screen, (DrillScreen, ChangesScreen)):
-            return
-        self.query_one(TabbedContent).active = "trends"
-        chart = self.query_one("#chart", CostChart)
-        chart.focus()
-        if chart.cursor is None:
-            chart.action_move_cursor(0)
+        self.navigation.pick_day()
 
     def action_what_changed(self) -> None:
         if self.data is None:
@@ -418,51 +264,26 @@ class CostApp(App[None]):
     def _drill_read_ahead(self, message: DrillAheadLoaded) -> None:
         self.navigation.read_ahead_done(message.filters)
 
-    def _tick(self) -> None:
-        """The data age moves on; the stale banner appears by itself when the age passes the limit."""
-        if self.data is not None:
-            now = self.clock()
-            self.query_one(StatusLine).update(status_text(self.data, now, extra=self._filter_note()))
-            self.query_one(Banner).show_problems(stale_problems(self.data, now, self.config.cache.max_age_hours))
-
-    def _filter_note(self) -> str:
-        return self.query_one("#filter", FilterBar).note
-
-    # Options: a new range reloads; everything else is answered from memory at once.
-
-    def _apply(self, options: ViewOptions) -> None:
-        old = self.options
-        self.options = options
-        for screen in self.screen_stack:  # screens with reads of their own (the tag drill-downs)
-            if isinstance(screen, FollowsOptions):
-                screen.follow(options)
-        key = options.load_key(self.today)
-        if self.data is None or self.loading_data or (key != old.load_key(self.today) and key not in self.ranges.read):
-            self._start_load()
-            return
-        if key != old.load_key(self.today):
-            self.data = self.ranges.read[key]  # read ahead (or before): drawn at once
-        self.data = self.data.with_options(options)
-        self._render()
+    # Options: a new range reloads (see Loading.apply); everything else is answered from memory at once.
 
     def action_next_range(self) -> None:
-        self._apply(self.options.next_range())
+        self.loading.apply(self.options.next_range())
 
     def action_custom_range(self) -> None:
         def chosen(window) -> None:
             if window is not None:
-                self._apply(self.options.with_window(window))
+                self.loading.apply(self.options.with_window(window))
 
         self.push_screen(RangeScreen(self.options.window(self.today), self.today), chosen)
 
     def action_toggle_granularity(self) -> None:
-        self._apply(self.options.toggled_granularity())
+        self.loading.apply(self.options.toggled_granularity())
 
     def action_toggle_metric(self) -> None:
-        self._apply(self.options.toggled_metric())
+        self.loading.apply(self.options.toggled_metric())
 
     def action_toggle_gross(self) -> None:
-        self._apply(self.options.toggled_gross())
+        self.loading.apply(self.options.toggled_gross())
 
     def action_toggle_stacked(self) -> None:
         view = self.query_one(TrendsView)
@@ -476,37 +297,18 @@ class CostApp(App[None]):
 
     def action_next_provider(self) -> None:
         providers = self.data.providers if self.data else ()
-        self._apply(self.options.next_provider(providers))
+        self.loading.apply(self.options.next_provider(providers))
 
     # Tables: the visible one takes the arrows, sort, filter, export and Enter.
 
-    def active_table(self) -> CostTable | None:
-        screen = self.screen
-        if isinstance(screen, (DrillScreen, ChangesScreen, TagScreen)):
-            return screen.focused if isinstance(screen.focused, CostTable) else screen.query(CostTable).first()
-        pane_id = self.query_one(TabbedContent).active
-        if not pane_id:
-            return None
-        pane = self.query_one(f"#{pane_id}", TabPane)
-        if isinstance(screen.focused, CostTable) and pane in screen.focused.ancestors:
-            return screen.focused  # not one left focused on a tab just hidden
-        tables = list(pane.query(CostTable))
-        return tables[0] if tables else None
-
     def action_focus_table(self) -> None:
-        if isinstance(self.screen.focused, CostChart) and self.query_one(TabbedContent).active == "trends":
-            return  # picking a day on the Trends chart (`c`)
-        table = self.active_table()
-        if table is not None:
-            table.focus(scroll_visible=False)
-        elif self.query_one(TabbedContent).active == "alerts":
-            self.query_one("#alerts-table").focus()
+        focus_table(self)
 
     @on(TabbedContent.TabActivated)
     def _tab_shown(self) -> None:
-        self.render_tab(self.query_one(TabbedContent).active or "trends")
+        self.drawing.draw_tab(self.query_one(TabbedContent).active or "trends")
         bar = self.query_one("#filter", FilterBar)
-        table = self.active_table()
+        table = active_table(self)
         if table is not None:
             table.set_filter(bar.value)
         self.call_after_refresh(self.action_focus_table)
@@ -525,12 +327,12 @@ class CostApp(App[None]):
         self.action_show_tab("tags")
 
     def action_sort(self) -> None:
-        if (table := self.active_table()) is not None:
+        if (table := active_table(self)) is not None:
             table.action_next_sort()
             self.notify(table.sort_text, timeout=2)
 
     def action_reverse_sort(self) -> None:
-        if (table := self.active_table()) is not None:
+        if (table := active_table(self)) is not None:
             table.action_reverse_sort()
 
     def action_filter(self) -> None:
@@ -539,24 +341,15 @@ class CostApp(App[None]):
 
     @on(FilterBar.Changed)
     def _filter_changed(self, event: FilterBar.Changed) -> None:
-        screen = self.screen
-        tables = [t for t in screen.query(CostTable)] if isinstance(screen, DrillScreen) else []
-        table = self.active_table()
-        for target in [*tables, *([table] if table else [])]:
-            target.set_filter(event.value)
-        if self.data is not None and not isinstance(screen, DrillScreen):
-            self.query_one(StatusLine).update(status_text(self.data, self.clock(), extra=self._filter_note()))
+        filter_tables(self, event.value)
 
     @on(FilterBar.Submitted)
     def _filter_done(self) -> None:
         self.action_focus_table()
 
     def action_back(self) -> None:
-        bar = self.screen.query(FilterBar).first() if self.screen.query(FilterBar) else None
-        if bar is not None and (bar.active or bar.has_class("-visible")):
-            bar.action_clear_filter()
-            return
-        self.navigation.back()
+        if not clear_filter(self):
+            self.navigation.back()
 
     @on(CostTable.Drill)
     def _drill(self, message: CostTable.Drill) -> None:
@@ -564,37 +357,14 @@ class CostApp(App[None]):
 
     @on(TagsView.KeysFound)
     def _tag_keys(self, message: TagsView.KeysFound) -> None:
-        tabs = self.query_one(TabbedContent)
-        if message.keys:
-            tabs.show_tab("tags")
-        elif tabs.active != "tags":
-            tabs.hide_tab("tags")
+        self.drawing.tag_keys_found(message.keys)
 
     @on(AlertList.Open)
     def _open_finding(self, message: AlertList.Open) -> None:
         self.push_screen(FindingScreen(message.event))
 
     def action_export(self) -> None:
-        table = self.active_table()
-        if table is None or self.data is None:
-            self.notify("Nothing to export on this tab", severity="warning")
-            return
-        view = next((a for a in table.ancestors if isinstance(a, BreakdownView | TagsView)), None)
-        group_by = view.dimensions if view else table.drill or ("provider", "service")
-        name = view.breakdown if view else "top-services"
-        if isinstance(self.screen, ChangesScreen):
-            name = f"{table.id}-by-{self.screen.dimension}"  # rises or falls
-        folder = self.export_dir or Path.cwd()
-        if not folder.is_dir():
-            self.notify(f"Cannot export: the folder {folder} (display.export_dir) does not exist", severity="error")
-            return
-        path = export_path(folder, name, self.clock())
-        try:
-            path.write_text(table_csv(table.rows_shown, group_by, self.options.metric))
-        except OSError as error:
-            self.notify(f"Cannot write {path}: {error.strerror}", severity="error")
-            return
-        self.notify(f"Wrote {len(table.rows_shown)} rows to {path}", title="Exported", timeout=6)
+        export_table(self)
 
     def action_refresh(self) -> None:
         self.refresh_runner.start()

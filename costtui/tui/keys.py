@@ -1,8 +1,11 @@
 """The dashboard's global keys, each with an id and a tooltip, and the keys its tables own: the app
-binds the first, and `?` and the command palette list them."""
+binds the first, `?` lists both, the command palette the first."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 
 TABS = ("trends", "services", "accounts", "regions", "alerts")
@@ -44,3 +47,11 @@ APP_KEYS = [
 TABLE_KEYS = [("enter", "Drill down into the row (service, account, region); on Alerts the whole finding"),
               ("↑ ↓ PgUp PgDn", "Move in the table"),
               ("← → enter", "Trends chart (after c): move the day cursor; Enter: that day's top movers")]
+
+
+def palette_commands(app: App) -> Iterable[SystemCommand]:
+    """Every dashboard action in the command palette, with the key that does it."""
+    for binding in APP_KEYS:
+        if binding.action != "quit":
+            yield SystemCommand(f"{binding.description} ({app.get_key_display(binding)})",
+                                binding.tooltip, lambda action=binding.action: app.run_action(action))

@@ -14,6 +14,7 @@ from costtui.tui.reads import READ_GROUPS
 from costtui.tui.rollup import Filter
 from costtui.tui.views.changes import ChangesScreen, bucket_window
 from costtui.tui.views.drill import DrillScreen, answered_in_memory, drill_filters
+from costtui.tui.widgets.chart import CostChart
 
 if TYPE_CHECKING:
     from costtui.tui.app import CostApp
@@ -46,6 +47,17 @@ class Navigation:
         base: tuple[Filter, ...] = screen.filters if isinstance(screen, DrillScreen) else ()
         filters = drill_filters(base, app.options.provider, row)
         app.push_screen(DrillScreen(filters, ready=self.render_drill))
+
+    def pick_day(self) -> None:
+        """`c`: the Trends chart takes the arrows, a day cursor on it; Enter then opens that day's movers."""
+        app = self.app
+        if app.data is None or isinstance(app.screen, (DrillScreen, ChangesScreen)):
+            return
+        app.query_one(TabbedContent).active = "trends"
+        chart = app.query_one("#chart", CostChart)
+        chart.focus()
+        if chart.cursor is None:
+            chart.action_move_cursor(0)
 
     def day_chosen(self, bucket: str) -> None:
         """Enter on the Trends chart: that day's movers (within the drill-down shown, if any)."""
@@ -84,7 +96,7 @@ class Navigation:
         elif isinstance(screen, ChangesScreen):
             self.render_changes(screen)
         else:
-            app.render_tab(app.query_one(TabbedContent).active or "trends")
+            app.drawing.draw_tab(app.query_one(TabbedContent).active or "trends")
 
     def back(self) -> None:
         """One drill-down (or what-changed) step back."""
@@ -106,7 +118,7 @@ class Navigation:
         elif isinstance(screen, ChangesScreen):
             self.render_changes(screen)
         else:
-            app.render_tab(app.query_one(TabbedContent).active or "trends")
+            app.drawing.draw_tab(app.query_one(TabbedContent).active or "trends")
 
     def render_drill(self, screen: DrillScreen) -> None:
         app = self.app
@@ -136,7 +148,7 @@ class Navigation:
         it (on 10M rows such a read takes ~0.1 s; Enter comes later)."""
         app = self.app
         data, screen = app.data, app.screen
-        if data is None or app.loading_data or not row or row[0][0] == "day":
+        if data is None or app.loading.busy or not row or row[0][0] == "day":
             return  # a day's row opens its movers, not a drill-down
         if data.window.days > DRILL_AHEAD_MAX_DAYS:
             return

@@ -242,10 +242,10 @@ async def test_switches_are_answered_from_memory_without_a_new_read(demo_cache: 
     app = make_app(demo_cache, today)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        generation = app._generation
+        generation = app.loading.generation
         await pilot.press("m", "g", "p", "s", "2")
         await settle(app, pilot)
-        assert app._generation == generation
+        assert app.loading.generation == generation
         assert (app.data.options.metric, app.data.options.gross, app.data.options.provider) == ("effective", True, "aws")
         expected = core_changes(demo_cache, last_days(30, today), ("provider", "service"), providers=("aws",),
                                 metric="effective", gross=True)

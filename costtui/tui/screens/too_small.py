@@ -4,7 +4,7 @@ figures; it goes away by itself when the terminal grows again."""
 from __future__ import annotations
 
 from textual import events
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -30,3 +30,13 @@ class TooSmallScreen(ModalScreen[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         self.query_one(Static).update(self.message(event.size.width, event.size.height))
+
+
+def fit_to_size(app: App, width: int, height: int) -> None:
+    """Below the minimum size a clear message replaces the dashboard, until the terminal grows."""
+    small = too_small(width, height)
+    shown = any(isinstance(screen, TooSmallScreen) for screen in app.screen_stack)
+    if small and not shown:
+        app.push_screen(TooSmallScreen())
+    elif not small and shown and isinstance(app.screen, TooSmallScreen):
+        app.pop_screen()
