@@ -1,5 +1,8 @@
-"""The dashboard app: wires the tabs, the global keys and the loading workers; each view renders
-itself from the one in-memory DashboardData (see data.py)."""
+"""The dashboard app: wires the tabs, the global keys, the workers that read the cache and the
+handlers of their results; each view renders itself from the one in-memory DashboardData (see
+data.py). The jobs behind the handlers and actions have modules of their own: loading.py (loads and
+option changes), drawing.py (the data on screen), navigation.py (drill-downs and what changed),
+tables.py (the visible table), reads.py (the workers' reads), keys.py (the keys)."""
 
 from __future__ import annotations
 
@@ -18,13 +21,8 @@ from textual.worker import Worker, WorkerState
 from costtui.cache.writer import utcnow
 from costtui.config import Config
 from costtui.model import CostError
-from costtui.tui.data import (
-    DashboardData,
-    ViewOptions,
-    load_changes,
-    load_dashboard,
-    load_drill,
-)
+from costtui.tui import tables
+from costtui.tui.data import DashboardData, ViewOptions, load_changes, load_dashboard, load_drill
 from costtui.tui.drawing import Drawing
 from costtui.tui.export import screenshot_dir
 from costtui.tui.keys import APP_KEYS, TABLE_KEYS, palette_commands
@@ -54,7 +52,6 @@ from costtui.tui.screens.finding import FindingScreen
 from costtui.tui.screens.help import HelpScreen
 from costtui.tui.screens.range import RangeScreen
 from costtui.tui.screens.too_small import fit_to_size
-from costtui.tui.tables import active_table, clear_filter, export_table, filter_tables, focus_table
 from costtui.tui.views.breakdown import BreakdownView
 from costtui.tui.views.changes import ChangesScreen
 from costtui.tui.views.drill import DrillScreen
@@ -186,8 +183,7 @@ class CostApp(App[None]):
 
     @on(BreakdownView.TrendsNeeded)
     def _trends_needed(self, message: BreakdownView.TrendsNeeded) -> None:
-        view = message.view
-        self._load_day_sums(message.data, view.dimensions, view.filters)
+        self._load_day_sums(message.data, message.view.dimensions, message.view.filters)
 
     @on(DaySumsLoaded)
     @while_running
@@ -232,9 +228,7 @@ class CostApp(App[None]):
         self.navigation.pick_day()
 
     def action_what_changed(self) -> None:
-        if self.data is None:
-            return
-        self.navigation.open_changes(ChangesScreen())
+        self.navigation.what_changed()
 
     @on(CostChart.DayChosen)
     def _day_chosen(self, message: CostChart.DayChosen) -> None:
@@ -242,10 +236,10 @@ class CostApp(App[None]):
 
     @on(ChangesScreen.Needed)
     def _changes_needed(self, message: ChangesScreen.Needed) -> None:
-        self.read_changes(message.screen, message.dimension, self.options)
+        self._load_changes(message.screen, message.dimension, self.options)
 
     @work(thread=True, exit_on_error=False, group="changes")
-    def read_changes(self, screen: ChangesScreen, dimension: str, options: ViewOptions) -> None:
+    def _load_changes(self, screen: ChangesScreen, dimension: str, options: ViewOptions) -> None:
         assert screen.window is not None
         rows = load_changes(self.cache_path, options, screen.window, ("provider", dimension), screen.filters)
         self.post_message(ChangesLoaded(screen, dimension, options, rows))
@@ -302,15 +296,12 @@ class CostApp(App[None]):
     # Tables: the visible one takes the arrows, sort, filter, export and Enter.
 
     def action_focus_table(self) -> None:
-        focus_table(self)
+        tables.focus_table(self)
 
     @on(TabbedContent.TabActivated)
     def _tab_shown(self) -> None:
         self.drawing.draw_tab(self.query_one(TabbedContent).active or "trends")
-        bar = self.query_one("#filter", FilterBar)
-        table = active_table(self)
-        if table is not None:
-            table.set_filter(bar.value)
+        tables.filter_shown_table(self)
         self.call_after_refresh(self.action_focus_table)
 
     def action_show_tab(self, tab: str) -> None:
@@ -327,12 +318,12 @@ class CostApp(App[None]):
         self.action_show_tab("tags")
 
     def action_sort(self) -> None:
-        if (table := active_table(self)) is not None:
+        if (table := tables.active_table(self)) is not None:
             table.action_next_sort()
             self.notify(table.sort_text, timeout=2)
 
     def action_reverse_sort(self) -> None:
-        if (table := active_table(self)) is not None:
+        if (table := tables.active_table(self)) is not None:
             table.action_reverse_sort()
 
     def action_filter(self) -> None:
@@ -341,14 +332,14 @@ class CostApp(App[None]):
 
     @on(FilterBar.Changed)
     def _filter_changed(self, event: FilterBar.Changed) -> None:
-        filter_tables(self, event.value)
+        tables.filter_tables(self, event.value)
 
     @on(FilterBar.Submitted)
     def _filter_done(self) -> None:
         self.action_focus_table()
 
     def action_back(self) -> None:
-        if not clear_filter(self):
+        if not tables.clear_filter(self):
             self.navigation.back()
 
     @on(CostTable.Drill)
@@ -364,7 +355,7 @@ class CostApp(App[None]):
         self.push_screen(FindingScreen(message.event))
 
     def action_export(self) -> None:
-        export_table(self)
+        tables.export_table(self)
 
     def action_refresh(self) -> None:
         self.refresh_runner.start()

@@ -59,6 +59,11 @@ class Navigation:
         if chart.cursor is None:
             chart.action_move_cursor(0)
 
+    def what_changed(self) -> None:
+        """`w`: the range's movers against the period before it."""
+        if self.app.data is not None:
+            self.open_changes(ChangesScreen())
+
     def day_chosen(self, bucket: str) -> None:
         """Enter on the Trends chart: that day's movers (within the drill-down shown, if any)."""
         if self.app.data is not None:

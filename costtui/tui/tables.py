@@ -58,6 +58,13 @@ def filter_tables(app: CostApp, value: str) -> None:
         app.query_one(StatusLine).update(status_text(app.data, app.clock(), extra=app.drawing.filter_note()))
 
 
+def filter_shown_table(app: CostApp) -> None:
+    """A tab just shown: its table takes the filter typed on the tabs."""
+    table = active_table(app)
+    if table is not None:
+        table.set_filter(app.query_one("#filter", FilterBar).value)
+
+
 def clear_filter(app: CostApp) -> bool:
     """Esc: the filter shown (or being typed) cleared first, before any back step; False if none is."""
     bars = app.screen.query(FilterBar)
