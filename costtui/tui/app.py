@@ -37,6 +37,7 @@ from costtui.tui.data import (
 )
 from costtui.tui.export import export_path, table_csv
 from costtui.tui.follow import FollowsOptions
+from costtui.tui.memory import keep_loaded, release_loaded
 from costtui.tui.messages import (
     ChangesLoaded,
     DashboardLoaded,
@@ -63,6 +64,7 @@ from costtui.tui.widgets.chart import CostChart
 from costtui.tui.widgets.cost_table import CostTable
 from costtui.tui.widgets.filter_bar import FilterBar
 from costtui.tui.widgets.footer import KeyFooter
+from costtui.tui.widgets.scrollbar import use_memo_scroll_bars
 from costtui.tui.widgets.status import Banner, StatusLine, stale_problems, status_text
 
 TABS = ("trends", "services", "accounts", "regions", "alerts")
@@ -159,6 +161,7 @@ class CostApp(App[None]):
     def __init__(self, config: Config, cache_path: Path, today: date, clock: Callable[[], datetime] = utc_now,
                  config_path: Path | None = None, export_dir: Path | None = None) -> None:
         super().__init__()
+        use_memo_scroll_bars()
         self.config = config
         self.cache_path = Path(cache_path)
         self.config_path = config_path
@@ -250,6 +253,7 @@ class CostApp(App[None]):
         """Read the cache again: ranges read ahead are forgotten too."""
         self._ranges.clear()
         self._ranges_epoch += 1
+        release_loaded()
         self._start_load()
 
     def _start_load(self) -> None:
@@ -350,6 +354,8 @@ class CostApp(App[None]):
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.SUCCESS and event.worker.group == "read-ahead":
+            keep_loaded()  # the ranges and sparklines read ahead
         if event.state == WorkerState.ERROR and event.worker.group == "drill-ahead":
             # Only a guess failed: a drill-down waiting for it reads on its own (and says so if that fails).
             self._drill_reading = None
@@ -409,6 +415,7 @@ class CostApp(App[None]):
         self.query_one(TagsView).forget()  # read again when shown; learn the keys now
         self._ranges[data.options.load_key(self.today)] = data
         self._render()
+        keep_loaded()
         shown, epoch = self.data, self._ranges_epoch
         # After the first figures are drawn: the reads ahead would compete with that drawing.
         self.set_timer(READ_AHEAD_DELAY_SECONDS, lambda: self._read_ahead(shown, epoch) if self.data is not None else None)
