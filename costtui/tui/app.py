@@ -27,6 +27,7 @@ from costtui.tui.drawing import Drawing
 from costtui.tui.export import screenshot_dir
 from costtui.tui.keys import APP_KEYS, TABLE_KEYS, palette_commands
 from costtui.tui.loading import Loading
+from costtui.tui.memory import keep_loaded
 from costtui.tui.messages import (
     ChangesLoaded,
     DashboardLoaded,
@@ -62,6 +63,7 @@ from costtui.tui.widgets.chart import CostChart
 from costtui.tui.widgets.cost_table import CostTable
 from costtui.tui.widgets.filter_bar import FilterBar
 from costtui.tui.widgets.footer import KeyFooter
+from costtui.tui.widgets.scrollbar import use_memo_scroll_bars
 from costtui.tui.widgets.status import Banner, StatusLine, empty_message
 
 SNAPSHOT_POLL_SECONDS = 5.0
@@ -78,6 +80,7 @@ class CostApp(App[None]):
     def __init__(self, config: Config, cache_path: Path, today: date, clock: Callable[[], datetime] = utcnow,
                  config_path: Path | None = None, export_dir: Path | None = None) -> None:
         super().__init__()
+        use_memo_scroll_bars()
         self.config = config
         self.cache_path = Path(cache_path)
         self.config_path = config_path
@@ -195,6 +198,8 @@ class CostApp(App[None]):
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.SUCCESS and event.worker.group == "read-ahead":
+            keep_loaded()  # the ranges and sparklines read ahead
         if event.state == WorkerState.ERROR and event.worker.group == "drill-ahead":
             self.navigation.read_ahead_failed()
             return

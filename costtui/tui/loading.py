@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from costtui.cache import CacheReader
 from costtui.tui.data import DashboardData, ViewOptions
 from costtui.tui.follow import FollowsOptions
+from costtui.tui.memory import keep_loaded, release_loaded
 from costtui.tui.reads import Loader, Ranges
 from costtui.tui.views.tags import TagsView
 
@@ -41,6 +42,7 @@ class Loading:
     def reload(self) -> None:
         """Read the cache again: ranges read ahead are forgotten too."""
         self.ranges.forget()
+        release_loaded()
         self._start()
 
     def reload_if_new_snapshot(self) -> None:
@@ -106,6 +108,7 @@ class Loading:
         app.query_one(TagsView).forget()  # read again when shown; learn the keys now
         self.ranges.read[data.options.load_key(app.today)] = data
         app.drawing.draw()
+        keep_loaded()
         shown, epoch = app.data, self.ranges.epoch
         # After the first figures are drawn: the reads ahead would compete with that drawing.
         app.set_timer(READ_AHEAD_DELAY_SECONDS, lambda: app.read_ahead(shown, epoch) if app.data is not None else None)

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label
+from textual.widgets import Header, Label
 
 from costtui.core.windows import Window
 from costtui.model import add_months
@@ -24,6 +24,7 @@ from costtui.tui.format import day_span
 from costtui.tui.rollup import Filter, Row
 from costtui.tui.widgets.cost_table import CostTable, KeyColumn
 from costtui.tui.widgets.filter_bar import FilterBar
+from costtui.tui.widgets.footer import KeyFooter
 from costtui.tui.widgets.status import StatusLine, filter_text, status_text
 
 DIMENSIONS = ("service", "account", "region")
@@ -92,7 +93,7 @@ class ChangesScreen(Screen[None]):
             yield Label("Biggest falls", classes="section-title")
             yield CostTable(COLUMNS[self.dimension], drill=self.drill, limit=MOVERS, delta=True, id="falls")
         yield FilterBar(id="filter")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#rises", CostTable).focus(scroll_visible=False)

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label
+from textual.widgets import Header, Label
 
 from costtui.core.tags import UNTAGGED
 from costtui.model import CostError
@@ -28,6 +28,7 @@ from costtui.tui.views.drill import EXPLAINED_BY, drilled
 from costtui.tui.widgets.chart import CostChart
 from costtui.tui.widgets.cost_table import CostTable
 from costtui.tui.widgets.filter_bar import FilterBar
+from costtui.tui.widgets.footer import KeyFooter
 from costtui.tui.widgets.status import filter_text
 
 
@@ -79,7 +80,7 @@ class TagScreen(Screen[None]):
         with Vertical(id="drill-body"):
             yield from self.body()
         yield FilterBar(id="filter")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def body(self) -> ComposeResult:
         raise NotImplementedError
