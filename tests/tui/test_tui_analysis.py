@@ -144,15 +144,17 @@ async def test_the_row_under_the_cursor_is_read_ahead_and_enter_shows_it_without
         await pilot.press("2", "down", "down", "up")  # quicker than the cursor's rest: no reads for these
         await pilot.pause(1.5)
         await settle(app, pilot)
-        row = app.query_one("#services-table", CostTable).rows_shown[1]
-        wanted = (("provider", row.keys["provider"]), ("service", row.keys["service"]))
-        assert reads == [wanted]
-        read_ahead = app.data.drills[wanted]
+        rows = app.query_one("#services-table", CostTable).rows_shown
+        wanted, passed = ((("provider", row.keys["provider"]), ("service", row.keys["service"])) for row in rows[1:3])
+        # The row it stopped on was read, the one it only passed was not (the top row may have been:
+        # the Trends tab's top row is the same service, and on a busy machine its read comes late).
+        assert reads[-1] == wanted and passed not in reads
+        read_ahead, count = app.data.drills[wanted], len(reads)
         await pilot.press("enter")
         await settle_drill(app, pilot)
         screen = app.screen
         assert isinstance(screen, DrillScreen) and screen.filters == wanted
-        assert screen.local is read_ahead and reads == [wanted]  # no read of its own
+        assert screen.local is read_ahead and len(reads) == count  # no read of its own
         shown = table_changes(screen.query_one("#accounts-table", CostTable), ("provider", "account"))
         expected = core_changes(demo_cache, last_days(30, today), ("provider", "account"),
                                 providers=(wanted[0][1],), services=(wanted[1][1],))
@@ -295,6 +297,9 @@ async def test_export_writes_the_visible_table_exactly_as_costs_csv(demo_cache: 
 
 async def test_a_new_snapshot_reloads_in_place_with_a_notice(private_cache: Path, today: date) -> None:
     app = make_app(private_cache, today)
+    notices: list[str] = []
+    shown = app.notify
+    app.notify = lambda message, *args, **kwargs: (notices.append(message), shown(message, *args, **kwargs))[1]
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         await pilot.press("2")
@@ -303,7 +308,8 @@ async def test_a_new_snapshot_reloads_in_place_with_a_notice(private_cache: Path
         app.reload_if_new_snapshot()
         await settle(app, pilot)
         assert app.query_one("#tabs").active == "services"
-        assert any("New data from a refresh" in n.message for n in app._notifications)
+        # Recorded as shown: on a busy machine the 4 s notice can be gone before the check.
+        assert any("New data from a refresh" in message for message in notices)
 
 
 async def test_refresh_key_runs_refresh_and_reports_its_failure(demo_cache: Path, today: date) -> None:

@@ -26,6 +26,12 @@ async def settle(app: CostApp, pilot) -> None:
     rows left to measure (textual 8.2 keeps that state in private attributes)."""
     # A finished load can start another (sparklines' day sums after a breakdown is shown), so wait
     # until two looks in a row find no worker running and no table left to measure.
+    # First the start-up: until the first load has begun and ended, a key could land before the
+    # tabs are mounted (their initial tab then wins) and the workers below may not exist yet.
+    for _ in range(500):
+        if app.loading.generation and not app.loading.busy:
+            break
+        await pilot.pause(0.02)
     quiet = 0
     for _ in range(100):
         await app.workers.wait_for_complete()
