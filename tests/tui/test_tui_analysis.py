@@ -51,6 +51,14 @@ def close(a: Decimal | None, b: Decimal | None) -> bool:
     return a == b or (a is not None and b is not None and abs(a - b) < Decimal("1e-12"))
 
 
+def assert_equals_core(shown: dict[tuple, tuple], expected: dict[tuple, tuple]) -> None:
+    """The same rows, cost and previous exact, share to the last digits of its division."""
+    assert shown.keys() == expected.keys()
+    for key, (cost, previous, share) in expected.items():
+        assert shown[key][:2] == (cost, previous)
+        assert close(shown[key][2], share)
+
+
 async def test_arrows_move_in_the_visible_table_at_once(demo_cache: Path, today: date) -> None:
     app = make_app(demo_cache, today)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -76,12 +84,8 @@ async def test_every_breakdown_equals_the_core_changes(demo_cache: Path, today: 
                                         ("4", "#regions-table", ("provider", "region"))):
             await pilot.press(key)
             await settle(app, pilot)
-            shown = table_changes(app.query_one(table_id, CostTable), group_by)
-            expected = core_changes(demo_cache, window, group_by)
-            assert shown.keys() == expected.keys()
-            for key, (cost, previous, share) in expected.items():
-                assert shown[key][:2] == (cost, previous)
-                assert close(shown[key][2], share)
+            assert_equals_core(table_changes(app.query_one(table_id, CostTable), group_by),
+                               core_changes(demo_cache, window, group_by))
         total = sum(cost for cost, _, _ in core_changes(demo_cache, window, ("provider",)).values())
         assert f"Total {total.quantize(Decimal('0.01')):,} USD" in status(app)
 
@@ -156,11 +160,8 @@ async def test_the_row_under_the_cursor_is_read_ahead_and_enter_shows_it_without
         assert isinstance(screen, DrillScreen) and screen.filters == wanted
         assert screen.local is read_ahead and len(reads) == count  # no read of its own
         shown = table_changes(screen.query_one("#accounts-table", CostTable), ("provider", "account"))
-        expected = core_changes(demo_cache, last_days(30, today), ("provider", "account"),
-                                providers=(wanted[0][1],), services=(wanted[1][1],))
-        assert shown.keys() == expected.keys()
-        for key, (cost, previous, share) in expected.items():
-            assert shown[key][:2] == (cost, previous) and close(shown[key][2], share)
+        assert_equals_core(shown, core_changes(demo_cache, last_days(30, today), ("provider", "account"),
+                                               providers=(wanted[0][1],), services=(wanted[1][1],)))
 
 
 async def test_slash_filters_the_visible_rows_by_name(demo_cache: Path, today: date) -> None:
