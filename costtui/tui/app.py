@@ -22,8 +22,9 @@ from costtui.cache.writer import utcnow
 from costtui.config import Config
 from costtui.model import CostError
 from costtui.tui import tables
-from costtui.tui.data import DashboardData, ViewOptions, load_changes, load_dashboard, load_drill
+from costtui.tui.data import DashboardData, ViewOptions, load_changes, load_dashboard
 from costtui.tui.drawing import Drawing
+from costtui.tui.drill_screens import DrillScreens
 from costtui.tui.export import screenshot_dir
 from costtui.tui.keys import APP_KEYS, TABLE_KEYS, palette_commands
 from costtui.tui.loading import Loading
@@ -43,6 +44,7 @@ from costtui.tui.reads import (
     READ_GROUPS,
     forecast_key,
     read_day_sums,
+    read_drill_down,
     read_forecast,
     read_other_ranges,
     read_sparklines,
@@ -93,6 +95,7 @@ class CostApp(App[None]):
         self.data: DashboardData | None = None
         self.refresh_runner = RefreshRunner(self)
         self.navigation = Navigation(self)
+        self.drill_screens = DrillScreens(self)
         self.drawing = Drawing(self)
         self.loading = Loading(self, load_dashboard)
 
@@ -160,14 +163,14 @@ class CostApp(App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="drill")
     def read_drill(self, screen: DrillScreen, base: DashboardData) -> None:
-        self.post_message(DrillLoaded(screen, load_drill(self.cache_path, base, self.today, screen.filters)))
+        self.post_message(DrillLoaded(screen, read_drill_down(self.cache_path, base, self.today, screen.filters)))
 
     @work(thread=True, exit_on_error=False, group="drill-ahead")
     def read_drill_ahead(self, data: DashboardData, filters: tuple[Filter, ...]) -> None:
         """The drill-down of the row the cursor rests on, read while the user looks at it: Enter then
         only draws (see Navigation.pointed)."""
         if filters not in data.drills:
-            data.drills[filters] = load_drill(self.cache_path, data, self.today, filters)
+            data.drills[filters] = read_drill_down(self.cache_path, data, self.today, filters)
         self.post_message(DrillAheadLoaded(data, filters))
 
     @work(thread=True, exit_on_error=False, group="day-sums")

@@ -113,6 +113,7 @@ class Loading:
         # After the first figures are drawn: the reads ahead would compete with that drawing.
         app.set_timer(READ_AHEAD_DELAY_SECONDS, lambda: app.read_ahead(shown, epoch) if app.data is not None else None)
         if first:
+            app.set_timer(READ_AHEAD_DELAY_SECONDS, app.drill_screens.prepare)  # while the figures are read
             app.action_focus_table()
             # Again once drawn: a read that beats the screen's start-up would lose the focus to
             # Textual's auto-focus (the tab bar), and the arrows would move tabs, not rows.

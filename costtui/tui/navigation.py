@@ -4,6 +4,8 @@ one Navigation; its message handlers and actions call it, its workers do the rea
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual.widgets import TabbedContent
@@ -13,7 +15,7 @@ from costtui.tui.messages import ChangesLoaded, DrillLoaded
 from costtui.tui.reads import READ_GROUPS
 from costtui.tui.rollup import Filter
 from costtui.tui.views.changes import ChangesScreen, bucket_window
-from costtui.tui.views.drill import DrillScreen, answered_in_memory, drill_filters
+from costtui.tui.views.drill import DrillScreen, answered_in_memory, drill_filters, top_row
 from costtui.tui.widgets.chart import CostChart
 
 if TYPE_CHECKING:
@@ -23,8 +25,15 @@ if TYPE_CHECKING:
 # and ~120 MB more peak RSS on 10M rows, bench/tui_keys.py), too much to spend on a guess.
 DRILL_AHEAD_MAX_DAYS = 92
 DRILL_AHEAD_DELAY_SECONDS = 0.15  # the cursor rests this long before its row is read ahead
+MAX_AHEAD = 4  # drill-downs waiting to be read ahead; older guesses drop out
 
-Ahead = tuple[DashboardData, tuple[Filter, ...]]  # a drill-down to read ahead: the data it refines, its filters
+@dataclass(frozen=True)
+class Ahead:
+    """A drill-down to read ahead."""
+
+    data: DashboardData  # the range it refines
+    filters: tuple[Filter, ...]
+    follow_up: bool = False  # where a drill-down read ahead leads to next, not a row the cursor was on
 
 
 class Navigation:
@@ -33,7 +42,9 @@ class Navigation:
     def __init__(self, app: CostApp) -> None:
         self.app = app
         self.stale_drills: set[DrillScreen] = set()  # drill-downs under the top one, drawn when uncovered
-        self._wanted: Ahead | None = None  # the row to read ahead next
+        self._queue: list[Ahead] = []  # what to read ahead, next first
+        self._pointed: tuple[Filter, ...] = ()  # the drill-down of the row the cursor is on
+        self._pointed_at = 0.0  # when the cursor came to that row (time.monotonic)
         self._reading: Ahead | None = None  # the one being read
         self._waiting = False  # a timer will try again once the other reads are done
 
@@ -46,7 +57,7 @@ class Navigation:
         screen = app.screen
         base: tuple[Filter, ...] = screen.filters if isinstance(screen, DrillScreen) else ()
         filters = drill_filters(base, app.options.provider, row)
-        app.push_screen(DrillScreen(filters, ready=self.render_drill))
+        app.drill_screens.open(filters, self.render_drill)
 
     def pick_day(self) -> None:
         """`c`: the Trends chart takes the arrows, a day cursor on it; Enter then opens that day's movers."""
@@ -127,6 +138,7 @@ class Navigation:
 
     def render_drill(self, screen: DrillScreen) -> None:
         app = self.app
+        self.stale_drills.discard(screen)  # drawn now (a kept screen may have been stale when popped)
         data = app.data
         if data is None:
             return
@@ -134,7 +146,7 @@ class Navigation:
             screen.local = data.drills.get(screen.filters)
         if not screen.show(data, app.clock()):
             reading = self._reading
-            if reading is not None and reading[0].window == data.window and reading[1] == screen.filters:
+            if reading is not None and reading.data.window == data.window and reading.filters == screen.filters:
                 return  # read ahead already: DrillAheadLoaded draws it
             app.read_drill(screen, data)
 
@@ -143,10 +155,12 @@ class Navigation:
         screen.local = message.data
         if app.data is not None and app.data.window == message.data.window:
             app.data.drills.setdefault(screen.filters, message.data)  # back to it: no read
+            self._want_next(app.data, screen.filters, first=True)
         if app.data is not None and screen.is_attached:
             screen.show(app.data, app.clock())
 
-    # Read ahead: the drill-down of the row under the cursor, so that Enter only draws.
+    # Read ahead: the drill-down of the row under the cursor, and then the one Enter on it leads to
+    # next (where a fresh drill-down's cursor starts), so that Enter, even twice, only draws.
 
     def pointed(self, row: tuple[Filter, ...]) -> None:
         """Read ahead the drill-down of the row under the cursor when the sums in memory cannot answer
@@ -161,36 +175,66 @@ class Navigation:
             return
         base: tuple[Filter, ...] = screen.filters if isinstance(screen, DrillScreen) else ()
         filters = drill_filters(base, app.options.provider, row)
-        if filters in data.drills or answered_in_memory(data, filters):
+        if filters != self._pointed:  # a new row: it is read once the cursor has rested on it
+            self._pointed, self._pointed_at = filters, time.monotonic()
+        self._queue = [ahead for ahead in self._queue if ahead.follow_up]  # rows the cursor left
+        if filters in data.drills:
+            self._want_next(data, filters, first=True)
+        else:
+            self._want(Ahead(data, filters), first=True)
+
+    def _want_next(self, data: DashboardData, filters: tuple[Filter, ...], first: bool) -> None:
+        """Queue the drill-down Enter opens on a fresh drill-down of `filters` (read already)."""
+        drill = data.drills.get(filters)
+        if drill is not None:
+            top = top_row(drill.with_options(self.app.options), filters, self.app.options.provider)
+            if top is not None:
+                self._want(Ahead(data, top, follow_up=True), first)
+
+    def _want(self, ahead: Ahead, first: bool) -> None:
+        """Queue a read ahead: first when it is for where the cursor is, else after the others; the
+        oldest guesses (and those of another range) drop out."""
+        if ahead.filters in ahead.data.drills or answered_in_memory(ahead.data, ahead.filters):
             return
-        self._wanted = (data, filters)
+        queue = [a for a in self._queue if a.filters != ahead.filters and a.data.drills is ahead.data.drills
+                 and a.filters not in a.data.drills]
+        queue.insert(0 if first else len(queue), ahead)
+        self._queue = queue[:MAX_AHEAD]
         self._wait()
 
-    def _wait(self) -> None:
+    def _wait(self, seconds: float | None = None) -> None:
         if not self._waiting:
             self._waiting = True
-            self.app.set_timer(DRILL_AHEAD_DELAY_SECONDS, self._retry)
+            self.app.set_timer(DRILL_AHEAD_DELAY_SECONDS if seconds is None else seconds, self._retry)
 
     def _retry(self) -> None:
         self._waiting = False
         self._start()
 
     def _start(self) -> None:
-        """One read ahead at a time, once the cursor has rested a moment and no other read runs: it
-        is a guess, and reads side by side add up their memory (peak RSS)."""
-        if self._wanted is None or self._reading is not None:
+        """One read ahead at a time, when no other read runs: it is a guess, and reads side by side
+        add up their memory (peak RSS). The row under the cursor once the cursor has rested on it (not
+        every row passed on the way); the drill-downs rows read ahead lead to, at once."""
+        self._queue = [ahead for ahead in self._queue if ahead.filters not in ahead.data.drills]
+        if not self._queue or self._reading is not None:
             return  # nothing wanted, or one is read now (its end starts the next)
         if any(worker.group in READ_GROUPS and not worker.is_finished for worker in self.app.workers):
             self._wait()
             return
-        wanted, self._wanted = self._wanted, None
-        if wanted[1] not in wanted[0].drills:
-            self._reading = wanted
-            self.app.read_drill_ahead(*wanted)
+        resting = time.monotonic() - self._pointed_at
+        wanted = next((a for a in self._queue if a.follow_up or resting >= DRILL_AHEAD_DELAY_SECONDS), None)
+        if wanted is None:
+            self._wait(DRILL_AHEAD_DELAY_SECONDS - resting)
+            return
+        self._queue.remove(wanted)
+        self._reading = wanted
+        self.app.read_drill_ahead(wanted.data, wanted.filters)
 
     def read_ahead_done(self, filters: tuple[Filter, ...]) -> None:
         """A read ahead ended: the next one may start, and a drill-down waiting for it is drawn."""
-        self._reading = None
+        done, self._reading = self._reading, None
+        if done is not None:  # then the one Enter on it leads to: next if the cursor is still there
+            self._want_next(done.data, filters, first=filters == self._pointed)
         self._start()
         for screen in self.app.screen_stack:
             if isinstance(screen, DrillScreen) and screen.filters == filters and screen.local is None:

@@ -12,9 +12,10 @@ from pathlib import Path
 from costtui.cache import CacheReader
 from costtui.core.forecast import forecast
 from costtui.model import CostQuery
-from costtui.tui.data import RANGE_CYCLE, DashboardData, ViewOptions, load_day_sums
+from costtui.tui.data import RANGE_CYCLE, DashboardData, ViewOptions, load_day_sums, load_drill
 from costtui.tui.rollup import Filter
 from costtui.tui.views.breakdown import BREAKDOWNS
+from costtui.tui.views.drill import EXPLAINED_BY, drilled
 
 READ_GROUPS = ("load", "drill", "day-sums", "read-ahead", "changes", "forecast")  # the workers that read the cache
 
@@ -55,6 +56,15 @@ def read_day_sums(cache_path: Path, data: DashboardData, dimensions: tuple[str, 
     if key not in data.day_sums:
         data.day_sums[key] = load_day_sums(cache_path, data, dimensions, filters)
     data.trend_lines(dimensions, filters)
+
+
+def read_drill_down(cache_path: Path, base: DashboardData, today: date, filters: tuple[Filter, ...]) -> DashboardData:
+    """A drill-down's own read, its tables' sparklines drawn too: opened, it only draws."""
+    dimensions = [BREAKDOWNS[name][0] for name in EXPLAINED_BY[drilled(filters)]]
+    drill = load_drill(cache_path, base, today, filters, dimensions)
+    for each in dimensions:
+        drill.trend_lines(each, filters)
+    return drill
 
 
 def read_sparklines(cache_path: Path, data: DashboardData) -> None:

@@ -16,7 +16,7 @@ from costtui.tui.data import DashboardData
 from costtui.tui.rollup import Filter
 from costtui.tui.views.breakdown import BREAKDOWNS, BreakdownView
 from costtui.tui.widgets.chart import CostChart
-from costtui.tui.widgets.cost_table import CostTable
+from costtui.tui.widgets.cost_table import CostTable, cost_order, row_filters
 from costtui.tui.widgets.filter_bar import FilterBar
 from costtui.tui.widgets.footer import KeyFooter
 from costtui.tui.widgets.status import StatusLine, filter_text, status_text
@@ -50,6 +50,17 @@ def answered_in_memory(data: DashboardData, filters: tuple[Filter, ...]) -> bool
         data.source(BREAKDOWNS[name][0], filters) is not None for name in EXPLAINED_BY[drilled(filters)])
 
 
+def top_row(drill: DashboardData, filters: tuple[Filter, ...], provider: str) -> tuple[Filter, ...] | None:
+    """What Enter opens on a drill-down of `filters` just opened (`drill` its sums): the row its cursor
+    starts on, the first table's biggest."""
+    name = EXPLAINED_BY[drilled(filters)][0]
+    dimensions, _, drills_into = BREAKDOWNS[name]
+    rows = drill.breakdown(dimensions, filters)
+    if not rows:
+        return None
+    return drill_filters(filters, provider, row_filters(min(rows, key=cost_order), drills_into))
+
+
 class DrillScreen(Screen[None]):
     """The range narrowed to `filters`: answered from the dashboard's sums when they can, else from
     its own read (`local`, requested by the app)."""
@@ -57,9 +68,10 @@ class DrillScreen(Screen[None]):
     BINDINGS = [Binding("escape", "app.back", "Back", tooltip="Back one drill-down step", id="drill.back")]
 
     def __init__(self, filters: tuple[Filter, ...], local: DashboardData | None = None,
-                 ready: Callable[[DrillScreen], None] | None = None) -> None:
+                 ready: Callable[[DrillScreen], None] | None = None, *, dimension: str | None = None) -> None:
         super().__init__()
         self.filters = filters
+        self.dimension = dimension or drilled(filters)  # what its tables explain (kept screens: drill_screens)
         self.local = local
         self._ready = ready
 
@@ -68,7 +80,7 @@ class DrillScreen(Screen[None]):
         yield StatusLine("", id="status")
         with Vertical(id="drill-body"):
             yield CostChart(id="drill-chart")
-            for name in EXPLAINED_BY[drilled(self.filters)]:
+            for name in EXPLAINED_BY[self.dimension]:
                 yield BreakdownView(name, self.filters, id=f"drill-{name}")
         yield FilterBar(id="filter")
         yield KeyFooter()
@@ -77,6 +89,21 @@ class DrillScreen(Screen[None]):
         self.query(CostTable).first().focus(scroll_visible=False)
         if self._ready is not None:
             self._ready(self)  # filled before its first frame: drawn once, not empty and then again
+
+    def reuse(self, filters: tuple[Filter, ...]) -> None:
+        """Another drill-down of the same dimension on this (kept, mounted) screen, as a new one starts:
+        tables in cost order from the top, no filter, no day picked on the chart."""
+        assert drilled(filters) == self.dimension
+        self.filters, self.local = filters, None
+        for view in self.query(BreakdownView):
+            view.filters, view.shown = filters, None
+        for table in self.query(CostTable):
+            table.start_over()
+        self.query_one(CostChart).cursor = None
+        bar = self.query_one(FilterBar)
+        bar.value = ""
+        bar.remove_class("-visible")
+        self.query(CostTable).first().focus(scroll_visible=False)
 
     def answers(self, data: DashboardData) -> bool:
         return answered_in_memory(data, self.filters)

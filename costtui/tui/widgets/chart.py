@@ -110,6 +110,8 @@ class CostChart(PlotextPlot):
     def render(self) -> RenderResult:
         """Plotext builds the whole figure on every render (~20-40 ms at 120x40); a repaint that
         changed nothing here (a layout pass, the footer, a table beside it) reuses the last one."""
+        if self._drawn and self._figure_drawn != (self._drawn, self.size, self.cursor):
+            self._build()  # shown before it had a size: drawn once, at the size it is rendered at
         key = (self.size, self.app.theme, self._figure)
         if self._rendered is None or self._rendered[0] != key:
             self._rendered = (key, super().render())
@@ -118,10 +120,17 @@ class CostChart(PlotextPlot):
     def show(self, points: list[CostGroup], key: str, title: str, *, budgets: Sequence[BudgetLine] = (),
              anomalies: Sequence[AnomalyMark] = (), stack: bool = False, log: bool = False) -> None:
         drawn = (points, key, title, tuple(budgets), tuple(anomalies), stack, log)
-        figure = (drawn, self.size, self.cursor)
-        if figure == self._figure_drawn:
+        if (drawn, self.size, self.cursor) == self._figure_drawn:
             return  # the same figure at the same size, day cursor included: nothing to draw again
-        self._drawn, self._figure_drawn = drawn, figure
+        self._drawn = drawn
+        if self.size:  # else not laid out yet: render draws it at its size (ticks fit it), once
+            self._build()
+        self.refresh()
+
+    def _build(self) -> None:
+        """The plotext figure of what was shown last, for the current size."""
+        points, key, title, budgets, anomalies, stack, log = self._drawn
+        self._figure_drawn = (self._drawn, self.size, self.cursor)
         self._figure += 1
         plt = self.plt
         plt.clear_figure()
@@ -164,7 +173,6 @@ class CostChart(PlotextPlot):
             plt.ylim(0, max(values[-1], top * 1.25))  # headroom above the top line keeps the legend off data
         self.title_text = self._title(title, series, currencies, stack, log)
         plt.title(self.title_text)
-        self.refresh()
 
     def _draw_budgets(self, budgets: Sequence[BudgetLine], currencies: list[str], log: bool) -> None:
         """Each limit as a line in its severity's colour, named at its right end above the line."""

@@ -28,6 +28,16 @@ MIN_NAME_WIDTH = 8
 CELL_PADDING = 2  # each cell is padded by one on either side
 
 
+def cost_order(row: Row) -> tuple:
+    """The order a table starts in: the biggest cost first."""
+    return (-row.cost, row.currency)
+
+
+def row_filters(row: Row, drill: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """What Enter on `row` drills into: its values of the `drill` dimensions."""
+    return tuple((d, row.name(d)) for d in drill)
+
+
 @dataclass(frozen=True)
 class KeyColumn:
     """A column showing one of the group keys (`provider`, `service`, `account_name` ...)."""
@@ -104,6 +114,12 @@ class CostTable(LineTable):
         self.trends = trends
         self._refill()
 
+    def start_over(self) -> None:
+        """As new, for other rows: cost order, no name filter, the cursor on the first row."""
+        self.sort_column, self.sort_reverse, self.name_filter = "cost", False, ""
+        self._cursor = 0  # quietly: the old rows' highlight would read their drill-downs ahead
+        self.scroll_home(animate=False, immediate=True)
+
     def show_trends(self, trends: dict[tuple, str]) -> None:
         if trends is not self.trends:
             self.trends = trends
@@ -158,8 +174,7 @@ class CostTable(LineTable):
 
     def _row_filters(self, index: int) -> tuple[tuple[str, str], ...] | None:
         if self.drill and 0 <= index < len(self.rows_shown):
-            row = self.rows_shown[index]
-            return tuple((d, row.name(d)) for d in self.drill)
+            return row_filters(self.rows_shown[index], self.drill)
         return None
 
     def _matches(self, row: Row) -> bool:
@@ -171,7 +186,7 @@ class CostTable(LineTable):
     def _sort_key(self, row: Row) -> tuple:
         column = self.sort_column
         if column == "cost":
-            return (-row.cost, row.currency)
+            return cost_order(row)
         if column == "share":
             return (-(row.share if row.share is not None else Decimal("-Infinity")),)
         if column == "delta":
