@@ -45,6 +45,8 @@ class Navigation:
         self._queue: list[Ahead] = []  # what to read ahead, next first
         self._pointed: tuple[Filter, ...] = ()  # the drill-down of the row the cursor is on
         self._pointed_at = 0.0  # when the cursor came to that row (time.monotonic)
+        self._tops: dict[tuple, tuple[Filter, ...] | None] = {}  # (filters, choices) -> top_row, for _tops_of
+        self._tops_of: dict | None = None  # the range's drill-downs those top rows are of
         self._reading: Ahead | None = None  # the one being read
         self._waiting = False  # a timer will try again once the other reads are done
 
@@ -187,8 +189,13 @@ class Navigation:
         """Queue the drill-down Enter opens on a fresh drill-down of `filters` (read already)."""
         drill = data.drills.get(filters)
         if drill is not None:
-            top = top_row(drill.with_options(self.app.options), filters, self.app.options.provider)
-            if top is not None:
+            options = self.app.options
+            if self._tops_of is not data.drills:  # another range or snapshot
+                self._tops, self._tops_of = {}, data.drills
+            key = (filters, options.metric, options.gross, options.provider)
+            if key not in self._tops:  # a breakdown of the drill-down (~10 ms): once, not per highlight
+                self._tops[key] = top_row(drill.with_options(options), filters, options.provider)
+            if (top := self._tops[key]) is not None:
                 self._want(Ahead(data, top, follow_up=True), first)
 
     def _want(self, ahead: Ahead, first: bool) -> None:
