@@ -45,6 +45,7 @@ class Navigation:
         self._queue: list[Ahead] = []  # what to read ahead, next first
         self._pointed: tuple[Filter, ...] = ()  # the drill-down of the row the cursor is on
         self._pointed_at = 0.0  # when the cursor came to that row (time.monotonic)
+        self._pointed_in: dict | None = None  # the drill-downs of the range that row is in
         self._tops: dict[tuple, tuple[Filter, ...] | None] = {}  # (filters, choices) -> top_row, for _tops_of
         self._tops_of: dict | None = None  # the range's drill-downs those top rows are of
         self._reading: Ahead | None = None  # the one being read
@@ -177,8 +178,9 @@ class Navigation:
             return
         base: tuple[Filter, ...] = screen.filters if isinstance(screen, DrillScreen) else ()
         filters = drill_filters(base, app.options.provider, row)
-        if filters != self._pointed:  # a new row: it is read once the cursor has rested on it
-            self._pointed, self._pointed_at = filters, time.monotonic()
+        if filters != self._pointed or data.drills is not self._pointed_in:
+            # A new row (or the same one in another range): read once the cursor has rested on it.
+            self._pointed, self._pointed_in, self._pointed_at = filters, data.drills, time.monotonic()
         self._queue = [ahead for ahead in self._queue if ahead.follow_up]  # rows the cursor left
         if filters in data.drills:
             self._want_next(data, filters, first=True)
@@ -222,7 +224,9 @@ class Navigation:
         """One read ahead at a time, when no other read runs: it is a guess, and reads side by side
         add up their memory (peak RSS). The row under the cursor once the cursor has rested on it (not
         every row passed on the way); the drill-downs rows read ahead lead to, at once."""
-        self._queue = [ahead for ahead in self._queue if ahead.filters not in ahead.data.drills]
+        data = self.app.data  # guesses for a range no longer shown, or read meanwhile, drop out
+        self._queue = [ahead for ahead in self._queue if data is not None and ahead.data.drills is data.drills
+                       and ahead.filters not in ahead.data.drills]
         if not self._queue or self._reading is not None:
             return  # nothing wanted, or one is read now (its end starts the next)
         if any(worker.group in READ_GROUPS and not worker.is_finished for worker in self.app.workers):

@@ -68,9 +68,11 @@ def read_drill_down(cache_path: Path, base: DashboardData, today: date, filters:
 
 
 def read_sparklines(cache_path: Path, data: DashboardData) -> None:
-    """Every tab's sparklines for the range of `data`."""
-    for dimensions, _, _ in BREAKDOWNS.values():
-        read_day_sums(cache_path, data, dimensions, ())
+    """Every tab's sparklines for the range of `data`, by day and by month (`t` then only draws)."""
+    for granularity in ("day", "month"):
+        shown = data.with_options(replace(data.options, granularity=granularity))
+        for dimensions, _, _ in BREAKDOWNS.values():
+            read_day_sums(cache_path, shown, dimensions, ())
 
 
 def read_other_ranges(cache_path: Path, data: DashboardData, today: date, ranges: Ranges, epoch: int,

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, TabbedContent
 from tui_helpers import make_app, settle, settle_drill
 
 from costtui.cache import CacheReader, open_writer
@@ -20,6 +20,7 @@ from costtui.core.windows import Window, last_days, last_month
 from costtui.model import AlertEvent, CostQuery, CostRow, ReplaceScope
 from costtui.tui import app as app_module
 from costtui.tui import navigation
+from costtui.tui import reads as reads_module
 from costtui.tui.data import RANGE_CYCLE
 from costtui.tui.screens.finding import FindingScreen
 from costtui.tui.screens.range import RangeScreen
@@ -310,6 +311,39 @@ async def test_switches_are_answered_from_memory_without_a_new_read(demo_cache: 
         expected = core_changes(demo_cache, last_days(30, today), ("provider", "service"), providers=("aws",),
                                 metric="effective", gross=True)
         assert table_changes(app.query_one("#services-table", CostTable), ("provider", "service")).keys() == expected.keys()
+
+
+async def test_hidden_tabs_and_monthly_sparklines_are_ready_before_their_keys(
+        demo_cache: Path, today: date, monkeypatch) -> None:
+    """While the user reads the first figures, the hidden tabs are filled (the core's rows) and the
+    sparklines by month are read: `3` and `t` then read nothing from the cache."""
+    day_sums: list[tuple] = []
+    real_load = reads_module.load_day_sums
+
+    def counted(cache, data, dimensions, filters):
+        day_sums.append((data.options.granularity, dimensions, filters))
+        return real_load(cache, data, dimensions, filters)
+
+    monkeypatch.setattr(reads_module, "load_day_sums", counted)
+    app = make_app(demo_cache, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        for _ in range(100):  # the tables are drawn one at a time after a pause
+            if app.query_one("#regions-table", CostTable).all_rows and not any(
+                    w.group == "read-ahead" and not w.is_finished for w in app.workers):
+                break
+            await pilot.pause(0.05)
+        accounts = app.query_one("#accounts-table", CostTable)
+        assert app.query_one(TabbedContent).active == "trends"  # not shown yet, already filled
+        assert_equals_core(table_changes(accounts, ("provider", "account")),
+                           core_changes(demo_cache, last_days(30, today), ("provider", "account")))
+        assert ("month", ("provider", "account"), ()) in day_sums
+        read = len(day_sums)
+        await pilot.press("3", "t")
+        await settle(app, pilot)
+        assert app.data.options.granularity == "month" and len(day_sums) == read
+        assert all(accounts.trends.get((row.keys["provider"], row.keys["account"], row.currency))
+                   for row in accounts.rows_shown if row.cost)  # every row's sparkline, by month, drawn
 
 
 async def test_keys_pressed_while_loading_are_applied_and_a_slow_load_shows_the_indicator(
