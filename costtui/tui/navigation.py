@@ -244,7 +244,9 @@ class Navigation:
     def read_ahead_done(self, filters: tuple[Filter, ...]) -> None:
         """A read ahead ended: the next one may start, and a drill-down waiting for it is drawn."""
         done, self._reading = self._reading, None
-        if done is not None:  # then the one Enter on it leads to: next if the cursor is still there
+        # Then the one Enter on it leads to (first if the cursor is still there); one step on from
+        # a row the cursor was on, not a chain down every first row.
+        if done is not None and (not done.follow_up or filters == self._pointed):
             self._want_next(done.data, filters, first=filters == self._pointed)
         self._start()
         for screen in self.app.screen_stack:
