@@ -123,6 +123,10 @@ class CostQueries:
 
         self._tag_columns: dict[str, str] | None = None
 
+    def interrupt(self) -> None:
+        """Ends the query running on this connection (from another thread) with duckdb.InterruptException."""
+        self._con.interrupt()
+
     def tag_columns(self) -> dict[str, str]:
         """Configured tag key -> its column in `charges`, as the writer noted them in meta `tag_keys`
         (every tag column present, configured now or before); empty for a cache without tags."""

@@ -22,6 +22,7 @@ from costtui.cache.writer import utcnow
 from costtui.config import Config
 from costtui.model import CostError
 from costtui.tui import tables
+from costtui.tui.cancel import StopSignal
 from costtui.tui.data import DashboardData, ViewOptions, load_changes, load_dashboard
 from costtui.tui.drawing import Drawing
 from costtui.tui.drill_screens import DrillScreens
@@ -34,6 +35,7 @@ from costtui.tui.messages import (
     DashboardLoaded,
     DaySumsLoaded,
     DrillAheadLoaded,
+    DrillAheadStopped,
     DrillLoaded,
     ForecastLoaded,
     LoadFailed,
@@ -166,11 +168,17 @@ class CostApp(App[None]):
         self.post_message(DrillLoaded(screen, read_drill_down(self.cache_path, base, self.today, screen.filters)))
 
     @work(thread=True, exit_on_error=False, group="drill-ahead")
-    def read_drill_ahead(self, data: DashboardData, filters: tuple[Filter, ...]) -> None:
+    def read_drill_ahead(self, data: DashboardData, filters: tuple[Filter, ...], stop: StopSignal) -> None:
         """The drill-down of the row the cursor rests on, read while the user looks at it: Enter then
-        only draws (see Navigation.pointed)."""
-        if filters not in data.drills:
-            data.drills[filters] = read_drill_down(self.cache_path, data, self.today, filters)
+        only draws (see Navigation.pointed). Stopped when the cursor leaves the row."""
+        try:
+            if filters not in data.drills:
+                data.drills[filters] = read_drill_down(self.cache_path, data, self.today, filters, stop)
+        except Exception:
+            if not stop.stopped:
+                raise  # a failed guess (Navigation.read_ahead_failed)
+            self.post_message(DrillAheadStopped())  # an interrupted query or a step not taken
+            return
         self.post_message(DrillAheadLoaded(data, filters))
 
     @work(thread=True, exit_on_error=False, group="day-sums")
@@ -260,6 +268,11 @@ class CostApp(App[None]):
     @on(CostTable.Pointed)
     def _pointed(self, message: CostTable.Pointed) -> None:
         self.navigation.pointed(message.filters)
+
+    @on(DrillAheadStopped)
+    @while_running
+    def _drill_ahead_stopped(self, message: DrillAheadStopped) -> None:
+        self.navigation.read_ahead_stopped()
 
     @on(DrillAheadLoaded)
     @while_running

@@ -6,7 +6,7 @@ in memory. No Textual here."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -21,6 +21,7 @@ from costtui.core.reports import changes
 from costtui.core.windows import PRESETS, Window, last_days, month_to_date, month_to_date_comparison
 from costtui.model import CostGroup, CostQuery, Metric, add_months, percent_change
 from costtui.tui import rollup, sparkline
+from costtui.tui.cancel import StopSignal
 from costtui.tui.rollup import CURRENT, PREVIOUS, Filter, Row
 
 # The presets `d` cycles through (the core's names and windows).
@@ -365,31 +366,41 @@ def _spans(windows: list[Window]) -> list[tuple[date, date]]:
     return [(window.start, window.end) for window in windows]
 
 
-def _range_sums(queries: CostQueries, options: ViewOptions, today: date, selection: CostQuery) -> dict:
+def _range_sums(queries: CostQueries, options: ViewOptions, today: date, selection: CostQuery,
+                step: Callable[[], None] = lambda: None) -> dict:
     """The range's sums at the grains the views need: a few small scans of the cache's rollups
-    (cache/rollups.py) rather than one per key."""
+    (cache/rollups.py) rather than one per key. `step` runs between them (a stopped read ends there)."""
     window = options.window(today)
     windows = _spans([window, window.previous()])
-    return {
-        "window": window,
-        "pieces": tuple(queries.window_sums(replace(selection, group_by=("provider", "service", "region")), windows)),
-        "account_sums": tuple(queries.window_sums(replace(selection, group_by=("provider", "account")), windows)),
-        "timeline": tuple(queries.window_sums(replace(selection, group_by=("day", "provider")), windows[:1])),
-    }
+    sums: dict = {"window": window}
+    for name, group_by, spans in (("pieces", ("provider", "service", "region"), windows),
+                                  ("account_sums", ("provider", "account"), windows),
+                                  ("timeline", ("day", "provider"), windows[:1])):
+        step()
+        sums[name] = tuple(queries.window_sums(replace(selection, group_by=group_by), spans))
+    return sums
 
 
 def load_drill(cache_path: Path, base: DashboardData, today: date, filters: tuple[Filter, ...],
-               sparklines: Sequence[tuple[str, ...]] = ()) -> DashboardData:
+               sparklines: Sequence[tuple[str, ...]] = (), stop: StopSignal | None = None) -> DashboardData:
     """A drill-down the in-memory sums cannot answer (accounts of a service, services of an account):
     the same sums, read for its filters only, and the sums by time its tables' sparklines need (by
-    each of `sparklines`' dimensions) in the same session (each session opens the file: ~30 ms)."""
+    each of `sparklines`' dimensions) in the same session (each session opens the file: ~30 ms).
+    `stop` may end it midway (ReadStopped): a read ahead the cursor has left."""
+    stop = stop or StopSignal()
     with CacheReader(cache_path).session() as queries:
-        drill = replace(base, prefiltered=filters,
-                        **_range_sums(queries, base.options, today, _filtered(CostQuery(), filters)))
-        for dimensions in sparklines:
-            key = drill.day_sums_key(dimensions, filters)
-            if key not in drill.day_sums:
-                drill.day_sums[key] = _day_sums(queries, drill, dimensions, filters)
+        stop.reading(queries)
+        try:
+            drill = replace(base, prefiltered=filters,
+                            **_range_sums(queries, base.options, today, _filtered(CostQuery(), filters), stop.check))
+            for dimensions in sparklines:
+                stop.check()
+                key = drill.day_sums_key(dimensions, filters)
+                if key not in drill.day_sums:
+                    drill.day_sums[key] = _day_sums(queries, drill, dimensions, filters)
+        finally:
+            stop.closing()
+    stop.check()  # an interrupt that came between two queries
     return drill
 
 

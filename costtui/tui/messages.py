@@ -59,6 +59,10 @@ class DrillAheadLoaded(Message):
         self.filters = filters
 
 
+class DrillAheadStopped(Message):
+    """A read ahead was stopped (the cursor left its row): the next one may start."""
+
+
 class DaySumsLoaded(Message):
     """Sums by time bucket for the sparklines of one breakdown (`data.day_sums` holds them already)."""
 

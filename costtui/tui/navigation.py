@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import TabbedContent
 
+from costtui.tui.cancel import StopSignal
 from costtui.tui.data import DashboardData
 from costtui.tui.messages import ChangesLoaded, DrillLoaded
 from costtui.tui.reads import READ_GROUPS
@@ -33,7 +34,11 @@ class Ahead:
 
     data: DashboardData  # the range it refines
     filters: tuple[Filter, ...]
-    follow_up: bool = False  # where a drill-down read ahead leads to next, not a row the cursor was on
+    after: tuple[Filter, ...] = ()  # a follow-up: the drill-down whose top row this is (not a row pointed at)
+
+    @property
+    def follow_up(self) -> bool:
+        return bool(self.after)
 
 
 class Navigation:
@@ -49,6 +54,7 @@ class Navigation:
         self._tops: dict[tuple, tuple[Filter, ...] | None] = {}  # (filters, choices) -> top_row, for _tops_of
         self._tops_of: dict | None = None  # the range's drill-downs those top rows are of
         self._reading: Ahead | None = None  # the one being read
+        self._stop: StopSignal | None = None  # stops that read when the cursor leaves its row
         self._waiting = False  # a timer will try again once the other reads are done
 
     def drill(self, row: tuple[Filter, ...]) -> None:
@@ -181,7 +187,8 @@ class Navigation:
         if filters != self._pointed or data.drills is not self._pointed_in:
             # A new row (or the same one in another range): read once the cursor has rested on it.
             self._pointed, self._pointed_in, self._pointed_at = filters, data.drills, time.monotonic()
-        self._queue = [ahead for ahead in self._queue if ahead.follow_up]  # rows the cursor left
+        self._queue = [ahead for ahead in self._queue if self._still_wanted(ahead)]  # not rows the cursor left
+        self._stop_stale_read()
         if filters in data.drills:
             self._want_next(data, filters, first=True)
         else:
@@ -198,7 +205,7 @@ class Navigation:
             if key not in self._tops:  # a breakdown of the drill-down (~10 ms): once, not per highlight
                 self._tops[key] = top_row(drill.with_options(options), filters, options.provider)
             if (top := self._tops[key]) is not None:
-                self._want(Ahead(data, top, follow_up=True), first)
+                self._want(Ahead(data, top, after=filters), first)
 
     def _want(self, ahead: Ahead, first: bool) -> None:
         """Queue a read ahead: first when it is for where the cursor is, else after the others; the
@@ -226,7 +233,7 @@ class Navigation:
         every row passed on the way); the drill-downs rows read ahead lead to, at once."""
         data = self.app.data  # guesses for a range no longer shown, or read meanwhile, drop out
         self._queue = [ahead for ahead in self._queue if data is not None and ahead.data.drills is data.drills
-                       and ahead.filters not in ahead.data.drills]
+                       and ahead.filters not in ahead.data.drills and self._still_wanted(ahead)]
         if not self._queue or self._reading is not None:
             return  # nothing wanted, or one is read now (its end starts the next)
         if any(worker.group in READ_GROUPS and not worker.is_finished for worker in self.app.workers):
@@ -238,16 +245,37 @@ class Navigation:
             self._wait(DRILL_AHEAD_DELAY_SECONDS - resting)
             return
         self._queue.remove(wanted)
-        self._reading = wanted
-        self.app.read_drill_ahead(wanted.data, wanted.filters)
+        self._reading, self._stop = wanted, StopSignal()
+        self.app.read_drill_ahead(wanted.data, wanted.filters, self._stop)
+
+    def _still_wanted(self, ahead: Ahead) -> bool:
+        """The row under the cursor, where Enter on it leads, or a drill-down waiting for its read."""
+        if self._pointed in (ahead.filters, ahead.after):
+            return True
+        return any(isinstance(screen, DrillScreen) and screen.filters == ahead.filters and screen.local is None
+                   for screen in self.app.screen_stack)
+
+    def _stop_stale_read(self) -> None:
+        """A follow-up read ahead (where Enter on a row leads) is stopped once nothing wants it: it would
+        only slow the keys (it holds the GIL while its rows become Python objects) and hold its memory.
+        A row the cursor rested on is read to the end: a user often comes back to a row they looked at
+        (after a filter, a sort, a metric)."""
+        reading, stop = self._reading, self._stop
+        if reading is not None and stop is not None and reading.follow_up and not self._still_wanted(reading):
+            stop.stop()  # the worker ends with DrillAheadStopped; the queue goes on from there
+
+    def read_ahead_stopped(self) -> None:
+        """A stopped read ended: the next guess may start (a drill-down waiting for it reads on its own)."""
+        self.read_ahead_failed()
+        self._start()
 
     def read_ahead_done(self, filters: tuple[Filter, ...]) -> None:
         """A read ahead ended: the next one may start, and a drill-down waiting for it is drawn."""
-        done, self._reading = self._reading, None
-        # Then the one Enter on it leads to (first if the cursor is still there); one step on from
-        # a row the cursor was on, not a chain down every first row.
-        if done is not None and (not done.follow_up or filters == self._pointed):
-            self._want_next(done.data, filters, first=filters == self._pointed)
+        done, self._reading, self._stop = self._reading, None, None
+        # Then the one Enter on it leads to, while the cursor is still there: one step on from the
+        # row the cursor is on, not a chain down every first row nor a guess from a row it left.
+        if done is not None and filters == self._pointed:
+            self._want_next(done.data, filters, first=True)
         self._start()
         for screen in self.app.screen_stack:
             if isinstance(screen, DrillScreen) and screen.filters == filters and screen.local is None:
@@ -255,7 +283,7 @@ class Navigation:
 
     def read_ahead_failed(self) -> None:
         """Only a guess failed: a drill-down waiting for it reads on its own (and says so if that fails)."""
-        self._reading = None
+        self._reading, self._stop = None, None
         for screen in self.app.screen_stack:
             if isinstance(screen, DrillScreen) and screen.local is None:
                 self.render_drill(screen)

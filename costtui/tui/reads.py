@@ -12,6 +12,7 @@ from pathlib import Path
 from costtui.cache import CacheReader
 from costtui.core.forecast import forecast
 from costtui.model import CostQuery
+from costtui.tui.cancel import StopSignal
 from costtui.tui.data import RANGE_CYCLE, DashboardData, ViewOptions, load_day_sums, load_drill
 from costtui.tui.rollup import Filter
 from costtui.tui.views.breakdown import BREAKDOWNS
@@ -58,11 +59,15 @@ def read_day_sums(cache_path: Path, data: DashboardData, dimensions: tuple[str, 
     data.trend_lines(dimensions, filters)
 
 
-def read_drill_down(cache_path: Path, base: DashboardData, today: date, filters: tuple[Filter, ...]) -> DashboardData:
-    """A drill-down's own read, its tables' sparklines drawn too: opened, it only draws."""
+def read_drill_down(cache_path: Path, base: DashboardData, today: date, filters: tuple[Filter, ...],
+                    stop: StopSignal | None = None) -> DashboardData:
+    """A drill-down's own read, its tables' sparklines drawn too: opened, it only draws. `stop` may
+    end it midway (ReadStopped, or DuckDB's InterruptException)."""
+    stop = stop or StopSignal()
     dimensions = [BREAKDOWNS[name][0] for name in EXPLAINED_BY[drilled(filters)]]
-    drill = load_drill(cache_path, base, today, filters, dimensions)
+    drill = load_drill(cache_path, base, today, filters, dimensions, stop)
     for each in dimensions:
+        stop.check()
         drill.trend_lines(each, filters)
     return drill
 

@@ -163,9 +163,9 @@ def count_drill_reads(monkeypatch) -> list[tuple]:
     reads: list[tuple] = []
     real_read = app_module.read_drill_down
 
-    def counted(cache, base, today, filters):
+    def counted(cache, base, today, filters, stop=None):
         reads.append(filters)
-        return real_read(cache, base, today, filters)
+        return real_read(cache, base, today, filters, stop)
 
     monkeypatch.setattr(app_module, "read_drill_down", counted)
     return reads

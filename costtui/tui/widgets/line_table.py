@@ -167,8 +167,8 @@ class LineTable(ScrollView, can_focus=True):
             self._highlighted()
         self._scroll_cursor_visible()
 
-    def _highlighted(self) -> None:
-        if self._rows and self.has_focus:
+    def _highlighted(self, focused: bool = False) -> None:
+        if self._rows and (focused or self.has_focus):
             # Sent as the table's own: when a screen fills it from its on_mount, Textual would take the screen
             # as the sender and stop the message at the screen, short of the app.
             self.post_message(self.RowHighlighted(self, self._cursor).set_sender(self))
@@ -229,7 +229,7 @@ class LineTable(ScrollView, can_focus=True):
 
     def _on_focus(self, event: events.Focus) -> None:
         self.refresh()
-        self._highlighted()
+        self._highlighted(focused=True)  # Widget's own Focus handler, which sets has_focus, runs after this
 
     def _on_blur(self, event: events.Blur) -> None:
         self.refresh()
