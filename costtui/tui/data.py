@@ -22,7 +22,7 @@ from costtui.core.windows import PRESETS, Window, last_days, month_to_date, mont
 from costtui.model import CostGroup, CostQuery, Metric, add_months, percent_change
 from costtui.tui import rollup, sparkline
 from costtui.tui.cancel import StopSignal
-from costtui.tui.rollup import CURRENT, PREVIOUS, Filter, Row
+from costtui.tui.rollup import CURRENT, PREVIOUS, TAG_PREFIX, Filter, Row
 
 # The presets `d` cycles through (the core's names and windows).
 RANGE_CYCLE: tuple[str, ...] = ("7d", "30d", "90d", "mtd", "last-month", "12m")
@@ -405,9 +405,11 @@ def load_drill(cache_path: Path, base: DashboardData, today: date, filters: tupl
 
 
 def _filtered(query: CostQuery, filters: tuple[Filter, ...]) -> CostQuery:
-    """`query` narrowed to the drill-down `filters`."""
-    return replace(query, **{f"{d}s": tuple(v for dim, v in filters if dim == d)
-                             for d in ("provider", "account", "service", "region")})
+    """`query` narrowed to the drill-down `filters`; a `tag:KEY` filter keeps the spend tagged KEY =
+    value (None: untagged), as `costs --tag` does."""
+    tags = tuple((dim.removeprefix(TAG_PREFIX), v) for dim, v in filters if dim.startswith(TAG_PREFIX))
+    return replace(query, tags=query.tags + tags, **{f"{d}s": tuple(v for dim, v in filters if dim == d)
+                                                     for d in ("provider", "account", "service", "region")})
 
 
 def load_day_sums(cache_path: Path, data: DashboardData, dimensions: tuple[str, ...],

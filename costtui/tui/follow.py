@@ -1,6 +1,7 @@
 """The hook a screen implements to follow the dashboard's view options (range, metric, net/gross,
-provider, granularity) with its own reads: the app tells every such screen on the stack of each
-change, and the screen reads again when it is shown (at once, or when a back step uncovers it)."""
+provider, granularity) and its data with its own reads: the app tells every such screen on the stack
+of each change of options and of each reload (a new snapshot, `r`), and the screen reads again when
+it is shown (at once, or when a back step uncovers it)."""
 
 from __future__ import annotations
 
@@ -13,3 +14,6 @@ from costtui.tui.data import ViewOptions
 class FollowsOptions(Protocol):
     def follow(self, options: ViewOptions) -> None:
         """The dashboard's options are now `options`."""
+
+    def read_again(self) -> None:
+        """The dashboard reloads the cache (a new snapshot, or `r`): what was read may have changed."""

@@ -23,7 +23,7 @@ APP_KEYS = [
     _key("x", "toggle_stacked", "Stacked", "Trends chart: providers stacked (top line = total) or split", show=False),
     _key("l", "toggle_log", "Log scale", "Trends chart: log or linear y axis (small providers beside large)",
          show=False),
-    _key("c", "pick_day", "Pick a day", "Trends chart: pick a day (← →), Enter: what changed that day vs the day before",
+    _key("c", "pick_day", "Pick a day", "Trends or drill-down chart: pick a day (← →); Enter: what changed that day",
          show=False),
     _key("w", "what_changed", "Changes", "What changed: biggest movers up and down vs the previous period"),
     _key("m", "toggle_metric", "Metric", "Billed (invoice) or effective (amortised) cost"),
@@ -46,7 +46,7 @@ APP_KEYS = [
 # Keys the tables own, listed in `?` with the app's.
 TABLE_KEYS = [("enter", "Drill down into the row (service, account, region); on Alerts the whole finding"),
               ("↑ ↓ PgUp PgDn", "Move in the table"),
-              ("← → enter", "Trends chart (after c): move the day cursor; Enter: that day's top movers")]
+              ("← → enter", "A chart (after c): move the day cursor; Enter: that day's top movers")]
 
 
 def palette_commands(app: App) -> Iterable[SystemCommand]:

@@ -40,9 +40,13 @@ class Loading:
         pool.shutdown(wait=False)  # the thread ends with its one read
 
     def reload(self) -> None:
-        """Read the cache again: ranges read ahead are forgotten too."""
+        """Read the cache again: ranges read ahead are forgotten too, and screens with reads of their
+        own (the tag drill-downs) read again."""
         self.ranges.forget()
         release_loaded()
+        for screen in self.app.screen_stack:
+            if isinstance(screen, FollowsOptions):
+                screen.read_again()
         self._start()
 
     def reload_if_new_snapshot(self) -> None:

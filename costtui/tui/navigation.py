@@ -17,6 +17,7 @@ from costtui.tui.reads import READ_GROUPS
 from costtui.tui.rollup import Filter
 from costtui.tui.views.changes import ChangesScreen, bucket_window
 from costtui.tui.views.drill import DrillScreen, answered_in_memory, drill_filters, top_row
+from costtui.tui.views.tag_detail import TagScreen
 from costtui.tui.widgets.chart import CostChart
 
 if TYPE_CHECKING:
@@ -69,12 +70,17 @@ class Navigation:
         app.drill_screens.open(filters, self.render_drill)
 
     def pick_day(self) -> None:
-        """`c`: the Trends chart takes the arrows, a day cursor on it; Enter then opens that day's movers."""
+        """`c`: the chart shown (the Trends tab's, a drill-down's) takes the arrows, a day cursor on it;
+        Enter then opens that day's movers."""
         app = self.app
-        if app.data is None or isinstance(app.screen, (DrillScreen, ChangesScreen)):
+        screen = app.screen
+        if app.data is None or isinstance(screen, ChangesScreen):
             return
-        app.query_one(TabbedContent).active = "trends"
-        chart = app.query_one("#chart", CostChart)
+        if screen is app.screen_stack[0]:
+            app.query_one(TabbedContent).active = "trends"
+        chart = next(iter(screen.query(CostChart)), None)
+        if chart is None:
+            return  # a screen without a chart (a tag value's services and accounts)
         chart.focus()
         if chart.cursor is None:
             chart.action_move_cursor(0)
@@ -88,7 +94,12 @@ class Navigation:
         """Enter on the Trends chart: that day's movers (within the drill-down shown, if any)."""
         if self.app.data is not None:
             screen = self.app.screen
-            filters = screen.filters if isinstance(screen, DrillScreen) else ()
+            if isinstance(screen, DrillScreen):
+                filters = screen.filters
+            elif isinstance(screen, TagScreen):
+                filters = screen.scope_filters  # within the tag value, not all spend
+            else:
+                filters = ()
             self.open_changes(ChangesScreen(bucket_window(bucket), filters))
 
     def open_changes(self, screen: ChangesScreen) -> None:

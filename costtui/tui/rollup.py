@@ -19,6 +19,7 @@ CURRENT, PREVIOUS = range(2)
 DIMENSION_KEYS = {"provider": ("provider",), "account": ("account", "account_name"), "service": ("service",),
                   "region": ("region",), "day": ("day",), "month": ("month",)}
 Filter = tuple[str, str]  # (dimension, value): a drill-down step
+TAG_PREFIX = "tag:"  # ("tag:team", "payments"): a step within one tag value (None: untagged), read from `charges`
 
 
 @dataclass(frozen=True, slots=True)

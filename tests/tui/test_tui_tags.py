@@ -6,7 +6,8 @@ there one step further (the same numbers as `costs --tag KEY=VALUE`)."""
 from __future__ import annotations
 
 import csv
-from datetime import date
+import shutil
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,10 +15,12 @@ import pytest
 from textual.widgets import DataTable, Select, Static, TabbedContent
 from tui_helpers import make_app, settle
 
-from costtui.cache import CacheReader
-from costtui.core.windows import last_days
-from costtui.model import CostQuery
+from costtui.cache import CacheReader, open_writer
+from costtui.core.reports import changes
+from costtui.core.windows import Window, last_days
+from costtui.model import CostQuery, CostRow, ReplaceScope
 from costtui.tui.tags import TAG
+from costtui.tui.views.changes import ChangesScreen
 from costtui.tui.views.tag_detail import TagDetailScreen
 from costtui.tui.views.tag_drill import TagDrillScreen
 from costtui.tui.widgets.chart import CostChart
@@ -221,3 +224,73 @@ async def test_enter_in_a_tag_values_drill_down_goes_one_step_further(tagged_dem
         await settle(app, pilot)
         assert not isinstance(app.screen, (TagDetailScreen, TagDrillScreen))
         assert app.query_one(TabbedContent).active == "tags"
+
+
+async def test_a_tag_values_drill_down_reads_again_after_a_new_snapshot(tagged_cache: Path, today: date,
+                                                                        tmp_path: Path) -> None:
+    """A refresh that publishes new figures reloads the dashboard in place; the tag screen on top
+    shows the new figures too, not those read before."""
+    cache = tmp_path / "tagged.duckdb"
+    shutil.copyfile(tagged_cache, cache)
+    app = make_app(cache, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_tags(app, pilot)
+        table = app.query_one("#tags-table", CostTable)
+        table.move_cursor(row=[row.keys[TAG] for row in table.rows_shown].index("(untagged)"))
+        table.focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, TagDrillScreen) and screen.value is None
+        services = screen.query_one("#tag-drill-services", CostTable)
+        before = {row.keys["service"]: row.cost for row in services.rows_shown}
+        day = today - timedelta(days=3)
+        with open_writer(cache) as writer:  # a refresh restates a day: untagged spend on a new service
+            writer.replace_charges([ReplaceScope("oci", day, day)], [
+                CostRow(charge_date=day, provider="oci", billing_account_id="b", account_id="late",
+                        account_name="Late", service="Late", region="r", charge_category="Usage",
+                        billed_cost=Decimal("1234.56"), effective_cost=Decimal("1234.56"), currency="USD")])
+        app.reload_if_new_snapshot()
+        await settle(app, pilot)
+        after = {row.keys["service"]: row.cost for row in services.rows_shown}
+        assert after == {**before, "Late": Decimal("1234.56")}
+
+
+async def test_a_day_on_a_tag_values_chart_opens_its_movers_within_that_value(tagged_demo_cache: Path,
+                                                                            today: date) -> None:
+    """`c` picks a day on a tag step's chart; Enter lists that day's movers of the spend tagged with
+    the value (the core's changes with the same tag filter), not of all spend."""
+    app = make_app(tagged_demo_cache, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("6")
+        await settle(app, pilot)
+        value = app.query_one("#tags-table", CostTable).rows_shown[0].keys[TAG]
+        await pilot.press("enter")
+        await settle(app, pilot)
+        service = app.screen.query_one("#tag-drill-services", CostTable).rows_shown[0].keys
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, TagDetailScreen)
+        await pilot.press("c", "left", "left")
+        await settle(app, pilot)
+        chart = app.screen.query_one(CostChart)
+        assert app.focused is chart
+        bucket = chart.buckets[chart.cursor]
+        await pilot.press("enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ChangesScreen)
+        day = date.fromisoformat(bucket)
+        scope = CostQuery(group_by=("provider", "account"), providers=(service["provider"],),
+                          services=(service["service"],), tags=(("team", value),))
+        with CacheReader(tagged_demo_cache).session() as queries:
+            moved = {(c.keys["provider"], c.keys["account"]): c.cost - c.previous
+                     for c in changes(queries, scope, Window(day, day, "")) if c.cost != c.previous}
+        assert moved  # the tagged service's accounts moved that day
+        await pilot.press("b")  # by account
+        await settle(app, pilot)
+        shown_moves = {(row.keys["provider"], row.keys["account"]): row.cost - row.previous
+                       for table in ("#rises", "#falls") for row in screen.query_one(table, CostTable).rows_shown}
+        assert shown_moves and all(moved[key] == delta for key, delta in shown_moves.items())
+        assert f"team = {value}" in str(screen.query_one("#changes-title").render())

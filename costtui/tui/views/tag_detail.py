@@ -21,7 +21,7 @@ from costtui.core.tags import UNTAGGED
 from costtui.model import CostError
 from costtui.tui.data import ViewOptions
 from costtui.tui.format import day_span
-from costtui.tui.rollup import Filter
+from costtui.tui.rollup import TAG_PREFIX, Filter
 from costtui.tui.tags import TagDetailData, load_tag_detail
 from costtui.tui.views.breakdown import BREAKDOWNS
 from costtui.tui.views.drill import EXPLAINED_BY, drilled
@@ -70,6 +70,11 @@ class TagScreen(Screen[None]):
         return tag_scope(self.key, self.value)
 
     @property
+    def scope_filters(self) -> tuple[Filter, ...]:
+        """This step as drill-down filters: the tag value first (a day's movers are read within it)."""
+        return ((f"{TAG_PREFIX}{self.key}", self.value), *self.filters)  # type: ignore[return-value]
+
+    @property
     def path(self) -> str:
         """`Tags > team = payments > AWS > EC2`: where this step is."""
         return " > ".join(["Tags", self.scope, *([filter_text(self.filters)] if self.filters else [])])
@@ -108,8 +113,12 @@ class TagScreen(Screen[None]):
         if options == self.options:
             return
         self.options = options
+        self.read_again()
+
+    def read_again(self) -> None:
+        """Read for the current options now if shown, else once uncovered (a new snapshot too)."""
         if self.is_current:
-            self._load(options)
+            self._load(self.options)
         else:
             self._stale = True
 

@@ -11,10 +11,11 @@ from rich.text import Text
 from textual.widgets import Static
 
 from costtui.core.freshness import judge_freshness
+from costtui.core.tags import UNTAGGED
 from costtui.model import percent_change
 from costtui.tui.data import DashboardData
 from costtui.tui.format import age_text, change_text, day_span, money, provider_name
-from costtui.tui.rollup import Filter
+from costtui.tui.rollup import TAG_PREFIX, Filter
 
 
 def empty_message(cache_path: Path) -> str:
@@ -26,7 +27,9 @@ def filter_text(filters: tuple[Filter, ...]) -> str:
     """`AWS > Amazon EC2 > account 1234`: the drill-down path."""
     parts = []
     for dimension, value in filters:
-        if dimension == "provider":
+        if dimension.startswith(TAG_PREFIX):
+            parts.append(f"{dimension.removeprefix(TAG_PREFIX)} = {UNTAGGED if value is None else value}")
+        elif dimension == "provider":
             parts.append(provider_name(value))
         elif dimension == "service":
             parts.append(value)
