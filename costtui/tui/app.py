@@ -267,7 +267,7 @@ class CostApp(App[None]):
 
     @on(CostTable.Pointed)
     def _pointed(self, message: CostTable.Pointed) -> None:
-        self.navigation.pointed(message.filters)
+        self.navigation.pointed(message.filters, message.table)
 
     @on(DrillAheadStopped)
     @while_running

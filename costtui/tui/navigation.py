@@ -19,6 +19,7 @@ from costtui.tui.views.changes import ChangesScreen, bucket_window
 from costtui.tui.views.drill import DrillScreen, answered_in_memory, drill_filters, top_row
 from costtui.tui.views.tag_detail import TagScreen
 from costtui.tui.widgets.chart import CostChart
+from costtui.tui.widgets.cost_table import CostTable
 
 if TYPE_CHECKING:
     from costtui.tui.app import CostApp
@@ -52,6 +53,7 @@ class Navigation:
         self._pointed: tuple[Filter, ...] = ()  # the drill-down of the row the cursor is on
         self._pointed_at = 0.0  # when the cursor came to that row (time.monotonic)
         self._pointed_in: dict | None = None  # the drill-downs of the range that row is in
+        self._pointed_by: CostTable | None = None  # the table whose cursor is on it
         self._tops: dict[tuple, tuple[Filter, ...] | None] = {}  # (filters, choices) -> top_row, for _tops_of
         self._tops_of: dict | None = None  # the range's drill-downs those top rows are of
         self._reading: Ahead | None = None  # the one being read
@@ -182,7 +184,7 @@ class Navigation:
     # Read ahead: the drill-down of the row under the cursor, and then the one Enter on it leads to
     # next (where a fresh drill-down's cursor starts), so that Enter, even twice, only draws.
 
-    def pointed(self, row: tuple[Filter, ...]) -> None:
+    def pointed(self, row: tuple[Filter, ...], table: CostTable | None = None) -> None:
         """Read ahead the drill-down of the row under the cursor when the sums in memory cannot answer
         it (on 10M rows such a read takes ~0.1 s; Enter comes later)."""
         app = self.app
@@ -195,9 +197,11 @@ class Navigation:
             return
         base: tuple[Filter, ...] = screen.filters if isinstance(screen, DrillScreen) else ()
         filters = drill_filters(base, app.options.provider, row)
-        if filters != self._pointed or data.drills is not self._pointed_in:
-            # A new row (or the same one in another range): read once the cursor has rested on it.
+        if filters != self._pointed or data.drills is not self._pointed_in or table is not self._pointed_by:
+            # A new row (or the same one in another range or table: a tab switched to): read once the
+            # cursor has rested on it, not while the user flicks through tabs.
             self._pointed, self._pointed_in, self._pointed_at = filters, data.drills, time.monotonic()
+            self._pointed_by = table
         self._queue = [ahead for ahead in self._queue if self._still_wanted(ahead)]  # not rows the cursor left
         self._stop_stale_read()
         if filters in data.drills:
