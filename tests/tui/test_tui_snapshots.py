@@ -76,6 +76,7 @@ async def show_accounts(pilot) -> None:
     await wait_for_data(pilot)
     await pilot.press("3")
     await wait_for_data(pilot)
+    assert pilot.app.query_one("#tabs").active == "accounts", "the key 3 was not applied"
 
 
 def test_drill_down_into_a_service_at_120x40(snap_compare, frozen_cache: Path, today: date) -> None:

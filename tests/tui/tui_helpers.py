@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -28,9 +29,9 @@ async def settle(app: CostApp, pilot) -> None:
     # until two looks in a row find no worker running and no table left to measure.
     # First the start-up: until the first load has begun and ended, a key could land before the
     # tabs are mounted (their initial tab then wins) and the workers below may not exist yet.
-    for _ in range(500):
-        if app.loading.generation and not app.loading.busy:
-            break
+    deadline = time.monotonic() + 60
+    while not (app.loading.generation and not app.loading.busy):
+        assert time.monotonic() < deadline, "the first load did not end within 60 s"
         await pilot.pause(0.02)
     quiet = 0
     for _ in range(100):
