@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from costtui.core.tags import UNTAGGED
 from costtui.model import to_cents
 
 PROVIDER_NAMES = {"aws": "AWS", "azure": "Azure", "gcp": "GCP"}
@@ -14,6 +15,11 @@ def provider_name(provider: str | None) -> str:
     if provider is None:
         return "All providers"
     return PROVIDER_NAMES.get(provider, provider.title())
+
+
+def tag_scope(key: str, value: str | None) -> str:
+    """`team = payments`, or `team = (untagged)`."""
+    return f"{key} = {value if value is not None else UNTAGGED}"
 
 
 def money(amount: Decimal, currency: str) -> str:

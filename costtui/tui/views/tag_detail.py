@@ -17,10 +17,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Header, Label
 
-from costtui.core.tags import UNTAGGED
 from costtui.model import CostError
 from costtui.tui.data import ViewOptions
-from costtui.tui.format import day_span
+from costtui.tui.format import day_span, tag_scope
 from costtui.tui.rollup import TAG_PREFIX, Filter
 from costtui.tui.tags import TagDetailData, load_tag_detail
 from costtui.tui.views.breakdown import BREAKDOWNS
@@ -30,11 +29,6 @@ from costtui.tui.widgets.cost_table import CostTable
 from costtui.tui.widgets.filter_bar import FilterBar
 from costtui.tui.widgets.footer import KeyFooter
 from costtui.tui.widgets.status import filter_text
-
-
-def tag_scope(key: str, value: str | None) -> str:
-    """`team = payments`, or `team = (untagged)`."""
-    return f"{key} = {value if value is not None else UNTAGGED}"
 
 
 class TagScreen(Screen[None]):

@@ -11,10 +11,9 @@ from rich.text import Text
 from textual.widgets import Static
 
 from costtui.core.freshness import judge_freshness
-from costtui.core.tags import UNTAGGED
 from costtui.model import percent_change
 from costtui.tui.data import DashboardData
-from costtui.tui.format import age_text, change_text, day_span, money, provider_name
+from costtui.tui.format import age_text, change_text, day_span, money, provider_name, tag_scope
 from costtui.tui.rollup import TAG_PREFIX, Filter
 
 
@@ -28,7 +27,7 @@ def filter_text(filters: tuple[Filter, ...]) -> str:
     parts = []
     for dimension, value in filters:
         if dimension.startswith(TAG_PREFIX):
-            parts.append(f"{dimension.removeprefix(TAG_PREFIX)} = {UNTAGGED if value is None else value}")
+            parts.append(tag_scope(dimension.removeprefix(TAG_PREFIX), value))
         elif dimension == "provider":
             parts.append(provider_name(value))
         elif dimension == "service":
