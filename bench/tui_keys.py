@@ -147,6 +147,14 @@ def one_run(cache: Path) -> dict:
             "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
+def one_child() -> dict:
+    """One run in a fresh process; its error output is shown if it fails."""
+    child = subprocess.run([sys.executable, __file__, "--one"], capture_output=True, text=True)
+    if child.returncode != 0:
+        sys.exit(f"a run failed (exit {child.returncode}):\n{child.stderr}")
+    return json.loads(child.stdout.splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=1, help="run the keys this many times, each in a fresh "
@@ -159,8 +167,7 @@ def main() -> None:
         print(json.dumps(one_run(cache)))
         return
     imports = import_seconds()
-    results = [json.loads(subprocess.run([sys.executable, __file__, "--one"], check=True, capture_output=True,
-                                         text=True).stdout.splitlines()[-1]) for _ in range(options.runs)]
+    results = [one_child() for _ in range(options.runs)]
     runs = len(results)
     names = [name for name, _ in results[0]["timings"]]
     walls = [[result["timings"][i][1][0] for result in results] for i in range(len(names))]  # per key, per run

@@ -6,6 +6,7 @@ tables.py (the visible table), reads.py (the workers' reads), keys.py (the keys)
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from datetime import date, datetime
@@ -95,6 +96,7 @@ class CostApp(App[None]):
         display = config.display
         self.options = ViewOptions.from_days(display.default_days, metric=display.metric, gross=display.gross)
         self.data: DashboardData | None = None
+        self.last_key_at = 0.0  # time.monotonic() of the last key: heavy reads wait for a pause
         self.refresh_runner = RefreshRunner(self)
         self.navigation = Navigation(self)
         self.drill_screens = DrillScreens(self)
@@ -130,6 +132,15 @@ class CostApp(App[None]):
         if self.config.display.auto_refresh_seconds:
             self.set_interval(self.config.display.auto_refresh_seconds, self.action_reload)
         self.action_reload()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self.last_key_at = time.monotonic()
+        await super().on_event(event)
+
+    def keys_quiet_for(self) -> float:
+        """Seconds since the last key."""
+        return time.monotonic() - self.last_key_at
 
     def on_resize(self, event: events.Resize | None = None) -> None:
         # This runs before App takes the new size: read it from the event.
@@ -208,9 +219,11 @@ class CostApp(App[None]):
         self.loading.reload_if_new_snapshot()
 
     @on(Worker.StateChanged)
-    def _worker_failed(self, event: Worker.StateChanged) -> None:
+    def _worker_state(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.SUCCESS and event.worker.group == "read-ahead":
             keep_loaded()  # the ranges and sparklines read ahead
+        if event.worker.is_finished and event.worker.group in READ_GROUPS:
+            self.navigation.reads_ended()  # a drill-down read ahead may have waited for it
         if event.state == WorkerState.ERROR and event.worker.group == "drill-ahead":
             self.navigation.read_ahead_failed()
             return

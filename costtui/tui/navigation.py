@@ -40,6 +40,7 @@ class Ahead:
 
     @property
     def follow_up(self) -> bool:
+        """Where Enter on a drill-down leads (its top row), guessed before the cursor is there."""
         return bool(self.after)
 
 
@@ -69,7 +70,18 @@ class Navigation:
         screen = app.screen
         base: tuple[Filter, ...] = screen.filters if isinstance(screen, DrillScreen) else ()
         filters = drill_filters(base, app.options.provider, row)
+        self._lead_on(filters)
         app.drill_screens.open(filters, self.render_drill)
+
+    def _lead_on(self, filters: tuple[Filter, ...]) -> None:
+        """Enter opens a drill-down read already: the read of where Enter on it leads (the row its
+        cursor starts on) begins now, beside the drawing of the screen, not once it is drawn."""
+        data = self.app.data
+        if data is None or data.window.days > DRILL_AHEAD_MAX_DAYS or (top := self._top_of(data, filters)) is None:
+            return
+        self._pointed, self._pointed_in, self._pointed_at, self._pointed_by = top, data.drills, time.monotonic(), None
+        self._stop_stale_read()
+        self._want(Ahead(data, top, after=filters), first=True)
 
     def pick_day(self) -> None:
         """`c`: the chart shown (the Trends tab's, a drill-down's) takes the arrows, a day cursor on it;
@@ -211,27 +223,36 @@ class Navigation:
 
     def _want_next(self, data: DashboardData, filters: tuple[Filter, ...], first: bool) -> None:
         """Queue the drill-down Enter opens on a fresh drill-down of `filters` (read already)."""
+        if (top := self._top_of(data, filters)) is not None:
+            self._want(Ahead(data, top, after=filters), first)
+
+    def _top_of(self, data: DashboardData, filters: tuple[Filter, ...]) -> tuple[Filter, ...] | None:
+        """The row a fresh drill-down of `filters` starts on, if that drill-down was read."""
         drill = data.drills.get(filters)
-        if drill is not None:
-            options = self.app.options
-            if self._tops_of is not data.drills:  # another range or snapshot
-                self._tops, self._tops_of = {}, data.drills
-            key = (filters, options.metric, options.gross, options.provider)
-            if key not in self._tops:  # a breakdown of the drill-down (~10 ms): once, not per highlight
-                self._tops[key] = top_row(drill.with_options(options), filters, options.provider)
-            if (top := self._tops[key]) is not None:
-                self._want(Ahead(data, top, after=filters), first)
+        if drill is None:
+            return None
+        options = self.app.options
+        if self._tops_of is not data.drills:  # another range or snapshot
+            self._tops, self._tops_of = {}, data.drills
+        key = (filters, options.metric, options.gross, options.provider)
+        if key not in self._tops:  # a breakdown of the drill-down (~10 ms): once, not per highlight
+            self._tops[key] = top_row(drill.with_options(options), filters, options.provider)
+        return self._tops[key]
 
     def _want(self, ahead: Ahead, first: bool) -> None:
         """Queue a read ahead: first when it is for where the cursor is, else after the others; the
         oldest guesses (and those of another range) drop out."""
         if ahead.filters in ahead.data.drills or answered_in_memory(ahead.data, ahead.filters):
             return
+        queued = next((a for a in self._queue if a.filters == ahead.filters and a.data.drills is ahead.data.drills), None)
+        if queued is not None and queued.follow_up and not ahead.follow_up:
+            # The row a drill-down just opened starts on, guessed as where Enter leads: still no rest.
+            ahead = Ahead(ahead.data, ahead.filters, queued.after)
         queue = [a for a in self._queue if a.filters != ahead.filters and a.data.drills is ahead.data.drills
                  and a.filters not in a.data.drills]
         queue.insert(0 if first else len(queue), ahead)
         self._queue = queue[:MAX_AHEAD]
-        self._wait()
+        self._start()
 
     def _wait(self, seconds: float | None = None) -> None:
         if not self._waiting:
@@ -255,7 +276,10 @@ class Navigation:
             self._wait()
             return
         resting = time.monotonic() - self._pointed_at
-        wanted = next((a for a in self._queue if a.follow_up or resting >= DRILL_AHEAD_DELAY_SECONDS), None)
+        # A drill-down just opened starts on its top row: read where Enter on it leads at once. Every
+        # other row (one the cursor may pass on its way, or where Enter leads from it) once it rests.
+        wanted = next((a for a in self._queue if (a.follow_up and a.filters == self._pointed)
+                       or resting >= DRILL_AHEAD_DELAY_SECONDS), None)
         if wanted is None:
             self._wait(DRILL_AHEAD_DELAY_SECONDS - resting)
             return
@@ -263,12 +287,14 @@ class Navigation:
         self._reading, self._stop = wanted, StopSignal()
         self.app.read_drill_ahead(wanted.data, wanted.filters, self._stop)
 
+    def _waited_for(self, filters: tuple[Filter, ...]) -> bool:
+        """A drill-down of `filters` is open and waits for its figures."""
+        return any(isinstance(screen, DrillScreen) and screen.filters == filters and screen.local is None
+                   for screen in self.app.screen_stack)
+
     def _still_wanted(self, ahead: Ahead) -> bool:
         """The row under the cursor, where Enter on it leads, or a drill-down waiting for its read."""
-        if self._pointed in (ahead.filters, ahead.after):
-            return True
-        return any(isinstance(screen, DrillScreen) and screen.filters == ahead.filters and screen.local is None
-                   for screen in self.app.screen_stack)
+        return self._pointed in (ahead.filters, ahead.after) or self._waited_for(ahead.filters)
 
     def _stop_stale_read(self) -> None:
         """A follow-up read ahead (where Enter on a row leads) is stopped once nothing wants it: it would
@@ -278,6 +304,11 @@ class Navigation:
         reading, stop = self._reading, self._stop
         if reading is not None and stop is not None and reading.follow_up and not self._still_wanted(reading):
             stop.stop()  # the worker ends with DrillAheadStopped; the queue goes on from there
+
+    def reads_ended(self) -> None:
+        """A read of the cache ended: a read ahead waiting for it starts now (not at the next poll)."""
+        if self._queue and self._reading is None:
+            self._start()
 
     def read_ahead_stopped(self) -> None:
         """A stopped read ended: the next guess may start (a drill-down waiting for it reads on its own)."""

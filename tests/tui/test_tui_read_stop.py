@@ -100,6 +100,17 @@ def follow_up(filters: tuple) -> bool:
     return len(filters) > 2  # a drill-down of a drill-down: where Enter on a row leads next
 
 
+async def top_account_read_ahead(app, pilot, reads: LongReads) -> tuple[tuple, tuple]:
+    """The Accounts tab shown: its top row read ahead, and the read of where Enter on it leads
+    started and held. (That row, that follow-up.)"""
+    await settle(app, pilot)
+    reads.held = follow_up
+    await pilot.press("3")  # accounts, filled while hidden: shown, its top row is read ahead
+    first = row_filters(app.query_one("#accounts-table", CostTable), 0)
+    await wait_until(pilot, lambda: first in app.data.drills and reads.follow_up_of(first) is not None)
+    return first, reads.follow_up_of(first)
+
+
 @pytest.mark.anyio
 async def test_a_follow_up_read_the_cursor_left_is_stopped_and_a_row_it_rested_on_is_read_to_the_end(
         demo_cache: Path, today: date, monkeypatch) -> None:
@@ -138,12 +149,7 @@ async def test_a_follow_up_read_a_drill_down_waits_for_is_not_stopped(demo_cache
     app = make_app(demo_cache, today)
     async with app.run_test(size=(120, 40)) as pilot:
         try:
-            await settle(app, pilot)
-            reads.held = follow_up
-            await pilot.press("3")
-            first = row_filters(app.query_one("#accounts-table", CostTable), 0)
-            await wait_until(pilot, lambda: reads.follow_up_of(first) is not None)
-            after_first = reads.follow_up_of(first)
+            first, after_first = await top_account_read_ahead(app, pilot, reads)
             await pilot.press("enter")  # read ahead: drawn at once
             await wait_until(pilot, lambda: isinstance(app.screen, DrillScreen) and app.screen.filters == first)
             await pilot.press("enter")  # its top row: the held read, which this drill-down now waits for
