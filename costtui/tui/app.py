@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from costtui.cache.writer import utcnow
 from costtui.config import Config
+from costtui.core.windows import Window
 from costtui.model import CostError
 from costtui.tui import tables
 from costtui.tui.cancel import StopSignal
@@ -70,6 +71,7 @@ from costtui.tui.widgets.filter_bar import FilterBar
 from costtui.tui.widgets.footer import KeyFooter
 from costtui.tui.widgets.scrollbar import use_memo_scroll_bars
 from costtui.tui.widgets.status import Banner, StatusLine, empty_message
+from costtui.tui.widgets.tabs import DashboardTabs
 
 SNAPSHOT_POLL_SECONDS = 5.0
 AGE_TICK_SECONDS = 30.0
@@ -109,7 +111,7 @@ class CostApp(App[None]):
         yield Banner(id="banner")
         yield LoadingIndicator(id="loading")
         yield Static(empty_message(self.cache_path), id="empty")
-        with TabbedContent(initial="trends", id="tabs"):
+        with DashboardTabs(initial="trends", id="tabs"):
             with TabPane("Trends", id="trends"):
                 yield TrendsView(self.config.display.top_services, self.config.alerts.thresholds, id="trends-view")
             for name in ("services", "accounts", "regions"):
@@ -265,12 +267,13 @@ class CostApp(App[None]):
 
     @on(ChangesScreen.Needed)
     def _changes_needed(self, message: ChangesScreen.Needed) -> None:
-        self._load_changes(message.screen, message.dimension, self.options)
+        if self.data is not None:
+            window, _ = message.screen.compared(self.data)
+            self._load_changes(message.screen, message.dimension, self.options, window)
 
     @work(thread=True, exit_on_error=False, group="changes")
-    def _load_changes(self, screen: ChangesScreen, dimension: str, options: ViewOptions) -> None:
-        assert screen.window is not None
-        rows = load_changes(self.cache_path, options, screen.window, ("provider", dimension), screen.filters)
+    def _load_changes(self, screen: ChangesScreen, dimension: str, options: ViewOptions, window: Window) -> None:
+        rows = load_changes(self.cache_path, options, window, ("provider", dimension), screen.filters)
         self.post_message(ChangesLoaded(screen, dimension, options, rows))
 
     @on(ChangesLoaded)

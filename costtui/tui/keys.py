@@ -25,7 +25,7 @@ APP_KEYS = [
          show=False),
     _key("c", "pick_day", "Pick a day", "Trends or drill-down chart: pick a day (← →); Enter: what changed that day",
          show=False),
-    _key("w", "what_changed", "Changes", "What changed: biggest movers up and down vs the previous period"),
+    _key("w", "what_changed", "Changes", "What changed: biggest movers vs the previous period (within a drill-down)"),
     _key("m", "toggle_metric", "Metric", "Billed (invoice) or effective (amortised) cost"),
     _key("g", "toggle_gross", "Net/gross", "Net of credits, or gross (credits left out)"),
     _key("p", "next_provider", "Provider", "All providers or the next one alone"),

@@ -68,7 +68,8 @@ class Navigation:
             self.open_changes(ChangesScreen(bucket_window(row[0][1])))
             return
         screen = app.screen
-        base: tuple[Filter, ...] = screen.filters if isinstance(screen, DrillScreen) else ()
+        # Within the drill-down or tag value the row was listed in (a day's movers keep their scope).
+        base: tuple[Filter, ...] = screen.filters if isinstance(screen, (DrillScreen, ChangesScreen)) else ()
         filters = drill_filters(base, app.options.provider, row)
         self._lead_on(filters)
         app.drill_screens.open(filters, self.render_drill)
@@ -100,21 +101,24 @@ class Navigation:
             chart.action_move_cursor(0)
 
     def what_changed(self) -> None:
-        """`w`: the range's movers against the period before it."""
+        """`w`: the range's movers against the period before it, within the drill-down or tag value
+        shown."""
         if self.app.data is not None:
-            self.open_changes(ChangesScreen())
+            self.open_changes(ChangesScreen(filters=self._scope()))
+
+    def _scope(self) -> tuple[Filter, ...]:
+        """The filters of the screen shown: a drill-down's, a tag value step's, or none."""
+        screen = self.app.screen
+        if isinstance(screen, (DrillScreen, ChangesScreen)):
+            return screen.filters
+        if isinstance(screen, TagScreen):
+            return screen.scope_filters
+        return ()
 
     def day_chosen(self, bucket: str) -> None:
         """Enter on the Trends chart: that day's movers (within the drill-down shown, if any)."""
         if self.app.data is not None:
-            screen = self.app.screen
-            if isinstance(screen, DrillScreen):
-                filters = screen.filters
-            elif isinstance(screen, TagScreen):
-                filters = screen.scope_filters  # within the tag value, not all spend
-            else:
-                filters = ()
-            self.open_changes(ChangesScreen(bucket_window(bucket), filters))
+            self.open_changes(ChangesScreen(bucket_window(bucket), self._scope()))
 
     def open_changes(self, screen: ChangesScreen) -> None:
         screen.options = self.app.options

@@ -18,7 +18,7 @@ CURRENT, PREVIOUS = range(2)
 # Key names each dimension brings into a row (an account also carries its name).
 DIMENSION_KEYS = {"provider": ("provider",), "account": ("account", "account_name"), "service": ("service",),
                   "region": ("region",), "day": ("day",), "month": ("month",)}
-Filter = tuple[str, str]  # (dimension, value): a drill-down step
+Filter = tuple[str, str | None]  # (dimension, value): a drill-down step; a tag filter's None is "untagged"
 TAG_PREFIX = "tag:"  # ("tag:team", "payments"): a step within one tag value (None: untagged), read from `charges`
 
 

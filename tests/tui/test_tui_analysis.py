@@ -370,6 +370,25 @@ async def test_keys_pressed_while_loading_are_applied_and_a_slow_load_shows_the_
         assert "effective" in status(app) and "last 90 days" in status(app)
 
 
+async def test_a_tab_key_right_after_a_table_took_the_focus_shows_that_tab(demo_cache: Path, today: date) -> None:
+    """A widget focused just before a tab key (as a table at the end of a load) does not bring its tab
+    back once its focus message is handled: the key's tab is shown, and only it."""
+    app = make_app(demo_cache, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        tabs = app.query_one("#tabs")
+        shown: list[str] = []
+        app.watch(tabs, "active", lambda active: shown.append(active), init=False)
+        for tab in ("services", "accounts", "alerts"):
+            await pilot.press("1")
+            await settle(app, pilot)
+            app.screen.set_focus(app.query_one("#chart"))  # its focus messages are handled after the key
+            shown.clear()
+            app.action_show_tab(tab)
+            await settle(app, pilot)
+            assert tabs.active == tab and shown == [tab]
+
+
 async def test_export_writes_the_visible_table_exactly_as_costs_csv(demo_cache: Path, today: date, tmp_path: Path) -> None:
     app = make_app(demo_cache, today)
     app.export_dir = tmp_path

@@ -114,11 +114,12 @@ async def test_sparklines_follow_each_rows_daily_cost(demo_cache: Path, today: d
         assert len(sparkline(buckets(daily))) == MAX_POINTS
 
 
-def movers_from_core(cache: Path, window: Window, dimension: str, named: str = "") -> tuple[list[tuple], list[tuple]]:
+def movers_from_core(cache: Path, window: Window, dimension: str, named: str = "",
+                     services: tuple[str, ...] = ()) -> tuple[list[tuple], list[tuple]]:
     """(rises, falls) as ((provider, name), change in money), largest first, straight from the core;
-    only groups whose provider and name (as shown) contain `named`."""
+    only groups whose provider and name (as shown) contain `named`, of `services` if given."""
     with CacheReader(cache).session() as queries:
-        found = changes(queries, CostQuery(group_by=("provider", dimension)), window)
+        found = changes(queries, CostQuery(group_by=("provider", dimension), services=services), window)
     moved = [((str(c.keys["provider"]), str(c.keys[dimension])), c.cost - c.previous) for c in found
              if named in f"{provider_name(str(c.keys['provider']))} {c.keys[dimension]}".lower()]
     rises = sorted((m for m in moved if m[1] > 0), key=lambda m: -m[1])[:MOVERS]
@@ -350,3 +351,34 @@ async def test_a_day_on_a_drill_down_chart_opens_its_movers_within_the_drill_dow
                        for c in found if c.cost > c.previous)
         assert sorted(shown_movers(screen, "#rises", "account")) == rises
         assert f"in AWS > {service}" in str(screen.query_one("#changes-title").render())
+        top = screen.query_one("#rises", CostTable).rows_shown[0]
+        await pilot.press("enter")  # a mover opens its drill-down within the service, not all spend
+        await settle_drill(app, pilot)
+        assert isinstance(app.screen, DrillScreen)
+        assert app.screen.filters == (*drill.filters, ("account", top.name("account")))
+
+
+async def test_what_changed_in_a_drill_down_lists_the_movers_within_it(demo_cache: Path, today: date) -> None:
+    app = make_app(demo_cache, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2", "enter")  # the top service
+        await settle_drill(app, pilot)
+        drill = app.screen
+        service = dict(drill.filters)["service"]
+        await pilot.press("w", "b")  # by account
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ChangesScreen) and screen.filters == drill.filters
+        rises, falls = movers_from_core(demo_cache, last_days(30, today), "account", services=(service,))
+        assert rises and falls
+        assert shown_movers(screen, "#rises", "account") == rises
+        assert shown_movers(screen, "#falls", "account") == falls
+        title = str(screen.query_one("#changes-title").render())
+        assert title.startswith("What changed by account: 16 Oct - 14 Nov 2026 vs 16 Sep - 15 Oct")
+        assert f"in AWS > {service}" in title
+        await pilot.press("d")  # another range: read again for it
+        await settle(app, pilot)
+        rises, _ = movers_from_core(demo_cache, app.options.window(today), "account", services=(service,))
+        assert app.options.window(today) != last_days(30, today) and rises
+        assert shown_movers(screen, "#rises", "account") == rises

@@ -259,7 +259,7 @@ async def test_a_tag_values_drill_down_reads_again_after_a_new_snapshot(tagged_c
 async def test_a_day_on_a_tag_values_chart_opens_its_movers_within_that_value(tagged_demo_cache: Path,
                                                                             today: date) -> None:
     """`c` picks a day on a tag step's chart; Enter lists that day's movers of the spend tagged with
-    the value (the core's changes with the same tag filter), not of all spend."""
+    the value (the core's changes with the same tag filter), not of all spend; so does `w` for the range."""
     app = make_app(tagged_demo_cache, today)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
@@ -290,6 +290,17 @@ async def test_a_day_on_a_tag_values_chart_opens_its_movers_within_that_value(ta
         assert moved  # the tagged service's accounts moved that day
         await pilot.press("b")  # by account
         await settle(app, pilot)
+        shown_moves = {(row.keys["provider"], row.keys["account"]): row.cost - row.previous
+                       for table in ("#rises", "#falls") for row in screen.query_one(table, CostTable).rows_shown}
+        assert shown_moves and all(moved[key] == delta for key, delta in shown_moves.items())
+        assert f"team = {value}" in str(screen.query_one("#changes-title").render())
+        await pilot.press("escape", "w", "b")  # back on the tag step: the range's movers within it
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ChangesScreen) and screen.window is None
+        with CacheReader(tagged_demo_cache).session() as queries:
+            moved = {(c.keys["provider"], c.keys["account"]): c.cost - c.previous
+                     for c in changes(queries, scope, last_days(30, today)) if c.cost != c.previous}
         shown_moves = {(row.keys["provider"], row.keys["account"]): row.cost - row.previous
                        for table in ("#rises", "#falls") for row in screen.query_one(table, CostTable).rows_shown}
         assert shown_moves and all(moved[key] == delta for key, delta in shown_moves.items())

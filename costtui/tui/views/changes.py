@@ -1,6 +1,6 @@
 """What changed: the biggest movers up and down, by service, account or region; either the range
-against the period before it (`w`, from the dashboard's sums in memory) or one day of the Trends chart
-against the day before (Enter on the chart, read by the app). The range also lists its days that rose
+against the period before it (`w`: from the dashboard's sums in memory, or read within a drill-down
+or tag value) or one day of a chart against the day before (Enter on the chart, read by the app). The range also lists its days that rose
 or fell most against the day before. `b` switches the dimension, Enter on a row drills into it (on a
 day: that day's movers), `/` filters both lists by name as the tabs' filter bar does, Esc clears the
 filter first, then goes back."""
@@ -75,8 +75,8 @@ class ChangesScreen(Screen[None]):
 
     def __init__(self, window: Window | None = None, filters: tuple[Filter, ...] = ()) -> None:
         super().__init__()
-        self.window = window
-        self.filters = filters  # a drill-down's day: its movers within the drilled service, account ...
+        self.window = window  # a day (or month) of a chart; None: the dashboard's range
+        self.filters = filters  # opened in a drill-down or tag value: its movers within it
         self.dimension = DIMENSIONS[0]
         self.rows: dict[str, list[Row]] = {}  # a day's movers per dimension, as the app read them
         self.options: ViewOptions | None = None  # the choices `rows` were read for (set by the app)
@@ -99,8 +99,14 @@ class ChangesScreen(Screen[None]):
         self.query_one("#rises", CostTable).focus(scroll_visible=False)
 
     @property
+    def from_memory(self) -> bool:
+        """The whole range's movers come from the dashboard's sums; a day's, or those within a
+        drill-down or tag value, are read (the core's `changes`)."""
+        return self.window is None and not self.filters
+
+    @property
     def dimensions(self) -> tuple[str, ...]:
-        return DIMENSIONS if self.window is not None else RANGE_DIMENSIONS
+        return RANGE_DIMENSIONS if self.from_memory else DIMENSIONS
 
     @property
     def drill(self) -> tuple[str, ...]:
@@ -114,9 +120,9 @@ class ChangesScreen(Screen[None]):
         self.shown, self.now = data, now
         window, before = self.compared(data)
         self._show_status()
-        if self.window is None and self.dimension == "day":
+        if self.from_memory and self.dimension == "day":
             rows = data.bucket_changes()
-        elif self.window is None:
+        elif self.from_memory:
             rows = data.breakdown(("provider", self.dimension)) or []
         elif self.dimension in self.rows:
             rows = self.rows[self.dimension]

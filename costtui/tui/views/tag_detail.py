@@ -66,7 +66,7 @@ class TagScreen(Screen[None]):
     @property
     def scope_filters(self) -> tuple[Filter, ...]:
         """This step as drill-down filters: the tag value first (a day's movers are read within it)."""
-        return ((f"{TAG_PREFIX}{self.key}", self.value), *self.filters)  # type: ignore[return-value]
+        return ((f"{TAG_PREFIX}{self.key}", self.value), *self.filters)
 
     @property
     def path(self) -> str:
