@@ -1,7 +1,8 @@
 """What changed: the biggest movers up and down, by service, account or region; either the range
 against the period before it (`w`: from the dashboard's sums in memory, or read within a drill-down
-or tag value) or one day of a chart against the day before (Enter on the chart, read by the app). The range also lists its days that rose
-or fell most against the day before. `b` switches the dimension, Enter on a row drills into it (on a
+or tag value) or one day of a chart against the day before (Enter on the chart, read by the app).
+The dashboard's range also lists its days that rose or fell most against the day before. `b`
+switches the dimension, Enter on a row drills into it (within the same drill-down or tag value; on a
 day: that day's movers), `/` filters both lists by name as the tabs' filter bar does, Esc clears the
 filter first, then goes back."""
 
