@@ -67,10 +67,8 @@ class Navigation:
         if row and row[0][0] == "day":
             self.open_changes(ChangesScreen(bucket_window(row[0][1])))
             return
-        screen = app.screen
-        # Within the drill-down or tag value the row was listed in (a day's movers keep their scope).
-        base: tuple[Filter, ...] = screen.filters if isinstance(screen, (DrillScreen, ChangesScreen)) else ()
-        filters = drill_filters(base, app.options.provider, row)
+        # Within the drill-down the row was listed in (a day's movers keep their scope).
+        filters = drill_filters(self._scope(), app.options.provider, row)
         self._lead_on(filters)
         app.drill_screens.open(filters, self.render_drill)
 
@@ -80,7 +78,7 @@ class Navigation:
         data = self.app.data
         if data is None or data.window.days > DRILL_AHEAD_MAX_DAYS or (top := self._top_of(data, filters)) is None:
             return
-        self._pointed, self._pointed_in, self._pointed_at, self._pointed_by = top, data.drills, time.monotonic(), None
+        self._arrive(top, data.drills, None)
         self._stop_stale_read()
         self._want(Ahead(data, top, after=filters), first=True)
 
@@ -211,19 +209,22 @@ class Navigation:
             return
         if screen is not app.screen_stack[0] and not isinstance(screen, DrillScreen):
             return
-        base: tuple[Filter, ...] = screen.filters if isinstance(screen, DrillScreen) else ()
-        filters = drill_filters(base, app.options.provider, row)
+        filters = drill_filters(self._scope(), app.options.provider, row)
         if filters != self._pointed or data.drills is not self._pointed_in or table is not self._pointed_by:
             # A new row (or the same one in another range or table: a tab switched to): read once the
             # cursor has rested on it, not while the user flicks through tabs.
-            self._pointed, self._pointed_in, self._pointed_at = filters, data.drills, time.monotonic()
-            self._pointed_by = table
+            self._arrive(filters, data.drills, table)
         self._queue = [ahead for ahead in self._queue if self._still_wanted(ahead)]  # not rows the cursor left
         self._stop_stale_read()
         if filters in data.drills:
             self._want_next(data, filters, first=True)
         else:
             self._want(Ahead(data, filters), first=True)
+
+    def _arrive(self, filters: tuple[Filter, ...], drills: dict, table: CostTable | None) -> None:
+        """The cursor is now on the row of drill-down `filters` (of the range whose drill-downs are
+        `drills`), in `table` (None: a screen just opened, its table not drawn yet)."""
+        self._pointed, self._pointed_in, self._pointed_at, self._pointed_by = filters, drills, time.monotonic(), table
 
     def _want_next(self, data: DashboardData, filters: tuple[Filter, ...], first: bool) -> None:
         """Queue the drill-down Enter opens on a fresh drill-down of `filters` (read already)."""
@@ -311,8 +312,7 @@ class Navigation:
 
     def reads_ended(self) -> None:
         """A read of the cache ended: a read ahead waiting for it starts now (not at the next poll)."""
-        if self._queue and self._reading is None:
-            self._start()
+        self._start()  # (nothing when no guess waits, or one is read now)
 
     def read_ahead_stopped(self) -> None:
         """A stopped read ended: the next guess may start (a drill-down waiting for it reads on its own)."""
