@@ -6,6 +6,7 @@ tables.py (the visible table), reads.py (the workers' reads), keys.py (the keys)
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
@@ -75,6 +76,13 @@ from costtui.tui.widgets.tabs import DashboardTabs
 
 SNAPSHOT_POLL_SECONDS = 5.0
 AGE_TICK_SECONDS = 30.0
+# DuckDB's Python client takes the GIL after every task of a query (to check for Ctrl-C, in
+# DuckDBPyConnection::CompletePendingQuery), so a worker's read waits for the event loop to hand the
+# GIL over once per task: up to the switch interval (5 ms by default) each time the loop is drawing.
+# A drill-down read beside a drawing took 2-4x its time alone. At 1 ms the reads go on, on the other
+# core, while the loop draws (bench/tui_keys.py, 6 interleaved runs: the two Enters' median
+# 115/117 -> 87/67 ms; other keys within noise).
+READ_SWITCH_INTERVAL = 0.001
 
 
 class CostApp(App[None]):
@@ -99,6 +107,7 @@ class CostApp(App[None]):
         self.options = ViewOptions.from_days(display.default_days, metric=display.metric, gross=display.gross)
         self.data: DashboardData | None = None
         self.last_key_at = 0.0  # time.monotonic() of the last key: heavy reads wait for a pause
+        self._switch_interval = sys.getswitchinterval()  # restored on exit
         self.refresh_runner = RefreshRunner(self)
         self.navigation = Navigation(self)
         self.drill_screens = DrillScreens(self)
@@ -125,6 +134,7 @@ class CostApp(App[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        sys.setswitchinterval(READ_SWITCH_INTERVAL)
         self.drawing.show_empty(None)
         self.query_one("#loading").display = False
         self.query_one(TabbedContent).hide_tab("tags")
@@ -134,6 +144,9 @@ class CostApp(App[None]):
         if self.config.display.auto_refresh_seconds:
             self.set_interval(self.config.display.auto_refresh_seconds, self.action_reload)
         self.action_reload()
+
+    def on_unmount(self) -> None:
+        sys.setswitchinterval(self._switch_interval)  # the process's own, for what runs after the dashboard
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):

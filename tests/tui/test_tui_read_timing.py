@@ -4,6 +4,7 @@ after its cursor has rested (the user is about to press Enter again)."""
 
 from __future__ import annotations
 
+import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -97,3 +98,16 @@ async def test_a_drill_down_read_on_enter_then_reads_where_its_enter_leads_witho
         assert app.screen.filters == first
         # Its cursor starts on its top row: that row's drill-down is read ahead at once, no rest.
         await wait_until(pilot, lambda: reads.follow_up_of(first) is not None)
+
+
+@pytest.mark.anyio
+async def test_reads_wait_at_most_a_millisecond_for_the_gil_while_the_dashboard_draws(demo_cache: Path, today: date) -> None:
+    # DuckDB's client takes the GIL after each task of a query: at Python's default 5 ms switch
+    # interval a drill-down read beside a drawing took 2-4x its time alone (bench/tui_keys.py).
+    before = sys.getswitchinterval()
+    app = make_app(demo_cache, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert sys.getswitchinterval() == pytest.approx(app_module.READ_SWITCH_INTERVAL)
+        assert app_module.READ_SWITCH_INTERVAL <= 0.001
+    assert sys.getswitchinterval() == pytest.approx(before)  # what runs after the dashboard keeps its own
