@@ -26,6 +26,7 @@ from costtui.cache.rollups import (
     table_columns,
     tagged_column,
     window_sums,
+    window_sums_sets,
 )
 from costtui.model import AlertEvent, CostGroup, CostQuery, UnknownTagKey, group_tag_key
 
@@ -229,6 +230,11 @@ class CostQueries:
     def window_sums(self, query: CostQuery, windows: list[tuple[date, date]]) -> list[WindowSums]:
         """Sums per group for several windows in one scan (see cache.rollups)."""
         return window_sums(self._con, query, windows, self._has_rollups)
+
+    def window_sums_sets(self, selection: CostQuery, asks: list[tuple[tuple[str, ...], list[tuple[date, date]]]]
+                         ) -> list[list[WindowSums]]:
+        """window_sums of `selection` for each (group_by, windows), sharing scans (see cache.rollups)."""
+        return window_sums_sets(self._con, selection, asks, self._has_rollups)
 
     def totals(self, query: CostQuery) -> dict[str, Decimal]:
         """Total per currency for the query's filters (its grouping is ignored)."""

@@ -6,7 +6,7 @@ in memory. No Textual here."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -366,41 +366,46 @@ def _spans(windows: list[Window]) -> list[tuple[date, date]]:
     return [(window.start, window.end) for window in windows]
 
 
-def _range_sums(queries: CostQueries, options: ViewOptions, today: date, selection: CostQuery,
-                step: Callable[[], None] = lambda: None) -> dict:
-    """The range's sums at the grains the views need: a few small scans of the cache's rollups
-    (cache/rollups.py) rather than one per key. `step` runs between them (a stopped read ends there)."""
+def _range_asks(options: ViewOptions, today: date) -> list[tuple[str, tuple[str, ...], list[tuple[date, date]]]]:
+    """(name, group_by, windows) of the range's sums at the grains the views need."""
     window = options.window(today)
     windows = _spans([window, window.previous()])
-    sums: dict = {"window": window}
-    for name, group_by, spans in (("pieces", ("provider", "service", "region"), windows),
-                                  ("account_sums", ("provider", "account"), windows),
-                                  ("timeline", ("day", "provider"), windows[:1])):
-        step()
-        sums[name] = tuple(queries.window_sums(replace(selection, group_by=group_by), spans))
-    return sums
+    return [("pieces", ("provider", "service", "region"), windows), ("account_sums", ("provider", "account"), windows),
+            ("timeline", ("day", "provider"), windows[:1])]
+
+
+def _range_sums(queries: CostQueries, options: ViewOptions, today: date, selection: CostQuery) -> dict:
+    """The range's sums at the grains the views need: a few small scans of the cache's rollups
+    (cache/rollups.py) rather than one per key."""
+    asks = _range_asks(options, today)
+    found = queries.window_sums_sets(selection, [(group_by, spans) for _, group_by, spans in asks])
+    return {"window": options.window(today), **{name: tuple(sums) for (name, _, _), sums in zip(asks, found, strict=True)}}
 
 
 def load_drill(cache_path: Path, base: DashboardData, today: date, filters: tuple[Filter, ...],
                sparklines: Sequence[tuple[str, ...]] = (), stop: StopSignal | None = None) -> DashboardData:
     """A drill-down the in-memory sums cannot answer (accounts of a service, services of an account):
     the same sums, read for its filters only, and the sums by time its tables' sparklines need (by
-    each of `sparklines`' dimensions) in the same session (each session opens the file: ~30 ms).
-    `stop` may end it midway (ReadStopped): a read ahead the cursor has left."""
+    each of `sparklines`' dimensions), in one session (each opens the file: ~30 ms) and one call whose
+    asks share the scans of the table answering them. `stop` may end it midway (ReadStopped, or
+    DuckDB's InterruptException): a read ahead the cursor has left."""
     stop = stop or StopSignal()
+    asks = _range_asks(base.options, today)
+    keys = [key for key in dict.fromkeys(base.day_sums_key(dimensions, filters) for dimensions in sparklines)
+            if key not in base.day_sums]
     with CacheReader(cache_path).session() as queries:
         stop.reading(queries)
         try:
-            drill = replace(base, prefiltered=filters,
-                            **_range_sums(queries, base.options, today, _filtered(CostQuery(), filters), stop.check))
-            for dimensions in sparklines:
-                stop.check()
-                key = drill.day_sums_key(dimensions, filters)
-                if key not in drill.day_sums:
-                    drill.day_sums[key] = _day_sums(queries, drill, dimensions, filters)
+            found = queries.window_sums_sets(_filtered(CostQuery(), filters), [
+                *((group_by, spans) for _, group_by, spans in asks), *((key[1], _day_windows(base)) for key in keys)])
         finally:
             stop.closing()
-    stop.check()  # an interrupt that came between two queries
+    stop.check()  # an interrupt that came as the query ended
+    sums, by_time = found[:len(asks)], found[len(asks):]
+    drill = replace(base, prefiltered=filters, window=base.options.window(today),
+                    **{name: tuple(each) for (name, _, _), each in zip(asks, sums, strict=True)})
+    for key, each in zip(keys, by_time, strict=True):
+        drill.day_sums[key] = tuple(each)
     return drill
 
 
@@ -422,8 +427,12 @@ def load_day_sums(cache_path: Path, data: DashboardData, dimensions: tuple[str, 
 
 def _day_sums(queries: CostQueries, data: DashboardData, dimensions: tuple[str, ...],
               filters: tuple[Filter, ...]) -> tuple[WindowSums, ...]:
-    windows = [_bucket_span(group[0], group[-1], data.window) for group in sparkline.groups(data.time_axis())]
-    return tuple(queries.window_sums(_filtered(CostQuery(group_by=dimensions), filters), windows))
+    return tuple(queries.window_sums(_filtered(CostQuery(group_by=dimensions), filters), _day_windows(data)))
+
+
+def _day_windows(data: DashboardData) -> list[tuple[date, date]]:
+    """One window per sparkline point of the range of `data`."""
+    return [_bucket_span(group[0], group[-1], data.window) for group in sparkline.groups(data.time_axis())]
 
 
 def _bucket_span(first: str, last: str, window: Window) -> tuple[date, date]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, timedelta
 
 import duckdb
@@ -79,6 +80,39 @@ def test_rollups_answer_exactly_as_the_charges_do(demo_cache):
             assert ordered(fast.window_sums(query, windows)) == ordered(plain.window_sums(query, windows))
         assert fast.date_bounds() == plain.date_bounds()
         assert fast.first_days() == plain.first_days()
+
+
+def test_several_groupings_in_shared_scans_are_each_grouping_read_alone(demo_cache):
+    """A drill-down's sums and its sparklines' sums by day are read as one call (GROUPING SETS over
+    each table's asks): every ask gets what window_sums gives it alone, digit for digit, whichever
+    table answers, with rollups and from `charges` only, a grouping asked twice included."""
+    found = names(demo_cache)
+    days = [(date(2026, 11, 1) + timedelta(days=n),) * 2 for n in range(14)]
+    month_windows = [(date(2026, 9, 1), date(2026, 9, 30)), (date(2026, 10, 1), date(2026, 11, 14))]
+    ranges = [(date(2026, 10, 18), date(2026, 11, 14)), (date(2026, 9, 20), date(2026, 10, 17))]
+    asks = [(("provider", "service", "region"), ranges), (("provider", "account"), ranges),
+            (("day", "provider"), ranges[:1]), (("provider", "account"), days), (("provider", "region"), days),
+            (("month", "provider", "service"), month_windows), (("charge_category",), ranges), (("provider",), [])]
+    selections = [CostQuery(), CostQuery(providers=(found["provider"],), services=(found["service"],)),
+                  CostQuery(providers=(found["provider"],), services=(found["service"],), accounts=(found["account"],)),
+                  CostQuery(regions=(found["region"],))]
+    with both(demo_cache) as (fast, plain):
+        for queries in (fast, plain):
+            for selection in selections:
+                shared = queries.window_sums_sets(selection, asks)
+                assert len(shared) == len(asks)
+                for (group_by, windows), sums in zip(asks, shared, strict=True):
+                    alone = queries.window_sums(replace(selection, group_by=group_by), windows)
+                    assert ordered(sums) == ordered(alone), (selection, group_by)
+                    assert [[str(v) for s in item.sums for v in s] for item in ordered(sums)] == \
+                        [[str(v) for s in item.sums for v in s] for item in ordered(alone)]
+                assert any(shared[3]) and shared[-1] == []  # accounts by day found; no windows, no sums
+
+
+def test_shared_scans_refuse_overlapping_windows(demo_cache):
+    overlapping = [(date(2026, 11, 1), date(2026, 11, 10)), (date(2026, 11, 5), date(2026, 11, 14))]
+    with both(demo_cache) as (fast, _), pytest.raises(ValueError, match="disjoint"):
+        fast.window_sums_sets(CostQuery(), [(("provider", "service"), overlapping), (("provider", "region"), overlapping)])
 
 
 def test_which_table_answers():
