@@ -219,19 +219,6 @@ def window_sums(
     ]
 
 
-# Group-by name -> (output key, column of the scan below that holds it): a grouping set groups by
-# plain columns, so a month is computed once per row beneath it.
-_SET_COLUMNS: dict[str, list[tuple[str, str]]] = {
-    "provider": [("provider", "provider")],
-    "account": [("account", "account_id"), ("account_name", "account_name")],
-    "service": [("service", "service")],
-    "region": [("region", "region")],
-    "day": [("day", "charge_date")],
-    "month": [("month", "month")],
-    "charge_category": [("charge_category", "charge_category")],
-}
-
-
 def window_sums_sets(
     con: duckdb.DuckDBPyConnection, selection: CostQuery,
     asks: Sequence[tuple[tuple[str, ...], Sequence[tuple[date, date]]]], rollups: bool,
@@ -270,9 +257,15 @@ def _one_scan(con: duckdb.DuckDBPyConnection, selection: CostQuery,
         for (_, end), (start, _) in pairwise(sorted(windows)):
             if start <= end:
                 raise ValueError("window_sums needs disjoint windows")
-    keyed = [[pair for name in group_by for pair in _SET_COLUMNS[name]] for group_by, _ in asks]
-    named = any(key == "account_name" for pairs in keyed for key, _ in pairs)
-    columns = list(dict.fromkeys(column for pairs in keyed for key, column in pairs if key != "account_name"))
+    # Beneath the grouping sets, each group key as a column named as the key (GROUP_COLUMNS' rule;
+    # days as text, as window_sums keys them): sets can only group by columns.
+    keyed = [[key for name in group_by for key, _ in GROUP_COLUMNS[name]] for group_by, _ in asks]
+    inner = {key: ("strftime(charge_date, '%Y-%m-%d')" if key == "day" else expr)
+             for group_by, _ in asks for name in group_by for key, expr in GROUP_COLUMNS[name] if key != "account_name"}
+    named = any("account_name" in keys for keys in keyed)
+    columns = list(inner)
+    for column in ("account_name",) * named + ("currency", "charge_category", "billed_cost", "effective_cost"):
+        inner.setdefault(column, column)
     buckets, params = [], []
     for n, (_, windows) in enumerate(asks):
         buckets.append("CASE " + " ".join(f"WHEN charge_date BETWEEN ? AND ? THEN {i}" for i in range(len(windows)))
@@ -280,23 +273,24 @@ def _one_scan(con: duckdb.DuckDBPyConnection, selection: CostQuery,
         params += [day for window in windows for day in window]
     every = [day for _, windows in asks for window in windows for day in window]
     where, where_params = where_clause(replace(selection, start=min(every), end=max(every), gross=False, group_by=()))
-    month = ", strftime(charge_date, '%Y-%m') AS month" if "month" in columns else ""
     bucket_names = [f"b{n}" for n in range(len(asks))]
-    sets = ", ".join("(" + ", ".join([*dict.fromkeys(c for k, c in pairs if k != "account_name"), "currency", bucket])
-                     + ")" for pairs, bucket in zip(keyed, bucket_names, strict=True))
+    sets = ", ".join("(" + ", ".join([*(k for k in keys if k != "account_name"), "currency", bucket]) + ")"
+                     for keys, bucket in zip(keyed, bucket_names, strict=True))
     sql = (
         f"SELECT {', '.join(columns)}{', max(account_name)' if named else ''}, currency, {', '.join(bucket_names)}, "
         f"grouping({', '.join(bucket_names)}) AS g, sum(billed_cost), sum(effective_cost), "
         "coalesce(sum(billed_cost) FILTER (WHERE charge_category = 'Credit'), 0), "
-        "coalesce(sum(effective_cost) FILTER (WHERE charge_category = 'Credit'), 0) "
-        f"FROM (SELECT *{month}, {', '.join(buckets)} FROM {table}{where}) GROUP BY GROUPING SETS ({sets})"
+        "coalesce(sum(effective_cost) FILTER (WHERE charge_category = 'Credit'), 0) FROM (SELECT "
+        f"{', '.join(f'{expr} AS {key}' for key, expr in inner.items())}, {', '.join(buckets)} FROM {table}{where}) "
+        f"GROUP BY GROUPING SETS ({sets})"
     )
     # grouping(b0, b1, ...) has a bit set for each bucket a set does not group by (b0 the highest):
     # every bucket but its own.
     count = len(asks)
     which = {sum(1 << (count - 1 - j) for j in range(count) if j != n): n for n in range(count)}
     place = {column: i for i, column in enumerate(columns)}
-    name_at = len(columns) if named else None
+    if named:
+        place["account_name"] = len(columns)
     currency_at = len(columns) + (1 if named else 0)
     zero = (Decimal(0),) * 4
     folded: list[dict[tuple, tuple[dict, list]]] = [{} for _ in asks]
@@ -305,9 +299,7 @@ def _one_scan(con: duckdb.DuckDBPyConnection, selection: CostQuery,
         window = row[currency_at + 1 + n]
         if window is None:
             continue  # between two of its windows
-        values = {key: (row[name_at] if key == "account_name" else row[place[column]]) for key, column in keyed[n]}
-        if "day" in values:
-            values["day"] = values["day"].isoformat()  # the dashboard keys its time series by text
+        values = {key: row[place[key]] for key in keyed[n]}
         identity = (*(v for k, v in values.items() if k != "account_name"), row[currency_at])
         entry = folded[n].get(identity)
         if entry is None:
