@@ -219,22 +219,30 @@ def window_sums(
     ]
 
 
+# Grouping sets per scan: each set's hash tables cost memory whether its groups are few or many (an
+# account's drill-down on 10M rows: six sets in one scan peaked ~14 MB above six scans; two per scan
+# ~4 MB above them, and as fast as six in one: ~0.65x the time of six scans).
+SETS_PER_SCAN = 2
+
+
 def window_sums_sets(
     con: duckdb.DuckDBPyConnection, selection: CostQuery,
     asks: Sequence[tuple[tuple[str, ...], Sequence[tuple[date, date]]]], rollups: bool,
 ) -> list[list[WindowSums]]:
     """window_sums of `selection`'s rows for each (group_by, windows) of `asks`, in order. The asks one
     table answers share a scan (GROUPING SETS): a drill-down's breakdowns and its sums by day read its
-    rows once, not once each (an account's drill-down on 10M rows: six scans of `charges`, 76-88 ms,
-    became two, 35-53 ms). Two asks of the same grouping (other windows) take a scan each: both build
-    the same groups, and together they took as long as apart (accounts of a service, by range and by day)."""
+    rows once, not once each (an account's drill-down on 10M rows: six scans of `charges` became three,
+    ~0.65x the time), at most SETS_PER_SCAN asks a scan. Two asks of the same grouping (other windows)
+    take a scan each: both build the same groups, and together they took as long as apart (accounts of
+    a service, by range and by day)."""
     results: list[list[WindowSums]] = [[] for _ in asks]
     scans: list[tuple[str, list[int]]] = []  # (table, asks) of each scan
     for index, (group_by, windows) in enumerate(asks):
         if not windows:
             continue
         table = source_table(replace(selection, group_by=group_by), rollups)
-        scan = next((indexes for t, indexes in scans if t == table and all(asks[i][0] != group_by for i in indexes)), None)
+        scan = next((indexes for t, indexes in scans if t == table and len(indexes) < SETS_PER_SCAN
+                     and all(asks[i][0] != group_by for i in indexes)), None)
         if scan is None:
             scans.append((table, [index]))
         else:
@@ -257,11 +265,11 @@ def _one_scan(con: duckdb.DuckDBPyConnection, selection: CostQuery,
         for (_, end), (start, _) in pairwise(sorted(windows)):
             if start <= end:
                 raise ValueError("window_sums needs disjoint windows")
-    # Beneath the grouping sets, each group key as a column named as the key (GROUP_COLUMNS' rule;
-    # days as text, as window_sums keys them): sets can only group by columns.
+    # Beneath the grouping sets, each group key as a column named as the key (GROUP_COLUMNS' rule):
+    # sets can only group by columns.
     keyed = [[key for name in group_by for key, _ in GROUP_COLUMNS[name]] for group_by, _ in asks]
-    inner = {key: ("strftime(charge_date, '%Y-%m-%d')" if key == "day" else expr)
-             for group_by, _ in asks for name in group_by for key, expr in GROUP_COLUMNS[name] if key != "account_name"}
+    inner = {key: expr for group_by, _ in asks for name in group_by for key, expr in GROUP_COLUMNS[name]
+             if key != "account_name"}
     named = any("account_name" in keys for keys in keyed)
     columns = list(inner)
     for column in ("account_name",) * named + ("currency", "charge_category", "billed_cost", "effective_cost"):
@@ -300,6 +308,8 @@ def _one_scan(con: duckdb.DuckDBPyConnection, selection: CostQuery,
         if window is None:
             continue  # between two of its windows
         values = {key: row[place[key]] for key in keyed[n]}
+        if "day" in values:  # a date beneath the sets (text took ~10 MB more per read): keyed by text, as window_sums
+            values["day"] = values["day"].isoformat()
         identity = (*(v for k, v in values.items() if k != "account_name"), row[currency_at])
         entry = folded[n].get(identity)
         if entry is None:
