@@ -172,6 +172,24 @@ class WindowSums:
     sums: tuple[tuple[Decimal, Decimal, Decimal, Decimal], ...]
 
 
+# A window's four sums (WindowSums.sums): billed, effective, and their credits.
+_SUMS = ("sum(billed_cost), sum(effective_cost), "
+         "coalesce(sum(billed_cost) FILTER (WHERE charge_category = 'Credit'), 0), "
+         "coalesce(sum(effective_cost) FILTER (WHERE charge_category = 'Credit'), 0)")
+
+
+def _require_disjoint(windows: Sequence[tuple[date, date]]) -> None:
+    for (_, end), (start, _) in pairwise(sorted(windows)):
+        if start <= end:
+            raise ValueError("window_sums needs disjoint windows")
+
+
+def _bucket(windows: Sequence[tuple[date, date]]) -> tuple[str, list]:
+    """SQL giving a row's window (its index in `windows`; NULL between them), and its parameters."""
+    sql = "CASE " + " ".join(f"WHEN charge_date BETWEEN ? AND ? THEN {i}" for i in range(len(windows))) + " END"
+    return sql, [day for window in windows for day in window]
+
+
 def window_sums(
     con: duckdb.DuckDBPyConnection, query: CostQuery, windows: Sequence[tuple[date, date]], rollups: bool
 ) -> list[WindowSums]:
@@ -182,21 +200,15 @@ def window_sums(
 
     if not windows:
         return []
-    ordered = sorted(windows)
-    for (_, end), (start, _) in pairwise(ordered):
-        if start <= end:
-            raise ValueError("window_sums needs disjoint windows")
+    _require_disjoint(windows)
     select, keys, group = group_columns(query.group_by)
     if "day" in query.group_by:  # the dashboard keys its time series by text
         select[keys.index("day")] = "strftime(charge_date, '%Y-%m-%d') AS day"
-    bucket = "CASE " + " ".join("WHEN charge_date BETWEEN ? AND ? THEN " + str(i) for i in range(len(windows))) + " END"
-    params: list = [day for window in windows for day in window]
+    bucket, params = _bucket(windows)
     scan = replace(query, start=min(s for s, _ in windows), end=max(e for _, e in windows), gross=False)
     where, where_params = where_clause(scan)
     sql = (
-        f"SELECT {', '.join([*select, 'currency'])}, {bucket} AS bucket, sum(billed_cost), sum(effective_cost), "
-        "coalesce(sum(billed_cost) FILTER (WHERE charge_category = 'Credit'), 0), "
-        "coalesce(sum(effective_cost) FILTER (WHERE charge_category = 'Credit'), 0) "
+        f"SELECT {', '.join([*select, 'currency'])}, {bucket} AS bucket, {_SUMS} "
         f"FROM {source_table(scan, rollups)}{where} GROUP BY {', '.join([*group, 'currency', 'bucket'])}"
     )
     width = len(keys)
@@ -262,9 +274,7 @@ def _one_scan(con: duckdb.DuckDBPyConnection, selection: CostQuery,
     from costtui.cache.queries import where_clause  # one filter rule for every read
 
     for _, windows in asks:
-        for (_, end), (start, _) in pairwise(sorted(windows)):
-            if start <= end:
-                raise ValueError("window_sums needs disjoint windows")
+        _require_disjoint(windows)
     # Beneath the grouping sets, each group key as a column named as the key (GROUP_COLUMNS' rule):
     # sets can only group by columns.
     keyed = [[key for name in group_by for key, _ in GROUP_COLUMNS[name]] for group_by, _ in asks]
@@ -276,9 +286,9 @@ def _one_scan(con: duckdb.DuckDBPyConnection, selection: CostQuery,
         inner.setdefault(column, column)
     buckets, params = [], []
     for n, (_, windows) in enumerate(asks):
-        buckets.append("CASE " + " ".join(f"WHEN charge_date BETWEEN ? AND ? THEN {i}" for i in range(len(windows)))
-                       + f" END AS b{n}")
-        params += [day for window in windows for day in window]
+        bucket, bucket_params = _bucket(windows)
+        buckets.append(f"{bucket} AS b{n}")
+        params += bucket_params
     every = [day for _, windows in asks for window in windows for day in window]
     where, where_params = where_clause(replace(selection, start=min(every), end=max(every), gross=False, group_by=()))
     bucket_names = [f"b{n}" for n in range(len(asks))]
@@ -286,9 +296,7 @@ def _one_scan(con: duckdb.DuckDBPyConnection, selection: CostQuery,
                      for keys, bucket in zip(keyed, bucket_names, strict=True))
     sql = (
         f"SELECT {', '.join(columns)}{', max(account_name)' if named else ''}, currency, {', '.join(bucket_names)}, "
-        f"grouping({', '.join(bucket_names)}) AS g, sum(billed_cost), sum(effective_cost), "
-        "coalesce(sum(billed_cost) FILTER (WHERE charge_category = 'Credit'), 0), "
-        "coalesce(sum(effective_cost) FILTER (WHERE charge_category = 'Credit'), 0) FROM (SELECT "
+        f"grouping({', '.join(bucket_names)}) AS g, {_SUMS} FROM (SELECT "
         f"{', '.join(f'{expr} AS {key}' for key, expr in inner.items())}, {', '.join(buckets)} FROM {table}{where}) "
         f"GROUP BY GROUPING SETS ({sets})"
     )
