@@ -47,6 +47,7 @@ from costtui.tui.messages import (
 from costtui.tui.navigation import Navigation
 from costtui.tui.reads import (
     READ_GROUPS,
+    draw_drill_sparklines,
     forecast_key,
     read_day_sums,
     read_drill_down,
@@ -206,6 +207,12 @@ class CostApp(App[None]):
             self.post_message(DrillAheadStopped())  # an interrupted query or a step not taken
             return
         self.post_message(DrillAheadLoaded(data, filters))
+
+    @work(thread=True, exit_on_error=False, group="sparklines")
+    def draw_sparklines_ahead(self, drill: DashboardData, filters: tuple[Filter, ...]) -> None:
+        """The sparklines of a drill-down read ahead under other choices, drawn for the current ones
+        while the cursor rests on its row (Enter then only draws the screen)."""
+        draw_drill_sparklines(drill, filters)
 
     @work(thread=True, exit_on_error=False, group="day-sums")
     def _load_day_sums(self, data: DashboardData, dimensions: tuple[str, ...], filters: tuple[Filter, ...]) -> None:

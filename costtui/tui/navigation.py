@@ -13,7 +13,7 @@ from textual.widgets import TabbedContent
 from costtui.tui.cancel import StopSignal
 from costtui.tui.data import DashboardData
 from costtui.tui.messages import ChangesLoaded, DrillLoaded
-from costtui.tui.reads import READ_GROUPS
+from costtui.tui.reads import READ_GROUPS, drill_sparklines_drawn
 from costtui.tui.rollup import Filter
 from costtui.tui.views.changes import ChangesScreen, bucket_window
 from costtui.tui.views.drill import DrillScreen, answered_in_memory, drill_filters, top_row
@@ -217,6 +217,9 @@ class Navigation:
         self._queue = [ahead for ahead in self._queue if self._still_wanted(ahead)]  # not rows the cursor left
         self._stop_stale_read()
         if filters in data.drills:
+            drill = data.drills[filters].with_options(data.options)
+            if not drill_sparklines_drawn(drill, filters):  # read ahead under other choices (metric, provider)
+                app.draw_sparklines_ahead(drill, filters)
             self._want_next(data, filters, first=True)
         else:
             self._want(Ahead(data, filters), first=True)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -19,11 +21,13 @@ from costtui.core.reports import changes
 from costtui.core.windows import Window, last_days, last_month
 from costtui.model import AlertEvent, CostQuery, CostRow, ReplaceScope
 from costtui.tui import app as app_module
+from costtui.tui import data as data_module
 from costtui.tui import navigation
 from costtui.tui import reads as reads_module
 from costtui.tui.data import RANGE_CYCLE
 from costtui.tui.screens.finding import FindingScreen
 from costtui.tui.screens.range import RangeScreen
+from costtui.tui.views.breakdown import BREAKDOWNS
 from costtui.tui.views.drill import DrillScreen
 from costtui.tui.widgets.cost_table import CostTable
 from costtui.tui.widgets.filter_bar import FilterBar
@@ -156,6 +160,49 @@ async def test_the_row_under_the_cursor_is_read_ahead_and_enter_shows_it_without
         shown = table_changes(screen.query_one("#accounts-table", CostTable), ("provider", "account"))
         assert_equals_core(shown, core_changes(demo_cache, last_days(30, today), ("provider", "account"),
                                                providers=(wanted[0][1],), services=(wanted[1][1],)))
+
+
+async def test_a_drill_down_read_ahead_under_another_metric_has_its_sparklines_drawn_before_enter(
+        demo_cache: Path, today: date, monkeypatch) -> None:
+    """The drill-down under the cursor was read ahead under one metric; `m` changes it with the cursor
+    still there: its tables' sparklines for the new metric are drawn off the event loop while the
+    cursor rests, so Enter only draws the screen (and they are the ones a fresh drawing gives)."""
+    main_thread_draws: list[tuple] = []
+    real_draw = data_module.DashboardData._draw_trends
+
+    def watched(self, dimensions, filters):
+        if threading.current_thread() is threading.main_thread() and filters:
+            main_thread_draws.append(filters)
+        return real_draw(self, dimensions, filters)
+
+    monkeypatch.setattr(data_module.DashboardData, "_draw_trends", watched)
+    app = make_app(demo_cache, today)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await pilot.pause(1.0)  # rests on the top row: its drill-down is read ahead
+        await settle(app, pilot)
+        top = app.query_one("#services-table", CostTable).rows_shown[0]
+        service = (("provider", top.keys["provider"]), ("service", top.keys["service"]))
+        assert service in app.data.drills
+        metric = app.options.metric
+        await pilot.press("m")
+        await pilot.pause(0.5)
+        await settle(app, pilot)
+        assert app.options.metric != metric
+        after = app.query_one("#services-table", CostTable).rows_shown[0]
+        assert after.keys == top.keys, "the demo's top service stays on top under either metric"
+        drill = app.data.drills[service].with_options(app.options)
+        assert reads_module.drill_sparklines_drawn(drill, service)
+        await pilot.press("enter")
+        await settle_drill(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, DrillScreen) and screen.filters == service
+        assert main_thread_draws == []
+        fresh = replace(drill, sparklines={})
+        for name in ("accounts", "regions"):
+            table = screen.query_one(f"#{name}-table", CostTable)
+            assert table.trends == fresh.trend_lines(BREAKDOWNS[name][0], service)
 
 
 def count_drill_reads(monkeypatch) -> list[tuple]:
