@@ -155,6 +155,12 @@ class DashboardData:
     def end(self) -> date:
         return self.window.end
 
+    @property
+    def partial_before(self) -> date | None:
+        """The cache's first day when the period before the range starts earlier: its changes then
+        stand on part of that period only."""
+        return self.first_day if self.first_day > self.window.previous().start else None
+
     def with_options(self, options: ViewOptions) -> DashboardData:
         return replace(self, options=options)
 

@@ -46,13 +46,26 @@ def share_text(share: Decimal | None) -> str:
 
 
 def day_span(start: date, end: date) -> str:
-    """`1-14 Nov`, or `28 Oct - 3 Nov` across months, or `14 Nov` for one day."""
+    """`1-14 Nov`, or `28 Oct - 3 Nov` across months, or `14 Nov` for one day; across years both
+    years (`28 Dec 2025 - 3 Jan 2026`)."""
     if start == end:
         return f"{end.day} {end:%b}"
     if (start.year, start.month) == (end.year, end.month):
         return f"{start.day}-{end.day} {end:%b}"
-    year = f" {end.year}" if start.year != end.year else ""
-    return f"{start.day} {start:%b} - {end.day} {end:%b}{year}"
+    if start.year != end.year:
+        return f"{start.day} {start:%b} {start.year} - {end.day} {end:%b} {end.year}"
+    return f"{start.day} {start:%b} - {end.day} {end:%b}"
+
+
+def period_text(start: date, end: date) -> str:
+    """A range with its year, once: `4 Nov - 3 Dec 2026`, `1 Dec 2025 - 30 Nov 2026`."""
+    span = day_span(start, end)
+    return span if start.year != end.year else f"{span} {end.year}"
+
+
+def short_date(day: date) -> str:
+    """`1 Oct 2025`."""
+    return f"{day.day} {day:%b %Y}"
 
 
 def age_text(then: datetime, now: datetime) -> str:
@@ -66,3 +79,10 @@ def age_text(then: datetime, now: datetime) -> str:
     if hours < 48:
         return f"{hours} h ago"
     return f"{hours // 24} days ago"
+
+
+def compared_text(days: int, data_from: date | None) -> str:
+    """`change vs the 30 days before`, and when those days lie partly before the cache's first day,
+    which part the change stands on (a year before a 13-month cache is one month)."""
+    text = f"change vs the {days} days before"
+    return text if data_from is None else f"{text} (cached from {short_date(data_from)} only)"

@@ -11,7 +11,9 @@ from pathlib import Path
 from costtui.cache import open_writer
 from costtui.model import CostRow, ReplaceScope
 from costtui.tui.data import RANGE_CYCLE, ViewOptions, load_dashboard
-from costtui.tui.format import age_text, change_text, day_span, money
+from costtui.tui.format import age_text, change_text, day_span, money, period_text
+from costtui.tui.views.breakdown import period_title
+from costtui.tui.widgets.status import status_text
 
 
 def row(day: date, provider: str, cost: str, currency: str = "USD", category: str = "Usage") -> CostRow:
@@ -120,6 +122,23 @@ def test_the_view_is_the_last_complete_days_even_when_the_cache_stopped_early(ca
     assert data.totals == {}
 
 
+def test_a_change_against_a_period_partly_before_the_cache_is_not_shown_as_a_rise(cache_path: Path) -> None:
+    """Last 12 months on a cache of 13 months: the year before holds one cached month, so the total's
+    change is n/a (not +1,100%), and the tables' titles say which part the changes stand on; with the
+    period before cached in full the change shows as usual."""
+    write_rows(cache_path, daily("aws", date(2025, 10, 1), 427, "10.00"))  # 1 Oct 2025 - 1 Dec 2026
+    today = date(2026, 12, 2)
+    year = load_dashboard(cache_path, ViewOptions(preset="12m"), today)
+    assert (year.start, year.end, year.partial_before) == (date(2025, 12, 1), date(2026, 11, 30), date(2025, 10, 1))
+    line = status_text(year, datetime(2026, 12, 2, 12, 0)).splitlines()[1]
+    assert line == "1 Dec 2025 - 30 Nov 2026 last 12 months · Total 3,650.00 USD n/a"
+    assert period_title("services", year).endswith("change vs the 365 days before (cached from 1 Oct 2025 only)")
+    month = load_dashboard(cache_path, ViewOptions(preset="30d"), today)
+    assert month.partial_before is None
+    assert status_text(month, datetime(2026, 12, 2, 12, 0)).splitlines()[1].endswith("Total 300.00 USD = 0.0%")
+    assert period_title("services", month).endswith("change vs the 30 days before")
+
+
 def test_range_presets_cycle_through_the_core_presets() -> None:
     today = date(2026, 11, 15)
     options = ViewOptions(preset="30d")
@@ -150,7 +169,9 @@ def test_formatting_of_money_changes_spans_and_ages() -> None:
     assert change_text(None) == "n/a"
     assert day_span(date(2026, 11, 1), date(2026, 11, 14)) == "1-14 Nov"
     assert day_span(date(2026, 10, 28), date(2026, 11, 3)) == "28 Oct - 3 Nov"
-    assert day_span(date(2025, 12, 28), date(2026, 1, 3)) == "28 Dec - 3 Jan 2026"
+    assert day_span(date(2025, 12, 28), date(2026, 1, 3)) == "28 Dec 2025 - 3 Jan 2026"
+    assert period_text(date(2026, 11, 4), date(2026, 12, 3)) == "4 Nov - 3 Dec 2026"
+    assert period_text(date(2025, 12, 1), date(2026, 11, 30)) == "1 Dec 2025 - 30 Nov 2026"  # the year once each
     now = datetime(2026, 11, 15, 12, 0)
     assert age_text(now - timedelta(minutes=25), now) == "25 min ago"
     assert age_text(now - timedelta(hours=5), now) == "5 h ago"

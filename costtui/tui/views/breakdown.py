@@ -10,7 +10,7 @@ from textual.message import Message
 from textual.widgets import Label
 
 from costtui.tui.data import DashboardData
-from costtui.tui.format import day_span
+from costtui.tui.format import compared_text, period_text
 from costtui.tui.rollup import Filter
 from costtui.tui.widgets.cost_table import CostTable, KeyColumn
 
@@ -30,8 +30,8 @@ BREAKDOWNS: dict[str, tuple[tuple[str, ...], list[KeyColumn], tuple[str, ...]]] 
 
 def period_title(name: str, data: DashboardData) -> str:
     window = data.window
-    return (f"{name.title()}, {day_span(window.start, window.end)} {window.end.year} ({window.label}), "
-            f"change vs the {window.days} days before")
+    return (f"{name.title()}, {period_text(window.start, window.end)} ({window.label}), "
+            f"{compared_text(window.days, data.partial_before)}")
 
 
 class BreakdownView(Vertical):

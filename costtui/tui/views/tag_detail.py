@@ -19,7 +19,7 @@ from textual.widgets import Header, Label
 
 from costtui.model import CostError
 from costtui.tui.data import ViewOptions
-from costtui.tui.format import day_span, tag_scope
+from costtui.tui.format import period_text, tag_scope
 from costtui.tui.rollup import TAG_PREFIX, Filter
 from costtui.tui.tags import TagDetailData, load_tag_detail
 from costtui.tui.views.breakdown import BREAKDOWNS
@@ -142,7 +142,7 @@ class TagScreen(Screen[None]):
     def show_status(self, data) -> None:
         """Where this step is, then the range and the metric (two lines: neither is cut at 80 columns)."""
         window = data.window
-        span = f"{day_span(window.start, window.end)} {window.end.year} ({window.label})"
+        span = f"{period_text(window.start, window.end)} ({window.label})"
         self.query_one(".tag-status", Label).update(f"{self.path}\n{span}, {self.options.metric} cost")
 
     @on(FilterBar.Changed, "#filter")

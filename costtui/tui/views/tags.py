@@ -17,7 +17,7 @@ from textual.widgets import Label, Select, Static
 
 from costtui.model import CostError, tag_column
 from costtui.tui.data import ViewOptions
-from costtui.tui.format import day_span
+from costtui.tui.format import period_text
 from costtui.tui.tags import TAG, TAG_VALUE, TagsData, coverage_text, load_tags, read_tag_keys
 from costtui.tui.views.tag_drill import TagDrillScreen
 from costtui.tui.widgets.cost_table import CostTable, KeyColumn
@@ -120,7 +120,7 @@ class TagsView(Vertical):
             title.update("Tags")
             self.query_one("#tags-coverage", Static).update(NO_TAGS)
         else:
-            title.update(f"Spend by {data.key}, {day_span(window.start, window.end)} {window.end.year} "
+            title.update(f"Spend by {data.key}, {period_text(window.start, window.end)} "
                          f"({window.label}), change vs the {window.days} days before")
             self.query_one("#tags-coverage", Static).update(coverage_text(data.key, data.coverage))
         self.query_one(CostTable).show(data.rows)

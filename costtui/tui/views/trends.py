@@ -12,7 +12,7 @@ from textual.widgets import Label
 
 from costtui.config.schema import ThresholdRule
 from costtui.tui.data import ALL_PROVIDERS, DashboardData
-from costtui.tui.format import day_span, money, provider_name
+from costtui.tui.format import compared_text, money, period_text, provider_name
 from costtui.tui.marks import BudgetLine, anomaly_marks, budget_lines
 from costtui.tui.views.breakdown import BreakdownView
 from costtui.tui.widgets.cards import MonthToDateCards
@@ -69,8 +69,8 @@ class TrendsView(VerticalScroll):
         self.show_chart()
         window = data.window
         self.query_one("#top-services-title", Label).update(
-            f"Top {self.top} services, {day_span(window.start, window.end)} {window.end.year}, change vs the "
-            f"{window.days} days before")
+            f"Top {self.top} services, {period_text(window.start, window.end)}, "
+            f"{compared_text(window.days, data.partial_before)}")
         trends = data.trend_lines(self.dimensions, self.filters)
         self.query_one("#top-services", CostTable).show(data.services, trends)
         if trends is None:

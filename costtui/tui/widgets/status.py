@@ -3,7 +3,7 @@ stale or failed data, and the message shown in place of the tabs when the cache 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,7 +13,7 @@ from textual.widgets import Static
 from costtui.core.freshness import judge_freshness
 from costtui.model import percent_change
 from costtui.tui.data import DashboardData
-from costtui.tui.format import age_text, change_text, day_span, money, provider_name, tag_scope
+from costtui.tui.format import age_text, change_text, money, period_text, provider_name, tag_scope
 from costtui.tui.rollup import TAG_PREFIX, Filter
 
 
@@ -37,14 +37,16 @@ def filter_text(filters: tuple[Filter, ...]) -> str:
     return " > ".join(parts)
 
 
-def totals_text(totals: dict[str, Decimal], previous: dict[str, Decimal]) -> str:
-    """`Total 12,345.67 USD ▲ 4.2%` per currency (never summed across currencies)."""
+def totals_text(totals: dict[str, Decimal], previous: dict[str, Decimal], data_from: date | None = None) -> str:
+    """`Total 12,345.67 USD ▲ 4.2%` per currency (never summed across currencies); `n/a` for the change
+    when the period before lies partly before the cache's first day `data_from` (a year against one
+    month: the tables' titles say so)."""
     if not totals:
         return "no costs in this range"
     parts = []
     for currency, total in totals.items():
         before = previous.get(currency)
-        change = percent_change(total, before) if before is not None else None
+        change = percent_change(total, before) if before is not None and data_from is None else None
         parts.append(f"{money(total, currency)} {change_text(change)}")
     return "Total " + ", ".join(parts)
 
@@ -67,9 +69,10 @@ def status_text(data: DashboardData, now: datetime, filters: tuple[Filter, ...] 
     grain = " · monthly" if options.granularity == "month" else ""
     first = f"{freshness} · {options.metric} · {'gross' if options.gross else 'net'} · {provider}{grain}"
     window = data.window
-    span = f"{day_span(window.start, window.end)} {window.end.year}"
+    span = period_text(window.start, window.end)
     label = f" {window.label}" if not window.label.startswith(str(window.start.year)) else ""
-    second = f"{span}{label} · {totals_text(data.range_totals(filters), data.previous_totals(filters))}"
+    totals = totals_text(data.range_totals(filters), data.previous_totals(filters), data.partial_before)
+    second = f"{span}{label} · {totals}"
     if extra:
         second += f" · {extra}"
     if filters:
