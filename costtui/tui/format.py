@@ -82,7 +82,6 @@ def age_text(then: datetime, now: datetime) -> str:
 
 
 def compared_text(days: int, data_from: date | None) -> str:
-    """`change vs the 30 days before`, and when those days lie partly before the cache's first day,
-    which part the change stands on (a year before a 13-month cache is one month)."""
-    text = f"change vs the {days} days before"
-    return text if data_from is None else f"{text} (cached from {short_date(data_from)} only)"
+    """`change vs the 30 days before`; when those days lie partly before the cache's first day
+    `data_from` no change is shown (a year against the one month cached), and this says why."""
+    return f"change vs the {days} days before" if data_from is None else f"cache starts {short_date(data_from)}"

@@ -132,7 +132,7 @@ def test_a_change_against_a_period_partly_before_the_cache_is_not_shown_as_a_ris
     assert (year.start, year.end, year.partial_before) == (date(2025, 12, 1), date(2026, 11, 30), date(2025, 10, 1))
     line = status_text(year, datetime(2026, 12, 2, 12, 0)).splitlines()[1]
     assert line == "1 Dec 2025 - 30 Nov 2026 last 12 months · Total 3,650.00 USD n/a"
-    assert period_title("services", year).endswith("change vs the 365 days before (cached from 1 Oct 2025 only)")
+    assert period_title("services", year) == "Services, 1 Dec 2025 - 30 Nov 2026 (last 12 months), cache starts 1 Oct 2025"
     month = load_dashboard(cache_path, ViewOptions(preset="30d"), today)
     assert month.partial_before is None
     assert status_text(month, datetime(2026, 12, 2, 12, 0)).splitlines()[1].endswith("Total 300.00 USD = 0.0%")

@@ -90,6 +90,38 @@ async def test_narrow_tables_drop_figures_by_priority_and_never_cut_a_number(
                 assert change_text(row.change_percent) in cells
 
 
+async def test_no_change_is_shown_against_a_period_before_that_is_mostly_not_cached(demo_cache: Path,
+                                                                                   today: date) -> None:
+    """The demo caches 13 months: over the last 12 months the year before holds about one cached month,
+    so at 80 columns no row shows a change (not +1,200%), the title says where the cache starts and the
+    total's change is n/a; back on 30 days, whose period before is cached, the changes are back."""
+    app = make_app(demo_cache, today)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2", "d", "d", "d", "d")  # 90 days, month to date, last month, last 12 months
+        await settle(app, pilot)
+        assert app.options.preset == "12m"
+        assert app.data is not None and app.data.partial_before is not None
+        table = app.query_one("#services-table", CostTable)
+        title = str(app.query_one("#services .breakdown-title").render())
+        assert title.endswith(f"cache starts {app.data.partial_before.day} {app.data.partial_before:%b %Y}")
+        assert len(title) <= 78  # whole at 80 columns
+        assert "Total" in status_line(app) and status_line(app).endswith(" n/a")
+        assert table.rows_shown and all("n/a" in [str(c) for c in table.get_row_at(i)]
+                                        for i in range(len(table.rows_shown)))
+        await pilot.press("d", "d")  # 7 days, 30 days
+        await settle(app, pilot)
+        assert app.options.preset == "30d" and app.data.partial_before is None
+        assert any(change_text(row.change_percent) != "n/a" for row in table.rows_shown)
+        for index, row in enumerate(table.rows_shown):
+            assert change_text(row.change_percent) in [str(cell) for cell in table.get_row_at(index)]
+
+
+def status_line(app) -> str:
+    """The status line's range and total."""
+    return str(app.screen.query_one("#status").render()).splitlines()[1]
+
+
 @pytest.mark.parametrize(("key", "table_id", "dimension"), [
     ("1", "#top-services", "service"), ("2", "#services-table", "service"),
     ("3", "#accounts-table", "account"), ("4", "#regions-table", "region")])

@@ -64,7 +64,8 @@ class BreakdownView(Vertical):
         self.shown = data
         self.query_one(Label).update(period_title(self.breakdown, data))
         trends = data.trend_lines(self.dimensions, self.filters)
-        self.query_one(CostTable).show(data.breakdown(self.dimensions, self.filters) or [], trends)
+        self.query_one(CostTable).show(data.breakdown(self.dimensions, self.filters) or [], trends,
+                                       compared=data.partial_before is None)
         if trends is None:
             # Sent as the view's own: shown from a screen's on_mount, Textual would take the screen for
             # the sender and stop the message there, short of the app that reads the sums.

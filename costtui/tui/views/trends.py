@@ -72,7 +72,7 @@ class TrendsView(VerticalScroll):
             f"Top {self.top} services, {period_text(window.start, window.end)}, "
             f"{compared_text(window.days, data.partial_before)}")
         trends = data.trend_lines(self.dimensions, self.filters)
-        self.query_one("#top-services", CostTable).show(data.services, trends)
+        self.query_one("#top-services", CostTable).show(data.services, trends, compared=data.partial_before is None)
         if trends is None:
             self.post_message(BreakdownView.TrendsNeeded(self, data).set_sender(self))
 

@@ -78,6 +78,7 @@ class CostTable(LineTable):
         self.sort_reverse = False
         self.trends: dict[tuple, str] | None = None
         self.delta = delta  # a column of the change in money (what-changed tables)
+        self.compared = True  # False: the period before is partly before the cached data (no changes)
         self.figure_columns: tuple[str, ...] = NUMBER_COLUMNS
         self.name_width: int | None = None  # the width names were cut to at the last fill
         self._shown_width = 0  # the table's width when it last had one
@@ -109,10 +110,12 @@ class CostTable(LineTable):
         """Names read A-Z first, figures largest first; `S` flips either."""
         return (self.sort_column not in (*NUMBER_COLUMNS, "delta")) != self.sort_reverse
 
-    def show(self, rows: Sequence[Row], trends: dict[tuple, str] | None = None) -> None:
-        """New rows; `trends` are sparklines keyed (drill dimension values..., currency)."""
+    def show(self, rows: Sequence[Row], trends: dict[tuple, str] | None = None, *, compared: bool = True) -> None:
+        """New rows; `trends` are sparklines keyed (drill dimension values..., currency). Not `compared`:
+        the period before lies partly before the cache's data, and no row's change is shown."""
         self.all_rows = list(rows)
         self.trends = trends
+        self.compared = compared
         self._refill()
 
     def start_over(self) -> None:
@@ -193,7 +196,7 @@ class CostTable(LineTable):
         if column == "delta":
             return (-(row.cost - row.previous), row.currency)
         if column == "change":
-            change = row.change_percent
+            change = self._change(row)
             return (change is None, -(change or 0))
         return (self._key_value(column, row).lower(),)
 
@@ -216,7 +219,7 @@ class CostTable(LineTable):
             if "share" in self.figure_columns:
                 cells.append(Text(share_text(row.share), justify="right"))
             if "change" in self.figure_columns:
-                change = row.change_percent
+                change = self._change(row)
                 style = "" if change is None or change == 0 else "red" if change > 0 else "green"
                 cells.append(Text(change_text(change), style=style, justify="right"))
             if "trend" in self.figure_columns:
@@ -227,6 +230,9 @@ class CostTable(LineTable):
         if hidden > 0:
             lines.append([Text(f"… {hidden:,} more rows: / filters by name, s sorts", style="dim")])
         self.set_rows(columns, lines, cursor=min(max(cursor, 0), MAX_ROWS_DRAWN - 1))
+
+    def _change(self, row: Row) -> Decimal | None:
+        return row.change_percent if self.compared else None
 
     def _trend(self, row: Row) -> str:
         if not self.trends:
