@@ -109,7 +109,15 @@ async def test_no_change_is_shown_against_a_period_before_that_is_mostly_not_cac
         assert "Total" in status_line(app) and status_line(app).endswith(" n/a")
         assert table.rows_shown and all("n/a" in [str(c) for c in table.get_row_at(i)]
                                         for i in range(len(table.rows_shown)))
-        await pilot.press("d", "d")  # 7 days, 30 days
+        await pilot.press("w")  # the movers: in money, what the cache holds; no percentages
+        await settle(app, pilot)
+        changed = str(app.screen.query_one("#changes-title").render())
+        assert changed.startswith("What changed by service: 1 Nov 2025 - 31 Oct 2026 vs 1 Nov 2024 - 31 Oct 2025; "
+                                  "cache starts ")
+        rises = app.screen.query_one("#rises", CostTable)
+        assert rises.rows_shown and all("n/a" in [str(c) for c in rises.get_row_at(i)]
+                                        for i in range(len(rises.rows_shown)))
+        await pilot.press("escape", "d", "d")  # 7 days, 30 days
         await settle(app, pilot)
         assert app.options.preset == "30d" and app.data.partial_before is None
         assert any(change_text(row.change_percent) != "n/a" for row in table.rows_shown)

@@ -21,7 +21,7 @@ from textual.widgets import Header, Label
 from costtui.core.windows import Window
 from costtui.model import add_months
 from costtui.tui.data import DashboardData, ViewOptions
-from costtui.tui.format import day_span
+from costtui.tui.format import compared_text, day_span, period_text
 from costtui.tui.rollup import Filter, Row
 from costtui.tui.widgets.cost_table import CostTable, KeyColumn
 from costtui.tui.widgets.filter_bar import FilterBar
@@ -56,6 +56,12 @@ def bucket_window(bucket: str) -> Window:
 
 def _span(window: Window) -> str:
     return day_span(window.start, window.end)
+
+
+def _compared_spans(window: Window, before: Window) -> str:
+    """`16 Oct - 14 Nov 2026 vs 16 Sep - 15 Oct`: each year said once, where it is not plain."""
+    same_year = before.start.year == before.end.year == window.end.year
+    return f"{period_text(window.start, window.end)} vs {_span(before) if same_year else period_text(before.start, before.end)}"
 
 
 class ChangesScreen(Screen[None]):
@@ -136,15 +142,19 @@ class ChangesScreen(Screen[None]):
             grain = "month" if data.options.granularity == "month" else "day"
             title = f"What changed by {grain}: each vs the {grain} before, {_span(window)}"
         else:
-            title = f"What changed by {self.dimension}: {_span(window)} {window.end.year} vs {_span(before)}"
+            title = f"What changed by {self.dimension}: {_compared_spans(window, before)}"
             if self.filters:
                 title += f" in {filter_text(self.filters)}"
+        # The period before partly uncached: the moves in money are what the cache holds, no percentages.
+        data_from = data.first_day if data.first_day > before.start else None
+        if data_from is not None:
+            title += f"; {compared_text(window.days, data_from)}"
         self.query_one("#changes-title", Label).update(f"{title} (b: by {following})")
         rises, falls = movers(rows)
         for table_id, found in (("#rises", rises), ("#falls", falls)):
             table = self.query_one(table_id, CostTable)
             table.sort_column, table.sort_reverse = "delta", table_id == "#falls"
-            table.show(found)
+            table.show(found, compared=data_from is None)
 
     def _show_status(self) -> None:
         if self.shown is not None and self.now is not None:
