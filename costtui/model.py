@@ -307,7 +307,8 @@ def percent_change(current: Decimal, previous: Decimal) -> Decimal | None:
     """Change from previous to current in percent, or None when there is no base."""
     if previous == 0:
         return None
-    return ((current - previous) / abs(previous) * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    change = ((current - previous) / abs(previous) * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return abs(change) if change == 0 else change  # a fall rounded away is no change: 0.0, not -0.0
 
 
 _TAG_COLUMN_UNSAFE = re.compile(r"[^a-z0-9_]")

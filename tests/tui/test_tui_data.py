@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from costtui.cache import open_writer
-from costtui.model import CostRow, ReplaceScope
+from costtui.model import CostRow, ReplaceScope, percent_change
 from costtui.tui.data import RANGE_CYCLE, ViewOptions, load_dashboard
 from costtui.tui.format import age_text, change_text, day_span, money, period_text
 from costtui.tui.views.breakdown import period_title
@@ -167,6 +167,7 @@ def test_formatting_of_money_changes_spans_and_ages() -> None:
     assert change_text(Decimal("4.2")) == "▲ 4.2%"
     assert change_text(Decimal("-3.0")) == "▼ 3.0%"
     assert change_text(None) == "n/a"
+    assert change_text(percent_change(Decimal("99.99"), Decimal("100"))) == "= 0.0%"  # rounded away: not "-0.0"
     assert day_span(date(2026, 11, 1), date(2026, 11, 14)) == "1-14 Nov"
     assert day_span(date(2026, 10, 28), date(2026, 11, 3)) == "28 Oct - 3 Nov"
     assert day_span(date(2025, 12, 28), date(2026, 1, 3)) == "28 Dec 2025 - 3 Jan 2026"
