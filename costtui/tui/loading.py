@@ -30,6 +30,7 @@ class Loading:
         self.busy = False  # a load runs: keys pressed meanwhile change the options it applies
         self.generation = 0  # of the latest load: an older one's result is dropped
         self.ranges = Ranges()  # by load key, the ranges read (or read ahead) from this snapshot
+        self.ahead_due = False  # figures drawn, their reads ahead (and first drill screens) not started yet
         self._notice = ""
         self._snapshot_id = CacheReader(app.cache_path).snapshot_id()
         # The first read starts now, beside Textual's own start-up (DuckDB runs without the GIL):
@@ -84,6 +85,13 @@ class Loading:
         generation = self.generation
         app.set_timer(LOADING_DELAY_SECONDS, lambda: self._show_indicator(generation))
 
+    def _after_drawn(self, shown: DashboardData, epoch: int, first: bool) -> None:
+        self.ahead_due = False
+        if self.app.data is not None:
+            self.app.read_ahead(shown, epoch)
+        if first:
+            self.app.drill_screens.prepare()  # while the other ranges are read
+
     def _show_indicator(self, generation: int) -> None:
         if self.busy and generation == self.generation:
             self.app.query_one("#loading").display = True
@@ -114,10 +122,11 @@ class Loading:
         app.drawing.draw()
         keep_loaded()
         shown, epoch = app.data, self.ranges.epoch
-        # After the first figures are drawn: the reads ahead would compete with that drawing.
-        app.set_timer(READ_AHEAD_DELAY_SECONDS, lambda: app.read_ahead(shown, epoch) if app.data is not None else None)
+        # After the figures are drawn: the reads ahead (and composing the drill-down screens, the first
+        # time) would compete with that drawing.
+        self.ahead_due = True
+        app.set_timer(READ_AHEAD_DELAY_SECONDS, lambda: self._after_drawn(shown, epoch, first))
         if first:
-            app.set_timer(READ_AHEAD_DELAY_SECONDS, app.drill_screens.prepare)  # while the figures are read
             app.action_focus_table()
             # Again once drawn: a read that beats the screen's start-up would lose the focus to
             # Textual's auto-focus (the tab bar), and the arrows would move tabs, not rows.
