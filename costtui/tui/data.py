@@ -157,9 +157,12 @@ class DashboardData:
 
     @property
     def partial_before(self) -> date | None:
-        """The cache's first day when the period before the range starts earlier: its changes then
+        return self.partial_before_of(self.window)
+
+    def partial_before_of(self, window: Window) -> date | None:
+        """The cache's first day when the period before `window` starts earlier: its changes then
         stand on part of that period only."""
-        return self.first_day if self.first_day > self.window.previous().start else None
+        return self.first_day if self.first_day > window.previous().start else None
 
     def with_options(self, options: ViewOptions) -> DashboardData:
         return replace(self, options=options)

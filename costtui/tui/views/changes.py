@@ -146,7 +146,7 @@ class ChangesScreen(Screen[None]):
             if self.filters:
                 title += f" in {filter_text(self.filters)}"
         # The period before partly uncached: the moves in money are what the cache holds, no percentages.
-        data_from = data.first_day if data.first_day > before.start else None
+        data_from = data.partial_before_of(window)
         if data_from is not None:
             title += f"; {compared_text(window.days, data_from)}"
         self.query_one("#changes-title", Label).update(f"{title} (b: by {following})")

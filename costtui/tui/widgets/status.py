@@ -3,7 +3,7 @@ stale or failed data, and the message shown in place of the tabs when the cache 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -37,16 +37,16 @@ def filter_text(filters: tuple[Filter, ...]) -> str:
     return " > ".join(parts)
 
 
-def totals_text(totals: dict[str, Decimal], previous: dict[str, Decimal], data_from: date | None = None) -> str:
-    """`Total 12,345.67 USD ▲ 4.2%` per currency (never summed across currencies); `n/a` for the change
-    when the period before lies partly before the cache's first day `data_from` (a year against one
-    month: the tables' titles say so)."""
+def totals_text(totals: dict[str, Decimal], previous: dict[str, Decimal], compared: bool = True) -> str:
+    """`Total 12,345.67 USD ▲ 4.2%` per currency (never summed across currencies); not `compared`: the
+    period before lies partly before the cache's first day, and the change is `n/a` (a year against
+    one month: the tables' titles say so)."""
     if not totals:
         return "no costs in this range"
     parts = []
     for currency, total in totals.items():
         before = previous.get(currency)
-        change = percent_change(total, before) if before is not None and data_from is None else None
+        change = percent_change(total, before) if before is not None and compared else None
         parts.append(f"{money(total, currency)} {change_text(change)}")
     return "Total " + ", ".join(parts)
 
@@ -71,7 +71,8 @@ def status_text(data: DashboardData, now: datetime, filters: tuple[Filter, ...] 
     window = data.window
     span = period_text(window.start, window.end)
     label = f" {window.label}" if not window.label.startswith(str(window.start.year)) else ""
-    totals = totals_text(data.range_totals(filters), data.previous_totals(filters), data.partial_before)
+    totals = totals_text(data.range_totals(filters), data.previous_totals(filters),
+                         compared=data.partial_before is None)
     second = f"{span}{label} · {totals}"
     if extra:
         second += f" · {extra}"
